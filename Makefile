@@ -1,0 +1,62 @@
+# Mail Portal. Two commands: `make run` and `make test` (see README.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+export CARGO_TARGET_DIR ?= /var/tmp/mailportal-target
+export TOOLS_DIR ?= /var/tmp/mailportal-tools
+export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+SITE := $(CARGO_TARGET_DIR)/site
+PKG := $(SITE)/pkg
+WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
+BIN := $(CARGO_TARGET_DIR)/release/mailportal
+# The features Rust 1.95 emits for wasm32 by default; wasm-opt must accept them all.
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+                 --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: run test build setup setup-test site server test-rust test-e2e lint clean
+
+run: build
+	MAILPORTAL_SITE_ROOT=$(SITE) $(BIN) serve
+
+# cargo test builds the binary too (with the features its dev-dependencies add), so the
+# browser tests use that one and the server is not compiled twice.
+test: setup-test site test-rust test-e2e
+
+setup:
+	.ci/setup build
+
+setup-test:
+	.ci/setup test
+
+build: setup site server
+
+## The browser bundle: WASM + JS glue, optimised, with the stylesheet and public files.
+site:
+	cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+	mkdir -p $(PKG)
+	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name mailportal $(WASM)
+	wasm-opt -Oz $(WASM_FEATURES) $(PKG)/mailportal_bg.wasm -o $(PKG)/mailportal_bg.wasm
+	cp style/main.css $(PKG)/mailportal.css
+	cp -r public/. $(SITE)/
+	@raw=$$(stat -c %s $(PKG)/mailportal_bg.wasm); gz=$$(gzip -9 -c $(PKG)/mailportal_bg.wasm | wc -c); \
+	  echo "WASM bundle: $$raw bytes raw, $$gz bytes gzip ($(PKG)/mailportal_bg.wasm)"
+
+server:
+	cargo build -p server --release
+
+## Rust unit and integration tests (release profile: shares the build's dependencies).
+test-rust:
+	cargo test --release -p app -p server
+
+## Browser tests in Debian's Chromium against the release binary.
+test-e2e:
+	cd end2end && MAILPORTAL_BIN=$(BIN) MAILPORTAL_SITE_ROOT=$(SITE) npx playwright test
+
+lint:
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+clean:
+	rm -rf $(SITE)

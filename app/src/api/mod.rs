@@ -1,0 +1,13 @@
+//! Server functions, one file per screen group. Each is thin: it reads the caller's
+//! context, calls a plain function in `backend`, and sets the HTTP status from the error.
+//! Every endpoint is fixed (`/api/<group>/<name>`), so the browser bundle and the server
+//! agree whatever directory they were built in.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod reset;
+pub mod setup;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr;

@@ -1,0 +1,65 @@
+//! What every server function does on the server: find the backend and the request, and
+//! answer errors with their HTTP status.
+
+use crate::{
+    backend::{
+        auth::ctx::{authenticate, UserCtx},
+        request::RequestMeta,
+        Backend,
+    },
+    error::AppError,
+    model::time::UnixTime,
+};
+use axum::{
+    extract::ConnectInfo,
+    http::{header, request::Parts, HeaderValue, StatusCode},
+};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use std::net::SocketAddr;
+
+/// One server function call: the backend, the request's facts and the time it started.
+pub struct Call {
+    pub backend: Backend,
+    pub meta: RequestMeta,
+    pub now: UnixTime,
+}
+
+impl Call {
+    pub fn new() -> Result<Self, AppError> {
+        let backend = use_context::<Backend>().ok_or_else(|| missing("Backend"))?;
+        let parts = use_context::<Parts>().ok_or_else(|| missing("request parts"))?;
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let meta = RequestMeta::from_parts(&backend.settings, &parts.headers, peer);
+        Ok(Call { now: backend.clock.now(), backend, meta })
+    }
+
+    /// The signed-in caller, or `Unauthorized`.
+    pub async fn user(&self) -> Result<UserCtx, AppError> {
+        authenticate(&self.backend, &self.meta, self.now).await
+    }
+}
+
+fn missing(what: &str) -> AppError {
+    tracing::error!("{what} missing from the server function context");
+    AppError::Internal
+}
+
+/// Passes the result through, setting the response status from the error (403 for a
+/// refused role, 400 for a bad field, …). Answers are never cached: some hold secrets.
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Some(options) = use_context::<ResponseOptions>() {
+        options.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Err(e) = &result {
+            options.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    result
+}
+
+/// Adds a `Set-Cookie` header to the answer.
+pub fn set_cookie(value: &str) {
+    if let (Some(options), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+        options.append_header(header::SET_COOKIE, v);
+    }
+}

@@ -1,0 +1,117 @@
+//! The caller's identity and rights. A backend function that needs admin rights takes the
+//! proof (`DomainAdminCtx`, `MasterAdminCtx`) as an argument, so a forgotten check does not
+//! compile. Refusals are written to the audit log.
+
+use super::session;
+use crate::{
+    backend::{
+        request::RequestMeta,
+        store::{self, audit::AuditAction},
+        Backend,
+    },
+    error::AppError,
+    model::{time::UnixTime, Role},
+};
+
+/// A signed-in person with a live session.
+#[derive(Debug, Clone)]
+pub struct UserCtx {
+    pub account_id: i64,
+    pub session_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// When this session last proved the password.
+    pub authenticated_at: UnixTime,
+    pub ip: String,
+}
+
+/// Proof that the caller administers `domains` (every domain for a master admin).
+#[derive(Debug, Clone)]
+pub struct DomainAdminCtx {
+    pub user: UserCtx,
+    pub scope: DomainScope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainScope {
+    All,
+    Only(Vec<i64>),
+}
+
+/// Proof that the caller is a master admin.
+#[derive(Debug, Clone)]
+pub struct MasterAdminCtx {
+    pub user: UserCtx,
+}
+
+/// Re-authentication is asked for when the password was last proved longer ago than this.
+pub const REAUTH_WINDOW_SECS: i64 = 10 * 60;
+
+/// The signed-in caller, or `Unauthorized` (no cookie, unknown, expired, disabled account).
+pub async fn authenticate(backend: &Backend, meta: &RequestMeta, now: UnixTime) -> Result<UserCtx, AppError> {
+    let token = meta.session_token.as_deref().ok_or(AppError::Unauthorized)?;
+    let hash = super::token::hash(token);
+    let s = store::sessions::find(&backend.pool, &hash).await?.ok_or(AppError::Unauthorized)?;
+    if !s.enabled || !session::is_live(&backend.settings, &s, now) {
+        store::sessions::delete(&backend.pool, s.id).await?;
+        return Err(AppError::Unauthorized);
+    }
+    store::sessions::touch(&backend.pool, s.id, now).await?;
+    Ok(UserCtx {
+        account_id: s.account_id,
+        session_id: s.id,
+        email: s.email,
+        role: s.role,
+        authenticated_at: s.authenticated_at,
+        ip: meta.ip.clone(),
+    })
+}
+
+impl UserCtx {
+    pub fn actor(&self) -> store::audit::Actor<'_> {
+        store::audit::Actor { account_id: Some(self.account_id), email: Some(&self.email), ip: Some(&self.ip) }
+    }
+
+    /// True when the password was proved within the re-authentication window.
+    pub fn recently_authenticated(&self, now: UnixTime) -> bool {
+        now - self.authenticated_at < REAUTH_WINDOW_SECS
+    }
+
+    pub async fn domain_admin(self, backend: &Backend, what: &str, now: UnixTime) -> Result<DomainAdminCtx, AppError> {
+        match self.role {
+            Role::MasterAdmin => Ok(DomainAdminCtx { user: self, scope: DomainScope::All }),
+            Role::DomainAdmin => {
+                let domains = store::accounts::administered_domains(&backend.pool, self.account_id).await?;
+                Ok(DomainAdminCtx { user: self, scope: DomainScope::Only(domains) })
+            }
+            Role::MailUser => Err(self.deny(backend, what, now).await),
+        }
+    }
+
+    pub async fn master_admin(self, backend: &Backend, what: &str, now: UnixTime) -> Result<MasterAdminCtx, AppError> {
+        if self.role == Role::MasterAdmin {
+            Ok(MasterAdminCtx { user: self })
+        } else {
+            Err(self.deny(backend, what, now).await)
+        }
+    }
+
+    /// `Forbidden` (audited) unless the caller's role includes `role`.
+    pub async fn require(&self, backend: &Backend, role: Role, what: &str, now: UnixTime) -> Result<(), AppError> {
+        if self.role.includes(role) {
+            Ok(())
+        } else {
+            Err(self.deny(backend, what, now).await)
+        }
+    }
+
+    /// Records the refusal and returns the error to answer with.
+    async fn deny(&self, backend: &Backend, what: &str, now: UnixTime) -> AppError {
+        tracing::warn!(account = %self.email, role = %self.role, what, "access denied");
+        let detail = format!("{} tried: {what}", self.role.label());
+        match store::audit::record(&backend.pool, &self.actor(), AuditAction::AccessDenied, &detail, now).await {
+            Ok(()) => AppError::Forbidden,
+            Err(e) => e.into(),
+        }
+    }
+}

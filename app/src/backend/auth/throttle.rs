@@ -1,0 +1,111 @@
+//! Sign-in throttling: one failure counter per account (keyed by the address typed, so
+//! unknown addresses behave like known ones) and one per client IP.
+//!
+//! After a few free failures each further one doubles the wait before the next attempt,
+//! up to 15 minutes; over 100 failures within an hour block until the hour is over. Nothing
+//! is permanent, so a stranger cannot lock an owner out for good, and a new IP does not
+//! reset an account's counter. A success clears the account's counter only.
+
+use crate::{backend::store::throttle as store, error::AppError, model::time::UnixTime};
+use sqlx::SqlitePool;
+
+/// Counters start afresh after this long.
+pub const WINDOW_SECS: i64 = 3600;
+/// The longest wait between attempts.
+pub const MAX_DELAY_SECS: i64 = 15 * 60;
+/// The first wait once the free failures are used.
+pub const FIRST_DELAY_SECS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Failures allowed before any wait.
+    pub free_failures: i64,
+    /// Failures within a window after which attempts wait for the window's end.
+    pub window_cap: i64,
+}
+
+/// Per account: ASVS asks for at most 100 failed attempts an hour.
+pub const ACCOUNT: Policy = Policy { free_failures: 5, window_cap: 100 };
+/// Per client IP: looser, for offices behind one address.
+pub const IP: Policy = Policy { free_failures: 20, window_cap: 300 };
+
+pub fn account_key(typed_email: &str) -> String {
+    format!("account:{}", typed_email.trim().to_lowercase())
+}
+
+pub fn ip_key(ip: &str) -> String {
+    format!("ip:{ip}")
+}
+
+/// Seconds to wait before the next attempt may be checked, or `None` when it may be now.
+pub fn wait(policy: Policy, counter: Option<store::Counter>, now: UnixTime) -> Option<u64> {
+    let c = counter?;
+    if c.window_started_at + WINDOW_SECS <= now {
+        return None;
+    }
+    let until = if c.failures >= policy.window_cap {
+        c.window_started_at + WINDOW_SECS
+    } else if c.failures >= policy.free_failures {
+        let doublings = (c.failures - policy.free_failures).min(16) as u32;
+        c.last_failure_at + (FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS)
+    } else {
+        return None;
+    };
+    (until > now).then(|| (until - now) as u64)
+}
+
+/// Refuses the attempt when any of the keys must still wait; the longest wait is reported.
+pub async fn check(pool: &SqlitePool, keys: &[(String, Policy)], now: UnixTime) -> Result<(), AppError> {
+    let mut longest = None;
+    for (key, policy) in keys {
+        if let Some(w) = wait(*policy, store::get(pool, key).await?, now) {
+            longest = longest.max(Some(w));
+        }
+    }
+    match longest {
+        Some(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
+        None => Ok(()),
+    }
+}
+
+pub async fn record_failure(pool: &SqlitePool, keys: &[(String, Policy)], now: UnixTime) -> Result<(), AppError> {
+    for (key, _) in keys {
+        store::record_failure(pool, key, now, WINDOW_SECS).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter(failures: i64, started: i64, last: i64) -> Option<store::Counter> {
+        Some(store::Counter { failures, window_started_at: started, last_failure_at: last })
+    }
+
+    #[test]
+    fn free_failures_do_not_wait() {
+        assert_eq!(wait(ACCOUNT, None, 1000), None);
+        assert_eq!(wait(ACCOUNT, counter(4, 900, 1000), 1000), None);
+    }
+
+    #[test]
+    fn waits_grow_and_are_capped() {
+        assert_eq!(wait(ACCOUNT, counter(5, 900, 1000), 1000), Some(30));
+        assert_eq!(wait(ACCOUNT, counter(6, 900, 1000), 1000), Some(60));
+        assert_eq!(wait(ACCOUNT, counter(7, 900, 1000), 1010), Some(110));
+        assert_eq!(wait(ACCOUNT, counter(20, 900, 1000), 1000), Some(900));
+        assert_eq!(wait(ACCOUNT, counter(5, 900, 1000), 1030), None, "the wait is over");
+    }
+
+    #[test]
+    fn the_hourly_cap_blocks_until_the_window_ends_and_no_longer() {
+        assert_eq!(wait(ACCOUNT, counter(100, 1000, 1000), 2000), Some(2600));
+        assert_eq!(wait(ACCOUNT, counter(100, 1000, 1000), 4600), None);
+    }
+
+    #[test]
+    fn keys_ignore_case_and_space() {
+        assert_eq!(account_key(" Alice@Example.org "), "account:alice@example.org");
+    }
+}

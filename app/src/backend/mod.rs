@@ -1,0 +1,89 @@
+//! Server side only: the store, authentication, notifications. Built with feature "ssr".
+//!
+//! Functions here take the pool (or a transaction) and `now` explicitly, so they are tested
+//! directly against a real SQLite file with an injected clock.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod notify;
+pub mod request;
+pub mod store;
+
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use crate::model::time::UnixTime;
+use sqlx::SqlitePool;
+
+/// Everything a request handler needs, cloned cheaply into each request.
+#[derive(Clone)]
+pub struct Backend {
+    pub pool: SqlitePool,
+    pub settings: Arc<Settings>,
+    pub notifier: notify::Notifier,
+    pub clock: Clock,
+}
+
+/// Runtime settings the backend needs; the server crate builds them from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The portal's public origin, e.g. `https://mail.example.org` (no trailing slash).
+    pub public_url: String,
+    /// Where the database, keys and the outbox live.
+    pub data_dir: PathBuf,
+    /// Sessions end after this long without a request.
+    pub session_idle_secs: i64,
+    /// Sessions end this long after sign-in, active or not.
+    pub session_absolute_secs: i64,
+}
+
+impl Settings {
+    /// Cookies get `Secure` and the `__Host-` prefix when the portal is served over https.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, path)
+    }
+}
+
+/// The time source. Verification code never reads the system clock itself: it is handed
+/// `now`, which tests set to any instant.
+#[derive(Clone, Debug)]
+pub enum Clock {
+    System,
+    /// A clock that only moves when a test moves it.
+    Fixed(Arc<AtomicI64>),
+}
+
+impl Clock {
+    pub fn fixed(at: UnixTime) -> Self {
+        Clock::Fixed(Arc::new(AtomicI64::new(at)))
+    }
+
+    pub fn now(&self) -> UnixTime {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default(),
+            Clock::Fixed(t) => t.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Moves a fixed clock forward; does nothing to the system clock.
+    pub fn advance(&self, secs: i64) {
+        if let Clock::Fixed(t) = self {
+            t.fetch_add(secs, Ordering::SeqCst);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Accounts: who may sign in, with which role, and their password hash.
+
+use crate::{
+    backend::auth::password::PasswordHash,
+    model::{time::UnixTime, EmailAddress, Role},
+};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// An account as stored, with its secret hash kept in its own type.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub domain_id: Option<i64>,
+    pub password_hash: PasswordHash,
+    pub password_changed_at: UnixTime,
+    pub recovery_email: Option<String>,
+    pub enabled: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    email: String,
+    role: String,
+    domain_id: Option<i64>,
+    password_hash: String,
+    password_changed_at: i64,
+    recovery_email: Option<String>,
+    enabled: bool,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = sqlx::Error;
+    fn try_from(r: AccountRow) -> Result<Self, Self::Error> {
+        Ok(Account {
+            id: r.id,
+            role: r.role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+            email: r.email,
+            domain_id: r.domain_id,
+            password_hash: PasswordHash::from_stored(r.password_hash),
+            password_changed_at: r.password_changed_at,
+            recovery_email: r.recovery_email,
+            enabled: r.enabled,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, email, role, domain_id, password_hash, password_changed_at, \
+                       recovery_email, enabled";
+
+pub async fn find_by_email(pool: &SqlitePool, email: &EmailAddress) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await?
+        .map(Account::try_from)
+        .transpose()
+}
+
+pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(Account::try_from)
+        .transpose()
+}
+
+pub struct NewAccount<'a> {
+    pub email: &'a EmailAddress,
+    pub role: Role,
+    pub domain_id: Option<i64>,
+    pub password_hash: &'a PasswordHash,
+}
+
+/// Inserts an account; a taken address comes back as a unique violation.
+pub async fn insert(conn: &mut SqliteConnection, new: NewAccount<'_>, now: UnixTime) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO accounts (email, role, domain_id, password_hash, password_changed_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(new.email.as_str())
+    .bind(new.role.as_str())
+    .bind(new.domain_id)
+    .bind(new.password_hash.as_stored())
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn set_password(conn: &mut SqliteConnection, id: i64, hash: &PasswordHash, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash.as_stored())
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_recovery_email(pool: &SqlitePool, id: i64, recovery: Option<&EmailAddress>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET recovery_email = $1 WHERE id = $2")
+        .bind(recovery.map(EmailAddress::as_str))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_with_role(pool: &SqlitePool, role: Role) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE role = $1 AND enabled = TRUE")
+        .bind(role.as_str())
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn make_domain_admin(conn: &mut SqliteConnection, account_id: i64, domain_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO domain_admins (account_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(account_id)
+        .bind(domain_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The domains a domain admin administers.
+pub async fn administered_domains(pool: &SqlitePool, account_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT domain_id FROM domain_admins WHERE account_id = $1 ORDER BY domain_id")
+        .bind(account_id)
+        .fetch_all(pool)
+        .await
+}

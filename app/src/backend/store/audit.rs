@@ -1,0 +1,65 @@
+//! The audit log: security-relevant changes and refused requests.
+
+use crate::model::{rows::AuditRow, time::UnixTime};
+use sqlx::SqlitePool;
+
+/// What happened. Stored as text; listed by `as_str`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    FirstAdminCreated,
+    AccountCreated,
+    DomainCreated,
+    PasswordChanged,
+    PasswordReset,
+    PasswordResetRequested,
+    RecoveryEmailChanged,
+    SessionRevoked,
+    OtherSessionsSignedOut,
+    AccessDenied,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::FirstAdminCreated => "first_admin_created",
+            AuditAction::AccountCreated => "account_created",
+            AuditAction::DomainCreated => "domain_created",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::PasswordResetRequested => "password_reset_requested",
+            AuditAction::RecoveryEmailChanged => "recovery_email_changed",
+            AuditAction::SessionRevoked => "session_revoked",
+            AuditAction::OtherSessionsSignedOut => "other_sessions_signed_out",
+            AuditAction::AccessDenied => "access_denied",
+        }
+    }
+}
+
+/// Who did it and from where; `None` fields for the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Actor<'a> {
+    pub account_id: Option<i64>,
+    pub email: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+pub async fn record(pool: &SqlitePool, actor: &Actor<'_>, action: AuditAction, detail: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (at, actor_id, actor, action, detail, ip) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(now)
+        .bind(actor.account_id)
+        .bind(actor.email)
+        .bind(action.as_str())
+        .bind(detail)
+        .bind(actor.ip)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The newest entries first.
+pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, at, actor, action, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}

@@ -1,0 +1,38 @@
+//! Domains the portal serves mail for.
+
+use crate::model::{rows::DomainRow, time::UnixTime, DomainName};
+use sqlx::SqlitePool;
+
+/// Inserts a domain; an existing name comes back as a unique violation.
+pub async fn insert(pool: &SqlitePool, name: &DomainName, now: UnixTime) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO domains (name, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(name.as_str())
+        .bind(now)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn find_id(pool: &SqlitePool, name: &DomainName) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+        .bind(name.as_str())
+        .fetch_optional(pool)
+        .await
+}
+
+const LIST: &str = "SELECT d.id, d.name, d.created_at, \
+       (SELECT COUNT(*) FROM accounts a WHERE a.domain_id = d.id) AS mailbox_count \
+     FROM domains d";
+
+pub async fn list_all(pool: &SqlitePool) -> Result<Vec<DomainRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{LIST} ORDER BY d.name")).fetch_all(pool).await
+}
+
+/// The domains one domain admin administers.
+pub async fn list_administered_by(pool: &SqlitePool, account_id: i64) -> Result<Vec<DomainRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{LIST} JOIN domain_admins da ON da.domain_id = d.id WHERE da.account_id = $1 ORDER BY d.name"
+    ))
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,56 @@
+//! One row per sign-in attempt, on every protocol.
+
+use crate::model::time::UnixTime;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginResult {
+    Success,
+    BadCredentials,
+    Throttled,
+}
+
+impl LoginResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginResult::Success => "success",
+            LoginResult::BadCredentials => "bad_credentials",
+            LoginResult::Throttled => "throttled",
+        }
+    }
+}
+
+pub struct LoginEvent<'a> {
+    pub account_id: Option<i64>,
+    pub email: &'a str,
+    pub ip: &'a str,
+    pub protocol: &'a str,
+    pub result: LoginResult,
+    pub user_agent: &'a str,
+}
+
+pub async fn record(pool: &SqlitePool, e: LoginEvent<'_>, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now)
+    .bind(e.account_id)
+    .bind(e.email)
+    .bind(e.ip)
+    .bind(e.protocol)
+    .bind(e.result.as_str())
+    .bind(e.user_agent)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How many attempts with this result an account has (tests and statistics).
+pub async fn count(pool: &SqlitePool, email: &str, result: LoginResult) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_events WHERE email = $1 AND result = $2")
+        .bind(email)
+        .bind(result.as_str())
+        .fetch_one(pool)
+        .await
+}

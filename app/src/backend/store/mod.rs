@@ -1,0 +1,48 @@
+//! The SQLite store: opening, migrating, and one module of queries per table group.
+//!
+//! SQL here stays portable (no SQLite-only functions) so that PostgreSQL can run the same
+//! queries; `RETURNING` and `ON CONFLICT` are understood by both.
+
+pub mod accounts;
+pub mod audit;
+pub mod domains;
+pub mod links;
+pub mod login_events;
+pub mod sessions;
+pub mod throttle;
+
+use sqlx::{
+    error::ErrorKind,
+    migrate::Migrator,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+use std::{path::Path, str::FromStr, time::Duration};
+
+/// The migrations in `app/migrations`, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The database file's name inside the data directory.
+pub const DATABASE_FILE: &str = "mailportal.db";
+
+/// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
+pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
+    std::fs::create_dir_all(data_dir)?;
+    let options = SqliteConnectOptions::from_str("sqlite:")?
+        .filename(data_dir.join(DATABASE_FILE))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // With WAL, NORMAL loses no committed data on a process crash, only on power loss.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// True when `e` is a UNIQUE violation. Each insert has at most one unique key a person can
+/// hit, so the caller names the field; no error text is searched.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.kind() == ErrorKind::UniqueViolation)
+}

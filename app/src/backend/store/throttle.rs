@@ -1,0 +1,41 @@
+//! Failed sign-in counters (see `backend::auth::throttle` for the policy).
+
+use crate::model::time::UnixTime;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Counter {
+    pub failures: i64,
+    pub window_started_at: i64,
+    pub last_failure_at: i64,
+}
+
+pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<Counter>, sqlx::Error> {
+    sqlx::query_as("SELECT failures, window_started_at, last_failure_at FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Counts one failure in one statement, starting a new window when the old one is over,
+/// so concurrent failures are all counted.
+pub async fn record_failure(pool: &SqlitePool, key: &str, now: UnixTime, window_secs: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN login_throttle.window_started_at <= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+           window_started_at = CASE WHEN login_throttle.window_started_at <= $3 THEN $2 ELSE login_throttle.window_started_at END, \
+           last_failure_at = $2",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - window_secs)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await?;
+    Ok(())
+}

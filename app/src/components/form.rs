@@ -1,0 +1,90 @@
+//! Form pieces: a labelled field with its hint and error, and the form's outcome line.
+//!
+//! Errors sit next to their field and are tied to it with `aria-describedby`, so a screen
+//! reader announces them with the field. The same checks (`model`) run here on change and
+//! on the server on submit.
+
+use crate::error::AppError;
+use leptos::{prelude::*, server_fn::ServerFn};
+
+/// The outcome of the last submit, as the server answered it.
+pub type Outcome<T> = Signal<Option<Result<T, AppError>>>;
+
+/// The outcome of a form's server action.
+pub fn outcome<S>(action: ServerAction<S>) -> Outcome<S::Output>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    Signal::derive(move || value.get())
+}
+
+/// The server's message for one field, from the last submit.
+pub fn field_error<T: Send + Sync + 'static>(outcome: Outcome<T>, name: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.for_field(name))))
+}
+
+/// A label, an input, an optional hint and the field's error.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    /// The server's message for this field.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// The browser-side check, run when the field changes.
+    #[prop(optional)]
+    check: Option<fn(&str) -> Result<(), String>>,
+) -> impl IntoView {
+    let local = RwSignal::new(None::<String>);
+    let shown = move || local.get().or_else(|| error.get());
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described_by = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Some(check) = check {
+            let v = event_target_value(&ev);
+            local.set(if v.is_empty() && !required { None } else { check(&v).err() });
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required=required
+                value=value
+                aria-invalid=move || if shown().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                on:change=on_change
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            <p class="field-error" id=error_id>{shown}</p>
+        </div>
+    }
+}
+
+/// Above the submit button: the form-wide error (not tied to one field) or the success
+/// message. `role="alert"` and `role="status"` make screen readers announce them.
+#[component]
+pub fn Outcome<T: Clone + Send + Sync + 'static>(outcome: Outcome<T>, success: &'static str) -> impl IntoView {
+    let error = move || outcome.with(|o| match o {
+        Some(Err(e)) if !e.is_field_error() => Some(e.to_string()),
+        Some(Err(_)) => Some("Please correct the fields marked above.".to_string()),
+        _ => None,
+    });
+    let done = move || matches!(outcome.with(|o| o.as_ref().map(Result::is_ok)), Some(true));
+    view! {
+        <p class="form-error" role="alert">{error}</p>
+        <p class="form-success" role="status">{move || done().then_some(success)}</p>
+    }
+}

@@ -1,0 +1,91 @@
+//! The frame around every signed-in screen: skip link, header, navigation by role, sign
+//! out, and the role guard all protected routes go through.
+
+use crate::{
+    api::auth::{page_access, SignOut},
+    model::{rows::Me, Role},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Redirect, A},
+    hooks::use_location,
+};
+
+/// Renders `children` for a signed-in person whose role includes `role`; sends anyone
+/// else to sign in, or shows "no access" (HTTP 403, audited). The server functions check
+/// the role again themselves: this guard only decides what the page shows.
+#[component]
+pub fn RequireRole(role: Role, children: ChildrenFn) -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    let access = Resource::new(move || (), move |_| page_access(role, path.clone()));
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match access.await {
+                    Ok(Some(a)) if a.allowed => {
+                        view! { <Frame me=a.me>{children.read_value()()}</Frame> }.into_any()
+                    }
+                    Ok(Some(a)) => view! { <Frame me=a.me><NoAccess/></Frame> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NoAccess() -> impl IntoView {
+    view! {
+        <Title text="No access"/>
+        <h1>"No access"</h1>
+        <p>"Your account does not have access to this screen. Choose one from the menu."</p>
+    }
+}
+
+/// One navigation entry: where, what it is called, and the least role that sees it.
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    role: Role,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem { href: "/account", label: "Overview", role: Role::MailUser },
+    NavItem { href: "/account/password", label: "Password", role: Role::MailUser },
+    NavItem { href: "/account/recovery-email", label: "Recovery email", role: Role::MailUser },
+    NavItem { href: "/account/sessions", label: "Sessions", role: Role::MailUser },
+    NavItem { href: "/admin/domains", label: "Domains", role: Role::DomainAdmin },
+    NavItem { href: "/admin/audit", label: "Audit log", role: Role::MasterAdmin },
+];
+
+#[component]
+fn Frame(me: Me, children: Children) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let items = NAV
+        .iter()
+        .filter(|item| me.role.includes(item.role))
+        .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
+        .collect_view();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="top-bar">
+            <a class="brand" href="/account">"Mail Portal"</a>
+            <div class="who">
+                <span class="who-email">{me.email.clone()}</span>
+                <span class="role-badge">{me.role.label()}</span>
+                <ActionForm action=sign_out attr:class="sign-out">
+                    <button type="submit" class="secondary">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+        <div class="layout">
+            <nav aria-label="Main" class="side-nav">
+                <ul>{items}</ul>
+            </nav>
+            <main id="main" tabindex="-1">{children()}</main>
+        </div>
+    }
+}

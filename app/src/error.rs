@@ -1,0 +1,75 @@
+//! The one error type that crosses the wire between the server functions and the pages.
+//!
+//! Every variant is something the page can act on; its `Display` text is what the person
+//! sees, so it says what to do next. Details of internal failures are logged on the server
+//! and never sent (see `backend::error`).
+
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, error::ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You do not have access to this.")]
+    Forbidden,
+    #[error("Please confirm it's you: enter your current password.")]
+    ReauthRequired,
+    /// A form field holds a value the server refuses; `field` is the input's `name`.
+    #[error("{reason}")]
+    Invalid { field: String, reason: String },
+    #[error("The email address or password is not correct.")]
+    BadCredentials,
+    #[error("Too many failed attempts. Please wait {retry_after_secs} seconds and try again.")]
+    Throttled { retry_after_secs: u64 },
+    #[error("This link has expired or was already used. Please ask for a new one.")]
+    LinkExpired,
+    #[error("That was not found. It may have been removed already.")]
+    NotFound,
+    #[error("Something went wrong on our side. Nothing was changed; please try again.")]
+    Internal,
+    /// The request did not reach the server or its answer could not be read.
+    #[error("The portal could not be reached ({0}). Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// An `Invalid` error for one form field.
+    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.to_string(), reason: reason.into() }
+    }
+
+    /// The reason shown next to `field`, if this error is about that field.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { field: f, reason } if f == field => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    /// True when the error belongs beside a field rather than above the form.
+    pub fn is_field_error(&self) -> bool {
+        matches!(self, AppError::Invalid { .. })
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::Forbidden | AppError::ReauthRequired => 403,
+            AppError::Invalid { .. } => 400,
+            AppError::NotFound => 404,
+            AppError::LinkExpired => 410,
+            AppError::Throttled { .. } => 429,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

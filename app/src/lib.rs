@@ -1,0 +1,79 @@
+//! Mail Portal's isomorphic crate: shared types (`model`), server functions (`api`),
+//! screens (`pages`, `components`) and, with feature "ssr", the `backend`.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use components::shell::RequireRole;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+use model::Role;
+use pages::{account, admin, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The routes. Every route renders fully on the server before it is sent (`Async`), so
+/// redirects and status codes (401, 403, 404) reach the browser as HTTP.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="mailportal" href="/pkg/mailportal.css"/>
+        <Title formatter=|page: String| format!("{page} · Mail Portal")/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password") view=reset::request::ResetRequestPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token") view=reset::complete::ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") ssr=SsrMode::Async view=|| view! {
+                    <RequireRole role=Role::MailUser><account::overview::OverviewPage/></RequireRole>
+                }/>
+                <Route path=path!("/account/password") ssr=SsrMode::Async view=|| view! {
+                    <RequireRole role=Role::MailUser><account::password::PasswordPage/></RequireRole>
+                }/>
+                <Route path=path!("/account/recovery-email") ssr=SsrMode::Async view=|| view! {
+                    <RequireRole role=Role::MailUser><account::recovery_email::RecoveryEmailPage/></RequireRole>
+                }/>
+                <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| view! {
+                    <RequireRole role=Role::MailUser><account::sessions::SessionsPage/></RequireRole>
+                }/>
+                <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| view! {
+                    <RequireRole role=Role::DomainAdmin><admin::domains::DomainsPage/></RequireRole>
+                }/>
+                <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| view! {
+                    <RequireRole role=Role::MasterAdmin><admin::audit::AuditPage/></RequireRole>
+                }/>
+            </Routes>
+        </Router>
+    }
+}

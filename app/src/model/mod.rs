@@ -1,0 +1,10 @@
+//! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
+
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod rows;
+pub mod time;
+
+pub use email::{DomainName, EmailAddress};
+pub use role::Role;

@@ -1,0 +1,63 @@
+//! What the server functions return to the screens.
+
+use super::{time::UnixTime, Role};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in person, as the shell shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub email: String,
+    pub role: Role,
+}
+
+/// One of the caller's own signed-in sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub id: i64,
+    /// The session this list was requested from.
+    pub current: bool,
+    /// A short description of the browser, e.g. "Chrome on Linux".
+    pub device: String,
+    pub ip: String,
+    pub created_at: UnixTime,
+    pub last_seen_at: UnixTime,
+}
+
+/// The caller's account settings shown on the overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub email: String,
+    pub role: Role,
+    pub recovery_email: Option<String>,
+    pub password_changed_at: UnixTime,
+    pub session_count: i64,
+}
+
+/// A domain as the admin screens list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DomainRow {
+    pub id: i64,
+    pub name: String,
+    pub mailbox_count: i64,
+    pub created_at: UnixTime,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: UnixTime,
+    pub actor: Option<String>,
+    pub action: String,
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+/// Whether the signed-in person may open a screen that needs a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageAccess {
+    pub me: Me,
+    pub allowed: bool,
+}

@@ -1,0 +1,6 @@
+//! The signed-in person's own account screens.
+
+pub mod overview;
+pub mod password;
+pub mod recovery_email;
+pub mod sessions;

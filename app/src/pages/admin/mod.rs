@@ -1,0 +1,4 @@
+//! Admin screens.
+
+pub mod audit;
+pub mod domains;

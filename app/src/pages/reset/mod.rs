@@ -1,0 +1,4 @@
+//! Password reset: asking for a link, and using it.
+
+pub mod complete;
+pub mod request;

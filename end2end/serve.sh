@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Starts a fresh portal for the browser tests: an empty data directory, port 3100.
+set -euo pipefail
+cd "$(dirname "$0")"
+rm -rf .data && mkdir -p .data
+export MAILPORTAL_DATA_DIR="$PWD/.data"
+export MAILPORTAL_HTTP_ADDR=127.0.0.1:3100
+export MAILPORTAL_PUBLIC_URL=http://localhost:3100
+export MAILPORTAL_SITE_ROOT="${MAILPORTAL_SITE_ROOT:-/var/tmp/mailportal-target/site}"
+exec "${PORTAL_BIN:-/var/tmp/mailportal-target/release/mailportal}" serve

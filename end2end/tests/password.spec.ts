@@ -1,0 +1,51 @@
+// Changing the password: every refusal is explained at its field; the new one works.
+import { expect, test } from '@playwright/test';
+import { expectAccessible, GOOD_PASSWORD, open, signIn, signOut, USERS } from './helpers';
+
+const NEW_PASSWORD = 'amber kettle forest lantern';
+
+test('change password, with each mistake explained', async ({ page }) => {
+  await signIn(page, USERS.paul);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Password' }).click();
+  await expect(page.getByRole('heading', { name: 'Change password' })).toBeVisible();
+  await expectAccessible(page);
+  const submit = page.getByRole('button', { name: 'Change password' });
+
+  await test.step('a wrong current password', async () => {
+    await page.getByLabel('Current password').fill('not my password');
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+    await submit.click();
+    await expect(page.locator('#current_password-error')).toHaveText('The current password is not correct.');
+  });
+
+  await test.step('too short, checked in the browser and by the server', async () => {
+    await page.getByLabel('Current password').fill(GOOD_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByLabel('Repeat the new password').focus();
+    await expect(page.locator('#new_password-error')).toHaveText('Use at least 8 characters (5 so far).');
+  });
+
+  await test.step('confirmation mismatch', async () => {
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Repeat the new password').fill('amber kettle forest lanterns');
+    await submit.click();
+    await expect(page.locator('#confirm-error')).toContainText('do not match');
+  });
+
+  await test.step('success', async () => {
+    await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+    await submit.click();
+    await expect(page.getByRole('status')).toHaveText('Your password was changed.');
+  });
+
+  await signOut(page);
+  await test.step('the old password no longer works, the new one does', async () => {
+    await open(page, '/sign-in');
+    await page.getByLabel('Email address').fill(USERS.paul);
+    await page.getByLabel('Password').fill(GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'not correct' })).toBeVisible();
+    await signIn(page, USERS.paul, NEW_PASSWORD);
+  });
+});

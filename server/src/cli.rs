@@ -1,0 +1,120 @@
+//! The command line: `serve` (the default), `migrate`, `user add|passwd`, `domain add`.
+
+use crate::{config::Config, Failure};
+use app::{
+    backend::{admin, admin::Operator, Clock},
+    error::AppError,
+    model::Role,
+};
+use clap::{Parser, Subcommand};
+use std::{io::BufRead, path::PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(name = "mailportal", version, about = "Mail Portal: a mail security portal and inbound mail filter")]
+pub struct Cli {
+    /// The configuration file (TOML). MAILPORTAL_* variables override its settings.
+    #[arg(long, global = true, env = "MAILPORTAL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the portal (the default when no command is given).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password is read from standard input (one line).
+    Add {
+        /// The account's email address.
+        email: String,
+        /// mailuser, domainadmin or masteradmin.
+        #[arg(long, default_value = "mailuser", value_parser = parse_role)]
+        role: Role,
+    },
+    /// Set an account's password (read from standard input) and sign it out everywhere.
+    Passwd {
+        /// The account's email address.
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a domain to serve mail for.
+    Add {
+        /// The domain name, e.g. example.org.
+        name: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+/// Runs one command to its end.
+pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
+    let backend = crate::backend(config, Clock::System).await?;
+    let now = backend.clock.now();
+    let by = Operator::CommandLine;
+    match command {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(config.http_addr)
+                .await
+                .map_err(|e| Failure(format!("cannot listen on {} (http_addr): {e}", config.http_addr)))?;
+            crate::serve(config, backend, listener, crate::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            println!("The database in {} is up to date.", config.data_dir.display());
+            Ok(())
+        }
+        Command::User(UserCommand::Add { email, role }) => {
+            let password = read_password()?;
+            admin::create_account(&backend, &by, &email, role, &password, now).await.map_err(explain)?;
+            println!("Added {} as {}.", email.trim().to_lowercase(), role.label());
+            Ok(())
+        }
+        Command::User(UserCommand::Passwd { email }) => {
+            let password = read_password()?;
+            admin::set_password(&backend, &by, &email, &password, now).await.map_err(explain)?;
+            println!("Password set; every session of {} was signed out.", email.trim().to_lowercase());
+            Ok(())
+        }
+        Command::Domain(DomainCommand::Add { name }) => {
+            admin::create_domain(&backend, &by, &name, now).await.map_err(explain)?;
+            println!("Added the domain {}.", name.trim().to_lowercase());
+            Ok(())
+        }
+    }
+}
+
+/// One line from standard input, without its line ending (nothing else is trimmed:
+/// spaces belong to the password).
+fn read_password() -> Result<String, Failure> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprintln!("Type the password and press Enter (it will be shown):");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    Ok(password.to_string())
+}
+
+fn explain(e: AppError) -> Failure {
+    match e {
+        AppError::NotFound => Failure("no account has that address".into()),
+        other => Failure(other.to_string()),
+    }
+}

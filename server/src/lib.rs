@@ -1,0 +1,132 @@
+//! The `mailportal` program: configuration, the command line, and starting the planes.
+
+pub mod cli;
+pub mod config;
+pub mod csrf;
+pub mod web;
+
+use app::backend::{auth, notify::Notifier, store, Backend, Clock, Settings};
+use config::Config;
+use leptos::prelude::LeptosOptions;
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+
+/// Opens the store and builds the backend the planes share.
+pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> {
+    let pool = store::open(&config.data_dir)
+        .await
+        .map_err(|e| Failure(format!("cannot open the database in {}: {e}", config.data_dir.display())))?;
+    let from = config.notify.from.parse().map_err(|e| Failure(format!("notify.from: {e}")))?;
+    let notifier = match config.relay() {
+        Some((host, port)) => Notifier::relay(&host, port, from),
+        None => Notifier::outbox(config.data_dir.join("outbox"), from),
+    };
+    let settings = Settings {
+        public_url: config.public_url.clone(),
+        data_dir: config.data_dir.clone(),
+        session_idle_secs: i64::from(config.session.idle_minutes) * 60,
+        session_absolute_secs: i64::from(config.session.absolute_hours) * 3600,
+    };
+    Ok(Backend { pool, settings: Arc::new(settings), notifier, clock })
+}
+
+/// Serves the portal on `listener` until `shutdown` completes, then finishes the requests
+/// under way.
+pub async fn serve(
+    config: &Config,
+    backend: Backend,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Failure> {
+    tokio::task::spawn_blocking(auth::password::warm_up).await.ok();
+    if let Some(link) = auth::setup::issue_link(&backend, backend.clock.now()).await? {
+        announce_setup_link(&link, config);
+    }
+    tokio::spawn(purge_expired_sessions(backend.clone()));
+    let addr = listener.local_addr()?;
+    let options = LeptosOptions::builder()
+        .output_name("mailportal")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let app = web::router(options, backend);
+    tracing::info!(%addr, public_url = %config.public_url, "web portal listening");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("web portal stopped");
+    Ok(())
+}
+
+fn announce_setup_link(link: &str, config: &Config) {
+    tracing::warn!("no master admin exists yet");
+    println!(
+        "\n  Mail Portal has no master admin yet. Open this link within one hour to create one:\n\n    {link}\n\n  \
+         (also in {}; restart mailportal for a new link)\n",
+        config.data_dir.join(auth::setup::LINK_FILE).display()
+    );
+}
+
+/// Deletes timed-out sessions every ten minutes (expiry itself is checked per request).
+async fn purge_expired_sessions(backend: Backend) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = backend.clock.now();
+        let s = &backend.settings;
+        if let Err(e) = store::sessions::purge_expired(&backend.pool, now - s.session_idle_secs, now - s.session_absolute_secs).await {
+            tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM. The SIGTERM handler is installed when this is called,
+/// not when the future is first polled, so a signal right after start-up is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| tracing::warn!(error = %e, "cannot listen for SIGTERM"))
+        .ok();
+    async move {
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
+        }
+        tracing::info!("shutting down");
+    }
+}
+
+/// What stops start-up or a command: a message for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Failure(pub String);
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+impl From<config::ConfigError> for Failure {
+    fn from(e: config::ConfigError) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+impl From<app::error::AppError> for Failure {
+    fn from(e: app::error::AppError) -> Self {
+        Failure(e.to_string())
+    }
+}

@@ -1,0 +1,46 @@
+//! Cross-site requests with a valid session cookie are refused before they reach the
+//! server function; same-origin ones pass.
+
+use crate::harness::{Portal, PASSWORD};
+use app::model::Role;
+
+#[tokio::test]
+async fn cross_site_requests_are_refused_with_403() {
+    let p = Portal::start().await;
+    p.add_domain("example.test").await;
+    p.add_user("alice@example.test", Role::MailUser).await;
+    let cookie = p.sign_in("alice@example.test").await;
+    let form = [("current_password", PASSWORD), ("recovery_email", "evil@attacker.test")];
+
+    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &[("origin", "https://attacker.test")]).await;
+    assert_eq!(a.status, 403);
+    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &[("sec-fetch-site", "cross-site")]).await;
+    assert_eq!(a.status, 403);
+    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &[("origin", "null")]).await;
+    assert_eq!(a.status, 403);
+    let stored: Option<String> = sqlx::query_scalar("SELECT recovery_email FROM accounts").fetch_one(&p.backend.pool).await.unwrap();
+    assert_eq!(stored, None, "nothing was changed");
+
+    let origin = p.base.clone();
+    let headers = [("origin", origin.as_str()), ("sec-fetch-site", "same-origin")];
+    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &headers).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    p.stop().await;
+}
+
+#[test]
+fn no_server_function_uses_a_get_encoding() {
+    // GET requests pass the cross-site check, so nothing that changes state may use one.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src/api");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines().filter(|l| l.contains("#[server")) {
+            checked += 1;
+            assert!(line.contains("endpoint = \""), "{}: a fixed endpoint: {line}", path.display());
+            assert!(!line.contains("GetUrl") && !line.contains("input = Get"), "{}: {line}", path.display());
+        }
+    }
+    assert!(checked >= 10, "found {checked} server functions");
+}

@@ -1,0 +1,151 @@
+//! Starts a portal for one test and speaks HTTP to it.
+
+use app::{
+    backend::{admin, admin::Operator, Backend, Clock},
+    model::Role,
+};
+use server::config::Config;
+use std::time::Duration;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub const PASSWORD: &str = "violet tram quietly sings";
+/// 2027-01-15: any fixed instant will do; tests move it forward.
+pub const START: i64 = 1_800_000_000;
+
+pub struct Portal {
+    pub base: String,
+    pub backend: Backend,
+    pub data: tempfile::TempDir,
+    http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// An HTTP answer, reduced to what the tests look at.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub set_cookie: Vec<String>,
+}
+
+impl Answer {
+    /// The session cookie (`name=value`) this answer set.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie
+            .iter()
+            .find(|c| c.starts_with("mailportal_session=") && !c.starts_with("mailportal_session=;"))
+            .map(|c| c.split(';').next().unwrap_or_default().to_string())
+    }
+}
+
+impl Portal {
+    pub async fn start() -> Portal {
+        let data = tempfile::tempdir().expect("temp dir");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let config = Config {
+            data_dir: data.path().to_path_buf(),
+            public_url: format!("http://localhost:{port}"),
+            site_root: data.path().join("site"),
+            ..Config::default()
+        };
+        let backend = server::backend(&config, Clock::fixed(START)).await.expect("backend");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let b = backend.clone();
+        let task = tokio::spawn(async move {
+            server::serve(&config, b, listener, async {
+                stopped.await.ok();
+            })
+            .await
+            .expect("server ran");
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        let portal = Portal { base: format!("http://localhost:{port}"), backend, data, http, stop: Some(stop), task: Some(task) };
+        for _ in 0..100 {
+            if portal.get("/healthz", None).await.status == 200 {
+                return portal;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the portal did not start");
+    }
+
+    /// Stops the server and waits for it to finish its requests.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop.send(()).ok();
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task).await.expect("graceful stop").unwrap();
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.backend.clock
+    }
+
+    pub async fn add_domain(&self, name: &str) -> i64 {
+        admin::create_domain(&self.backend, &Operator::CommandLine, name, self.clock().now()).await.unwrap()
+    }
+
+    pub async fn add_user(&self, email: &str, role: Role) -> i64 {
+        admin::create_account(&self.backend, &Operator::CommandLine, email, role, PASSWORD, self.clock().now())
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        // As a browser navigates: redirects are then real 302s.
+        let mut req = self.http.get(format!("{}{path}", self.base)).header("accept", "text/html");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        answer(req.send().await.expect("GET")).await
+    }
+
+    /// Calls a server function the way the portal's own pages do (same Origin).
+    pub async fn call(&self, endpoint: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
+        self.call_from(endpoint, cookie, form, &[("origin", &self.base.clone())]).await
+    }
+
+    /// Calls a server function with the given extra headers (and no Origin unless given).
+    pub async fn call_from(&self, endpoint: &str, cookie: Option<&str>, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
+        let mut req = self.http.post(format!("{}/api/{endpoint}", self.base)).form(form);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        answer(req.send().await.expect("POST")).await
+    }
+
+    /// Signs in and returns the session cookie.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let a = self.call("auth/sign_in", None, &[("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(a.status, 200, "sign in as {email}: {}", a.body);
+        a.session_cookie().expect("a session cookie")
+    }
+}
+
+async fn answer(res: reqwest::Response) -> Answer {
+    let status = res.status().as_u16();
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(String::from))
+        .collect();
+    let body = res.text().await.unwrap_or_default();
+    Answer { status, body, set_cookie }
+}
+
+/// The JSON an error answer carries, as the page would decode it.
+pub fn error_of(a: &Answer) -> serde_json::Value {
+    serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("not JSON: {}", a.body))
+}

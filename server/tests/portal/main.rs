@@ -1,0 +1,11 @@
+//! Integration tests: the real server on a loopback port with a fresh SQLite file and a
+//! clock the test moves, spoken to over HTTP like a browser would.
+
+mod access;
+mod cli;
+mod csrf;
+mod harness;
+mod reset;
+mod sessions;
+mod setup;
+mod sign_in;
