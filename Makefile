@@ -52,7 +52,7 @@ test-rust:
 
 ## Browser tests in Debian's Chromium against the release binary.
 test-e2e:
-	cd end2end && MAILPORTAL_BIN=$(BIN) MAILPORTAL_SITE_ROOT=$(SITE) npx playwright test
+	cd end2end && PORTAL_BIN=$(BIN) MAILPORTAL_SITE_ROOT=$(SITE) npx playwright test
 
 lint:
 	cargo clippy -p server --all-targets -- -D warnings

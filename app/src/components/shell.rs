@@ -70,7 +70,8 @@ fn Frame(me: Me, children: Children) -> impl IntoView {
         .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
         .collect_view();
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        // rel="external": the browser, not the router, follows it, and so moves focus too.
+        <a class="skip-link" href="#main" rel="external">"Skip to content"</a>
         <header class="top-bar">
             <a class="brand" href="/account">"Mail Portal"</a>
             <div class="who">

@@ -5,6 +5,7 @@ use crate::{
     components::form::{outcome, Outcome},
     model::{rows::SessionRow, time::format_utc},
 };
+use crate::components::table::TableRegion;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -66,7 +67,7 @@ fn SessionTable(rows: Vec<SessionRow>, revoke: ServerAction<RevokeSession>) -> i
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label="Signed-in sessions">
             <table class="cards">
                 <caption class="visually-hidden">"Signed-in sessions"</caption>
                 <thead>
@@ -80,6 +81,6 @@ fn SessionTable(rows: Vec<SessionRow>, revoke: ServerAction<RevokeSession>) -> i
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
 }

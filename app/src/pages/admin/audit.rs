@@ -1,6 +1,7 @@
 //! `/admin/audit`: the newest audit log entries (master admins).
 
 use crate::{api::admin::list_audit, model::time::format_utc};
+use crate::components::table::TableRegion;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,7 +15,7 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match entries.await {
                     Ok(rows) => view! {
-                        <div class="table-wrap">
+                        <TableRegion label="Audit log">
                             <table class="cards">
                                 <caption class="visually-hidden">"Audit log, newest first"</caption>
                                 <thead><tr>
@@ -36,7 +37,7 @@ pub fn AuditPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        </div>
+                        </TableRegion>
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }

@@ -1,6 +1,7 @@
 //! `/admin/domains`: the domains the admin looks after (every domain for a master admin).
 
 use crate::{api::admin::list_domains, model::time::format_utc};
+use crate::components::table::TableRegion;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,7 +18,7 @@ pub fn DomainsPage() -> impl IntoView {
                         <p>"No domains yet. Add one with " <code>"mailportal domain add example.org"</code> "."</p>
                     }.into_any(),
                     Ok(rows) => view! {
-                        <div class="table-wrap">
+                        <TableRegion label="Domains">
                             <table class="cards">
                                 <caption class="visually-hidden">"Domains"</caption>
                                 <thead><tr>
@@ -35,7 +36,7 @@ pub fn DomainsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        </div>
+                        </TableRegion>
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
