@@ -36,7 +36,10 @@ pub enum AppError {
 impl AppError {
     /// An `Invalid` error for one form field.
     pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.to_string(), reason: reason.into() }
+        AppError::Invalid {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
     }
 
     /// The reason shown next to `field`, if this error is about that field.

@@ -20,6 +20,11 @@ use leptos_router::{
 use model::Role;
 use pages::{account, admin, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage};
 
+/// A screen only `role` (and roles above it) may open; see `RequireRole`.
+fn guarded<V: IntoView + 'static>(role: Role, page: fn() -> V) -> impl IntoView {
+    view! { <RequireRole role>{page()}</RequireRole> }
+}
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -55,24 +60,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password") view=reset::request::ResetRequestPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=reset::complete::ResetPasswordPage ssr=SsrMode::Async/>
-                <Route path=path!("/account") ssr=SsrMode::Async view=|| view! {
-                    <RequireRole role=Role::MailUser><account::overview::OverviewPage/></RequireRole>
-                }/>
-                <Route path=path!("/account/password") ssr=SsrMode::Async view=|| view! {
-                    <RequireRole role=Role::MailUser><account::password::PasswordPage/></RequireRole>
-                }/>
-                <Route path=path!("/account/recovery-email") ssr=SsrMode::Async view=|| view! {
-                    <RequireRole role=Role::MailUser><account::recovery_email::RecoveryEmailPage/></RequireRole>
-                }/>
-                <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| view! {
-                    <RequireRole role=Role::MailUser><account::sessions::SessionsPage/></RequireRole>
-                }/>
-                <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| view! {
-                    <RequireRole role=Role::DomainAdmin><admin::domains::DomainsPage/></RequireRole>
-                }/>
-                <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| view! {
-                    <RequireRole role=Role::MasterAdmin><admin::audit::AuditPage/></RequireRole>
-                }/>
+                <Route path=path!("/account") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::overview::OverviewPage)/>
+                <Route path=path!("/account/password") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::password::PasswordPage)/>
+                <Route path=path!("/account/recovery-email") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::recovery_email::RecoveryEmailPage)/>
+                <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sessions::SessionsPage)/>
+                <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>
+                <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::audit::AuditPage)/>
             </Routes>
         </Router>
     }

@@ -37,6 +37,7 @@ test('change password, with each mistake explained', async ({ page }) => {
     await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
     await submit.click();
     await expect(page.getByRole('status')).toHaveText('Your password was changed.');
+    await expect(page.getByLabel('New password', { exact: true })).toHaveValue('');
   });
 
   await signOut(page);

@@ -31,7 +31,7 @@ test('a master admin sees everything, including refusals in the audit log', asyn
   ]);
   await nav(page).getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
-  await expect(page.getByRole('row').filter({ hasText: 'access_denied' }).first()).toContainText('open /admin/audit');
+  await expect(page.getByRole('row').filter({ hasText: 'Access denied' }).first()).toContainText('open /admin/audit');
   await expectAccessible(page);
 });
 

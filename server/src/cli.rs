@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::{io::BufRead, path::PathBuf};
 
 #[derive(Debug, Parser)]
-#[command(name = "mailportal", version, about = "Mail Portal: a mail security portal and inbound mail filter")]
+#[command(
+    name = "mailportal",
+    version,
+    about = "Mail Portal: a mail security portal and inbound mail filter"
+)]
 pub struct Cli {
     /// The configuration file (TOML). MAILPORTAL_* variables override its settings.
     #[arg(long, global = true, env = "MAILPORTAL_CONFIG", value_name = "FILE")]
@@ -72,27 +76,44 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
         Command::Serve => {
             let listener = tokio::net::TcpListener::bind(config.http_addr)
                 .await
-                .map_err(|e| Failure(format!("cannot listen on {} (http_addr): {e}", config.http_addr)))?;
+                .map_err(|e| {
+                    Failure(format!(
+                        "cannot listen on {} (http_addr): {e}",
+                        config.http_addr
+                    ))
+                })?;
             crate::serve(config, backend, listener, crate::shutdown_signal()).await
         }
         Command::Migrate => {
-            println!("The database in {} is up to date.", config.data_dir.display());
+            println!(
+                "The database in {} is up to date.",
+                config.data_dir.display()
+            );
             Ok(())
         }
         Command::User(UserCommand::Add { email, role }) => {
             let password = read_password()?;
-            admin::create_account(&backend, &by, &email, role, &password, now).await.map_err(explain)?;
+            admin::create_account(&backend, &by, &email, role, &password, now)
+                .await
+                .map_err(explain)?;
             println!("Added {} as {}.", email.trim().to_lowercase(), role.label());
             Ok(())
         }
         Command::User(UserCommand::Passwd { email }) => {
             let password = read_password()?;
-            admin::set_password(&backend, &by, &email, &password, now).await.map_err(explain)?;
-            println!("Password set; every session of {} was signed out.", email.trim().to_lowercase());
+            admin::set_password(&backend, &by, &email, &password, now)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Password set; every session of {} was signed out.",
+                email.trim().to_lowercase()
+            );
             Ok(())
         }
         Command::Domain(DomainCommand::Add { name }) => {
-            admin::create_domain(&backend, &by, &name, now).await.map_err(explain)?;
+            admin::create_domain(&backend, &by, &name, now)
+                .await
+                .map_err(explain)?;
             println!("Added the domain {}.", name.trim().to_lowercase());
             Ok(())
         }

@@ -56,13 +56,19 @@ impl Default for Config {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { idle_minutes: 30, absolute_hours: 12 }
+        SessionConfig {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
     }
 }
 
 impl Default for NotifyConfig {
     fn default() -> Self {
-        NotifyConfig { smtp_relay: None, from: "Mail Portal <noreply@localhost>".into() }
+        NotifyConfig {
+            smtp_relay: None,
+            from: "Mail Portal <noreply@localhost>".into(),
+        }
     }
 }
 
@@ -78,7 +84,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_SITE_ROOT", "site_root"),
     ("MAILPORTAL_LOG", "log"),
     ("MAILPORTAL_SESSION_IDLE_MINUTES", "session.idle_minutes"),
-    ("MAILPORTAL_SESSION_ABSOLUTE_HOURS", "session.absolute_hours"),
+    (
+        "MAILPORTAL_SESSION_ABSOLUTE_HOURS",
+        "session.absolute_hours",
+    ),
     ("MAILPORTAL_SMTP_RELAY", "notify.smtp_relay"),
     ("MAILPORTAL_MAIL_FROM", "notify.from"),
 ];
@@ -88,12 +97,16 @@ const ENV_OTHER: &[&str] = &["MAILPORTAL_CONFIG"];
 
 impl Config {
     /// Reads the file (when given), applies the environment, and checks the result.
-    pub fn load(file: Option<&std::path::Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&std::path::Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let mut config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-                toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message())))?
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message())))?
             }
             None => Config::default(),
         };
@@ -110,22 +123,38 @@ impl Config {
         let bad = |what: &str| ConfigError(format!("{name}={value:?} is not {what}"));
         match name {
             "MAILPORTAL_DATA_DIR" => self.data_dir = value.into(),
-            "MAILPORTAL_HTTP_ADDR" => self.http_addr = value.parse().map_err(|_| bad("an address like 127.0.0.1:3000"))?,
+            "MAILPORTAL_HTTP_ADDR" => {
+                self.http_addr = value
+                    .parse()
+                    .map_err(|_| bad("an address like 127.0.0.1:3000"))?
+            }
             "MAILPORTAL_PUBLIC_URL" => self.public_url = value.into(),
             "MAILPORTAL_SITE_ROOT" => self.site_root = value.into(),
             "MAILPORTAL_LOG" => self.log = value.into(),
             "MAILPORTAL_SESSION_IDLE_MINUTES" => {
-                self.session.idle_minutes = value.parse().map_err(|_| bad("a whole number of minutes"))?
+                self.session.idle_minutes = value
+                    .parse()
+                    .map_err(|_| bad("a whole number of minutes"))?
             }
             "MAILPORTAL_SESSION_ABSOLUTE_HOURS" => {
-                self.session.absolute_hours = value.parse().map_err(|_| bad("a whole number of hours"))?
+                self.session.absolute_hours =
+                    value.parse().map_err(|_| bad("a whole number of hours"))?
             }
-            "MAILPORTAL_SMTP_RELAY" => self.notify.smtp_relay = (!value.is_empty()).then(|| value.to_string()),
+            "MAILPORTAL_SMTP_RELAY" => {
+                self.notify.smtp_relay = (!value.is_empty()).then(|| value.to_string())
+            }
             "MAILPORTAL_MAIL_FROM" => self.notify.from = value.into(),
             other if ENV_OTHER.contains(&other) => {}
             other => {
-                let known: Vec<&str> = ENV_VARS.iter().map(|(n, _)| *n).chain(ENV_OTHER.iter().copied()).collect();
-                return Err(ConfigError(format!("unknown variable {other}; known ones are {}", known.join(", "))));
+                let known: Vec<&str> = ENV_VARS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .chain(ENV_OTHER.iter().copied())
+                    .collect();
+                return Err(ConfigError(format!(
+                    "unknown variable {other}; known ones are {}",
+                    known.join(", ")
+                )));
             }
         }
         Ok(())
@@ -134,7 +163,9 @@ impl Config {
     fn check(&mut self) -> Result<(), ConfigError> {
         self.public_url = check_public_url(&self.public_url)?;
         if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {
-            return Err(ConfigError("session.idle_minutes and session.absolute_hours must be at least 1".into()));
+            return Err(ConfigError(
+                "session.idle_minutes and session.absolute_hours must be at least 1".into(),
+            ));
         }
         if let Some(relay) = &self.notify.smtp_relay {
             relay_host_port(relay)?;
@@ -143,18 +174,29 @@ impl Config {
             .from
             .parse::<app::backend::notify::Mailbox>()
             .map_err(|e| ConfigError(format!("notify.from {:?} is not a mailbox like \"Mail Portal <noreply@example.org>\": {e}", self.notify.from)))?;
-        tracing_subscriber::EnvFilter::try_new(&self.log)
-            .map_err(|e| ConfigError(format!("log {:?} is not a log filter like \"info\": {e}", self.log)))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| {
+            ConfigError(format!(
+                "log {:?} is not a log filter like \"info\": {e}",
+                self.log
+            ))
+        })?;
         Ok(())
     }
 
     pub fn relay(&self) -> Option<(String, u16)> {
-        self.notify.smtp_relay.as_deref().and_then(|r| relay_host_port(r).ok())
+        self.notify
+            .smtp_relay
+            .as_deref()
+            .and_then(|r| relay_host_port(r).ok())
     }
 }
 
 fn relay_host_port(relay: &str) -> Result<(String, u16), ConfigError> {
-    let err = || ConfigError(format!("notify.smtp_relay {relay:?} is not host:port, e.g. smtp.example.org:25"));
+    let err = || {
+        ConfigError(format!(
+            "notify.smtp_relay {relay:?} is not host:port, e.g. smtp.example.org:25"
+        ))
+    };
     let (host, port) = relay.rsplit_once(':').ok_or_else(err)?;
     let port: u16 = port.parse().map_err(|_| err())?;
     if host.is_empty() {
@@ -168,12 +210,17 @@ fn relay_host_port(relay: &str) -> Result<(String, u16), ConfigError> {
 fn check_public_url(url: &str) -> Result<String, ConfigError> {
     let url = url.trim_end_matches('/');
     let err = |why: &str| ConfigError(format!("public_url {url:?} {why}"));
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| err("needs a scheme, e.g. https://mail.example.org"))?;
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| err("needs a scheme, e.g. https://mail.example.org"))?;
     if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
         return Err(err("must be scheme://host[:port] without a path"));
     }
     let host = match rest.strip_prefix('[') {
-        Some(v6) => v6.split_once(']').map(|(h, _)| h).ok_or_else(|| err("has an unclosed ["))?,
+        Some(v6) => v6
+            .split_once(']')
+            .map(|(h, _)| h)
+            .ok_or_else(|| err("has an unclosed ["))?,
         None => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
     };
     let loopback = matches!(host, "localhost" | "127.0.0.1" | "::1");
@@ -190,7 +237,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -206,8 +256,16 @@ mod tests {
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("mailportal.toml");
-        std::fs::write(&file, "http_addr = \"127.0.0.1:4000\"\n[session]\nidle_minutes = 5\n").unwrap();
-        let c = Config::load(Some(&file), env(&[("MAILPORTAL_HTTP_ADDR", "127.0.0.1:5000"), ("PATH", "/bin")])).unwrap();
+        std::fs::write(
+            &file,
+            "http_addr = \"127.0.0.1:4000\"\n[session]\nidle_minutes = 5\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[("MAILPORTAL_HTTP_ADDR", "127.0.0.1:5000"), ("PATH", "/bin")]),
+        )
+        .unwrap();
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:5000");
         assert_eq!(c.session.idle_minutes, 5);
     }
@@ -219,18 +277,27 @@ mod tests {
         std::fs::write(&file, "htp_addr = \"127.0.0.1:4000\"\n").unwrap();
         let e = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
         assert!(e.contains("htp_addr"), "{e}");
-        let e = Config::load(None, env(&[("MAILPORTAL_HTTP_ADR", "x")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("MAILPORTAL_HTTP_ADR", "x")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown variable MAILPORTAL_HTTP_ADR"), "{e}");
-        let e = Config::load(None, env(&[("MAILPORTAL_HTTP_ADDR", "nowhere")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("MAILPORTAL_HTTP_ADDR", "nowhere")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("MAILPORTAL_HTTP_ADDR=\"nowhere\""), "{e}");
-        let e = Config::load(None, env(&[("MAILPORTAL_SMTP_RELAY", "relay")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("MAILPORTAL_SMTP_RELAY", "relay")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("host:port"), "{e}");
     }
 
     #[test]
     fn public_url_must_be_https_except_on_loopback() {
         assert!(check_public_url("https://mail.example.org").is_ok());
-        assert_eq!(check_public_url("http://localhost:3000/").unwrap(), "http://localhost:3000");
+        assert_eq!(
+            check_public_url("http://localhost:3000/").unwrap(),
+            "http://localhost:3000"
+        );
         assert!(check_public_url("http://[::1]:3000").is_ok());
         assert!(check_public_url("http://mail.example.org").is_err());
         assert!(check_public_url("https://mail.example.org/portal").is_err());

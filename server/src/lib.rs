@@ -13,10 +13,17 @@ use tokio::net::TcpListener;
 
 /// Opens the store and builds the backend the planes share.
 pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> {
-    let pool = store::open(&config.data_dir)
-        .await
-        .map_err(|e| Failure(format!("cannot open the database in {}: {e}", config.data_dir.display())))?;
-    let from = config.notify.from.parse().map_err(|e| Failure(format!("notify.from: {e}")))?;
+    let pool = store::open(&config.data_dir).await.map_err(|e| {
+        Failure(format!(
+            "cannot open the database in {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    let from = config
+        .notify
+        .from
+        .parse()
+        .map_err(|e| Failure(format!("notify.from: {e}")))?;
     let notifier = match config.relay() {
         Some((host, port)) => Notifier::relay(&host, port, from),
         None => Notifier::outbox(config.data_dir.join("outbox"), from),
@@ -27,7 +34,12 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         session_idle_secs: i64::from(config.session.idle_minutes) * 60,
         session_absolute_secs: i64::from(config.session.absolute_hours) * 3600,
     };
-    Ok(Backend { pool, settings: Arc::new(settings), notifier, clock })
+    Ok(Backend {
+        pool,
+        settings: Arc::new(settings),
+        notifier,
+        clock,
+    })
 }
 
 /// Serves the portal on `listener` until `shutdown` completes, then finishes the requests
@@ -38,7 +50,9 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
-    tokio::task::spawn_blocking(auth::password::warm_up).await.ok();
+    tokio::task::spawn_blocking(auth::password::warm_up)
+        .await
+        .ok();
     if let Some(link) = auth::setup::issue_link(&backend, backend.clock.now()).await? {
         announce_setup_link(&link, config);
     }
@@ -52,9 +66,12 @@ pub async fn serve(
         .build();
     let app = web::router(options, backend);
     tracing::info!(%addr, public_url = %config.public_url, "web portal listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     tracing::info!("web portal stopped");
     Ok(())
 }
@@ -75,7 +92,13 @@ async fn purge_expired_sessions(backend: Backend) {
         tick.tick().await;
         let now = backend.clock.now();
         let s = &backend.settings;
-        if let Err(e) = store::sessions::purge_expired(&backend.pool, now - s.session_idle_secs, now - s.session_absolute_secs).await {
+        if let Err(e) = store::sessions::purge_expired(
+            &backend.pool,
+            now - s.session_idle_secs,
+            now - s.session_absolute_secs,
+        )
+        .await
+        {
             tracing::warn!(error = %e, "could not purge expired sessions");
         }
     }

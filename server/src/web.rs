@@ -29,7 +29,10 @@ impl FromRef<AppState> for LeptosOptions {
 
 pub fn router(leptos_options: LeptosOptions, backend: Backend) -> Router {
     let origins = Arc::new(AllowedOrigins::for_public_url(&backend.settings.public_url));
-    let state = AppState { leptos_options, backend: backend.clone() };
+    let state = AppState {
+        leptos_options,
+        backend: backend.clone(),
+    };
     let context = move || provide_context(backend.clone());
     let routes = generate_route_list(App);
     Router::new()
@@ -38,7 +41,10 @@ pub fn router(leptos_options: LeptosOptions, backend: Backend) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn_with_state(origins, refuse_cross_site))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
@@ -51,13 +57,19 @@ pub fn router(leptos_options: LeptosOptions, backend: Backend) -> Router {
         .with_state(state)
 }
 
-fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+fn header_layer(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// `200 ok` when the store answers.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.backend.pool).await {
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.backend.pool)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ok\n"),
         Err(e) => {
             tracing::error!(error = %e, "health check: store unavailable");

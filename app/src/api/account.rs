@@ -10,11 +10,13 @@ use leptos::prelude::*;
 pub async fn my_account() -> Result<AccountSummary, AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
-    reply(async {
-        let user = call.user().await?;
-        crate::backend::account::summary(&call.backend, &user, call.now).await
-    }
-    .await)
+    reply(
+        async {
+            let user = call.user().await?;
+            crate::backend::account::summary(&call.backend, &user, call.now).await
+        }
+        .await,
+    )
 }
 
 /// `sign_out_others` is a checkbox: present ("on") when ticked.
@@ -28,60 +30,80 @@ pub async fn change_password(
     use crate::api::ssr::{reply, Call};
     use crate::backend::account::{self, PasswordChange};
     let call = Call::new()?;
-    reply(async {
-        let user = call.user().await?;
-        let change = PasswordChange {
-            current: &current_password,
-            new: &new_password,
-            confirmation: &confirm,
-            sign_out_others: sign_out_others.is_some(),
-        };
-        account::change_password(&call.backend, &call.meta, &user, change, call.now).await
-    }
-    .await)
+    reply(
+        async {
+            let user = call.user().await?;
+            let change = PasswordChange {
+                current: &current_password,
+                new: &new_password,
+                confirmation: &confirm,
+                sign_out_others: sign_out_others.is_some(),
+            };
+            account::change_password(&call.backend, &call.meta, &user, change, call.now).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "account/set_recovery_email")]
-pub async fn set_recovery_email(current_password: String, recovery_email: String) -> Result<(), AppError> {
+pub async fn set_recovery_email(
+    current_password: String,
+    recovery_email: String,
+) -> Result<(), AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
-    reply(async {
-        let user = call.user().await?;
-        crate::backend::account::set_recovery_email(&call.backend, &call.meta, &user, &current_password, &recovery_email, call.now)
+    reply(
+        async {
+            let user = call.user().await?;
+            crate::backend::account::set_recovery_email(
+                &call.backend,
+                &call.meta,
+                &user,
+                &current_password,
+                &recovery_email,
+                call.now,
+            )
             .await
-    }
-    .await)
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "account/sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionRow>, AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
-    reply(async {
-        let user = call.user().await?;
-        crate::backend::account::list_sessions(&call.backend, &user, call.now).await
-    }
-    .await)
+    reply(
+        async {
+            let user = call.user().await?;
+            crate::backend::account::list_sessions(&call.backend, &user, call.now).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "account/revoke_session")]
 pub async fn revoke_session(id: i64) -> Result<(), AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
-    reply(async {
-        let user = call.user().await?;
-        crate::backend::account::revoke_session(&call.backend, &user, id, call.now).await
-    }
-    .await)
+    reply(
+        async {
+            let user = call.user().await?;
+            crate::backend::account::revoke_session(&call.backend, &user, id, call.now).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "account/sign_out_others")]
 pub async fn sign_out_other_sessions() -> Result<u64, AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
-    reply(async {
-        let user = call.user().await?;
-        crate::backend::account::sign_out_others(&call.backend, &user, call.now).await
-    }
-    .await)
+    reply(
+        async {
+            let user = call.user().await?;
+            crate::backend::account::sign_out_others(&call.backend, &user, call.now).await
+        }
+        .await,
+    )
 }

@@ -9,7 +9,10 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
     reply(match call.user().await {
-        Ok(u) => Ok(Some(Me { email: u.email, role: u.role })),
+        Ok(u) => Ok(Some(Me {
+            email: u.email,
+            role: u.role,
+        })),
         Err(AppError::Unauthorized) => Ok(None),
         Err(e) => Err(e),
     })
@@ -20,7 +23,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::api::ssr::{reply, set_cookie, Call};
     use crate::backend::auth::{session, sign_in};
     let call = Call::new()?;
-    let token = reply(sign_in::sign_in(&call.backend, &call.meta, &email, &password, call.now).await)?;
+    let token =
+        reply(sign_in::sign_in(&call.backend, &call.meta, &email, &password, call.now).await)?;
     set_cookie(&session::set_cookie(&call.backend.settings, &token));
     leptos_axum::redirect("/account");
     Ok(())
@@ -40,7 +44,10 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Who is signed in and whether they may open a screen that needs `required`. A refusal is
 /// audited and answered with 403. `None` when nobody is signed in.
 #[server(endpoint = "auth/page_access")]
-pub async fn page_access(required: crate::model::Role, page: String) -> Result<Option<crate::model::rows::PageAccess>, AppError> {
+pub async fn page_access(
+    required: crate::model::Role,
+    page: String,
+) -> Result<Option<crate::model::rows::PageAccess>, AppError> {
     use crate::api::ssr::{reply, Call};
     use crate::model::rows::PageAccess;
     let call = Call::new()?;
@@ -49,9 +56,15 @@ pub async fn page_access(required: crate::model::Role, page: String) -> Result<O
         Err(AppError::Unauthorized) => return Ok(None),
         Err(e) => return reply(Err(e)),
     };
-    let me = Me { email: user.email.clone(), role: user.role };
+    let me = Me {
+        email: user.email.clone(),
+        role: user.role,
+    };
     let page: String = page.chars().take(100).collect();
-    match user.require(&call.backend, required, &format!("open {page}"), call.now).await {
+    match user
+        .require(&call.backend, required, &format!("open {page}"), call.now)
+        .await
+    {
         Ok(()) => Ok(Some(PageAccess { me, allowed: true })),
         Err(AppError::Forbidden) => {
             // The screen still renders (menu and "No access"), with the refusal's status.

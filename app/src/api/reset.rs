@@ -19,8 +19,22 @@ pub async fn reset_link_status(token: String) -> Result<bool, AppError> {
 }
 
 #[server(endpoint = "reset/complete")]
-pub async fn reset_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use crate::api::ssr::{reply, Call};
     let call = Call::new()?;
-    reply(crate::backend::auth::reset::complete(&call.backend, &call.meta, &token, &password, &confirm, call.now).await)
+    reply(
+        crate::backend::auth::reset::complete(
+            &call.backend,
+            &call.meta,
+            &token,
+            &password,
+            &confirm,
+            call.now,
+        )
+        .await,
+    )
 }

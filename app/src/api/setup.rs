@@ -12,11 +12,27 @@ pub async fn setup_link_status(token: String) -> Result<bool, AppError> {
 }
 
 #[server(endpoint = "setup/create_first_admin")]
-pub async fn create_first_admin(token: String, email: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn create_first_admin(
+    token: String,
+    email: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use crate::api::ssr::{reply, set_cookie, Call};
     use crate::backend::auth::{session, setup};
     let call = Call::new()?;
-    let t = reply(setup::create_first_admin(&call.backend, &call.meta, &token, &email, &password, &confirm, call.now).await)?;
+    let t = reply(
+        setup::create_first_admin(
+            &call.backend,
+            &call.meta,
+            &token,
+            &email,
+            &password,
+            &confirm,
+            call.now,
+        )
+        .await,
+    )?;
     set_cookie(&session::set_cookie(&call.backend.settings, &t));
     leptos_axum::redirect("/account");
     Ok(())

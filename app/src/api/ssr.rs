@@ -29,9 +29,16 @@ impl Call {
     pub fn new() -> Result<Self, AppError> {
         let backend = use_context::<Backend>().ok_or_else(|| missing("Backend"))?;
         let parts = use_context::<Parts>().ok_or_else(|| missing("request parts"))?;
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
         let meta = RequestMeta::from_parts(&backend.settings, &parts.headers, peer);
-        Ok(Call { now: backend.clock.now(), backend, meta })
+        Ok(Call {
+            now: backend.clock.now(),
+            backend,
+            meta,
+        })
     }
 
     /// The signed-in caller, or `Unauthorized`.
@@ -51,7 +58,9 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Some(options) = use_context::<ResponseOptions>() {
         options.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Err(e) = &result {
-            options.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+            options.set_status(
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
         }
     }
     result
@@ -59,7 +68,10 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 
 /// Adds a `Set-Cookie` header to the answer.
 pub fn set_cookie(value: &str) {
-    if let (Some(options), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+    if let (Some(options), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
         options.append_header(header::SET_COOKIE, v);
     }
 }

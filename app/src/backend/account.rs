@@ -16,8 +16,14 @@ use crate::{
     },
 };
 
-pub async fn summary(backend: &Backend, user: &UserCtx, now: UnixTime) -> Result<AccountSummary, AppError> {
-    let account = store::accounts::find_by_id(&backend.pool, user.account_id).await?.ok_or(AppError::Unauthorized)?;
+pub async fn summary(
+    backend: &Backend,
+    user: &UserCtx,
+    now: UnixTime,
+) -> Result<AccountSummary, AppError> {
+    let account = store::accounts::find_by_id(&backend.pool, user.account_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let sessions = list_sessions(backend, user, now).await?;
     Ok(AccountSummary {
         email: account.email,
@@ -36,35 +42,70 @@ pub struct PasswordChange<'a> {
 }
 
 /// Changes the password after checking the current one; optionally ends every other session.
-pub async fn change_password(backend: &Backend, meta: &RequestMeta, user: &UserCtx, change: PasswordChange<'_>, now: UnixTime) -> Result<(), AppError> {
+pub async fn change_password(
+    backend: &Backend,
+    meta: &RequestMeta,
+    user: &UserCtx,
+    change: PasswordChange<'_>,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let email = EmailAddress::parse(&user.email).map_err(|_| AppError::Internal)?;
     password::check_new(change.new, &email, "new_password")?;
-    rules::check_confirmation(change.new, change.confirmation).map_err(|r| AppError::invalid("confirm", r))?;
-    confirm_password(backend, meta, &user.email, change.current, "current_password", now).await?;
+    rules::check_confirmation(change.new, change.confirmation)
+        .map_err(|r| AppError::invalid("confirm", r))?;
+    confirm_password(
+        backend,
+        meta,
+        &user.email,
+        change.current,
+        "current_password",
+        now,
+    )
+    .await?;
     if change.new == change.current {
-        return Err(AppError::invalid("new_password", "The new password is the same as the current one."));
+        return Err(AppError::invalid(
+            "new_password",
+            "The new password is the same as the current one.",
+        ));
     }
     let hash = password::hash(change.new).await?;
     let mut tx = backend.pool.begin().await?;
     store::accounts::set_password(&mut tx, user.account_id, &hash, now).await?;
     let ended = if change.sign_out_others {
-        store::sessions::delete_all_for_account(&mut tx, user.account_id, Some(user.session_id)).await?
+        store::sessions::delete_all_for_account(&mut tx, user.account_id, Some(user.session_id))
+            .await?
     } else {
         0
     };
     tx.commit().await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     let detail = format!("{ended} other session(s) signed out");
-    store::audit::record(&backend.pool, &user.actor(), AuditAction::PasswordChanged, &detail, now).await?;
+    store::audit::record(
+        &backend.pool,
+        &user.actor(),
+        AuditAction::PasswordChanged,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
 /// Sets (or, with an empty address, removes) the recovery email; the password is asked
 /// for again because the recovery email can take over the account.
-pub async fn set_recovery_email(backend: &Backend, meta: &RequestMeta, user: &UserCtx, current: &str, recovery: &str, now: UnixTime) -> Result<(), AppError> {
+pub async fn set_recovery_email(
+    backend: &Backend,
+    meta: &RequestMeta,
+    user: &UserCtx,
+    current: &str,
+    recovery: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let recovery = match recovery.trim() {
         "" => None,
-        typed => Some(EmailAddress::parse(typed).map_err(|r| AppError::invalid("recovery_email", r))?),
+        typed => {
+            Some(EmailAddress::parse(typed).map_err(|r| AppError::invalid("recovery_email", r))?)
+        }
     };
     if recovery.as_ref().is_some_and(|r| r.as_str() == user.email) {
         return Err(AppError::invalid(
@@ -75,12 +116,25 @@ pub async fn set_recovery_email(backend: &Backend, meta: &RequestMeta, user: &Us
     confirm_password(backend, meta, &user.email, current, "current_password", now).await?;
     store::accounts::set_recovery_email(&backend.pool, user.account_id, recovery.as_ref()).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
-    let detail = recovery.as_ref().map_or("removed".to_string(), |r| format!("set to {r}"));
-    store::audit::record(&backend.pool, &user.actor(), AuditAction::RecoveryEmailChanged, &detail, now).await?;
+    let detail = recovery
+        .as_ref()
+        .map_or("removed".to_string(), |r| format!("set to {r}"));
+    store::audit::record(
+        &backend.pool,
+        &user.actor(),
+        AuditAction::RecoveryEmailChanged,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
-pub async fn list_sessions(backend: &Backend, user: &UserCtx, now: UnixTime) -> Result<Vec<SessionRow>, AppError> {
+pub async fn list_sessions(
+    backend: &Backend,
+    user: &UserCtx,
+    now: UnixTime,
+) -> Result<Vec<SessionRow>, AppError> {
     let s = &backend.settings;
     let rows = store::sessions::list_live(
         &backend.pool,
@@ -103,20 +157,45 @@ pub async fn list_sessions(backend: &Backend, user: &UserCtx, now: UnixTime) -> 
 }
 
 /// Ends one of the caller's own sessions; another account's session is `NotFound`.
-pub async fn revoke_session(backend: &Backend, user: &UserCtx, session_id: i64, now: UnixTime) -> Result<(), AppError> {
+pub async fn revoke_session(
+    backend: &Backend,
+    user: &UserCtx,
+    session_id: i64,
+    now: UnixTime,
+) -> Result<(), AppError> {
     if !store::sessions::delete_owned(&backend.pool, user.account_id, session_id).await? {
         return Err(AppError::NotFound);
     }
     let detail = format!("session {session_id}");
-    store::audit::record(&backend.pool, &user.actor(), AuditAction::SessionRevoked, &detail, now).await?;
+    store::audit::record(
+        &backend.pool,
+        &user.actor(),
+        AuditAction::SessionRevoked,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
 /// Ends every session of the caller but the current one; returns how many ended.
-pub async fn sign_out_others(backend: &Backend, user: &UserCtx, now: UnixTime) -> Result<u64, AppError> {
+pub async fn sign_out_others(
+    backend: &Backend,
+    user: &UserCtx,
+    now: UnixTime,
+) -> Result<u64, AppError> {
     let mut conn = backend.pool.acquire().await?;
-    let n = store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id)).await?;
+    let n =
+        store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id))
+            .await?;
     let detail = format!("{n} session(s)");
-    store::audit::record(&backend.pool, &user.actor(), AuditAction::OtherSessionsSignedOut, &detail, now).await?;
+    store::audit::record(
+        &backend.pool,
+        &user.actor(),
+        AuditAction::OtherSessionsSignedOut,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(n)
 }

@@ -27,42 +27,78 @@ pub enum Operator<'a> {
 impl Operator<'_> {
     fn actor(&self) -> store::audit::Actor<'_> {
         match self {
-            Operator::CommandLine => store::audit::Actor { ip: Some("command line"), ..Default::default() },
+            Operator::CommandLine => store::audit::Actor {
+                ip: Some("command line"),
+                ..Default::default()
+            },
             Operator::MasterAdmin(ctx) => ctx.user.actor(),
         }
     }
 }
 
-pub async fn create_domain(backend: &Backend, by: &Operator<'_>, name: &str, now: UnixTime) -> Result<i64, AppError> {
+pub async fn create_domain(
+    backend: &Backend,
+    by: &Operator<'_>,
+    name: &str,
+    now: UnixTime,
+) -> Result<i64, AppError> {
     let name = DomainName::parse(name).map_err(|r| AppError::invalid("name", r))?;
     let id = match store::domains::insert(&backend.pool, &name, now).await {
         Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::invalid("name", format!("The domain {name} exists already.")))
+            return Err(AppError::invalid(
+                "name",
+                format!("The domain {name} exists already."),
+            ))
         }
         other => other?,
     };
-    store::audit::record(&backend.pool, &by.actor(), AuditAction::DomainCreated, name.as_str(), now).await?;
+    store::audit::record(
+        &backend.pool,
+        &by.actor(),
+        AuditAction::DomainCreated,
+        name.as_str(),
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
 /// Creates an account. Mail users and domain admins belong to an existing domain (the one
 /// of their address); a domain admin administers that domain.
-pub async fn create_account(backend: &Backend, by: &Operator<'_>, email: &str, role: Role, pw: &str, now: UnixTime) -> Result<i64, AppError> {
+pub async fn create_account(
+    backend: &Backend,
+    by: &Operator<'_>,
+    email: &str,
+    role: Role,
+    pw: &str,
+    now: UnixTime,
+) -> Result<i64, AppError> {
     let email = EmailAddress::parse(email).map_err(|r| AppError::invalid("email", r))?;
     password::check_new(pw, &email, "password")?;
     let domain_id = store::domains::find_id(&backend.pool, &email.domain()).await?;
     if role != Role::MasterAdmin && domain_id.is_none() {
         return Err(AppError::invalid(
             "email",
-            format!("The domain {} is not served here yet. Add it first.", email.domain()),
+            format!(
+                "The domain {} is not served here yet. Add it first.",
+                email.domain()
+            ),
         ));
     }
     let hash = password::hash(pw).await?;
     let mut tx = backend.pool.begin().await?;
-    let new = NewAccount { email: &email, role, domain_id, password_hash: &hash };
+    let new = NewAccount {
+        email: &email,
+        role,
+        domain_id,
+        password_hash: &hash,
+    };
     let id = match store::accounts::insert(&mut tx, new, now).await {
         Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::invalid("email", format!("An account for {email} exists already.")))
+            return Err(AppError::invalid(
+                "email",
+                format!("An account for {email} exists already."),
+            ))
         }
         other => other?,
     };
@@ -75,34 +111,64 @@ pub async fn create_account(backend: &Backend, by: &Operator<'_>, email: &str, r
         store::links::void_all(&backend.pool, Purpose::Setup, now).await?;
     }
     let detail = format!("{email} as {}", role.label());
-    store::audit::record(&backend.pool, &by.actor(), AuditAction::AccountCreated, &detail, now).await?;
+    store::audit::record(
+        &backend.pool,
+        &by.actor(),
+        AuditAction::AccountCreated,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
 /// Sets an account's password from the command line and ends its sessions.
-pub async fn set_password(backend: &Backend, by: &Operator<'_>, email: &str, pw: &str, now: UnixTime) -> Result<(), AppError> {
+pub async fn set_password(
+    backend: &Backend,
+    by: &Operator<'_>,
+    email: &str,
+    pw: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let email = EmailAddress::parse(email).map_err(|r| AppError::invalid("email", r))?;
-    let account = store::accounts::find_by_email(&backend.pool, &email).await?.ok_or(AppError::NotFound)?;
+    let account = store::accounts::find_by_email(&backend.pool, &email)
+        .await?
+        .ok_or(AppError::NotFound)?;
     password::check_new(pw, &email, "password")?;
     let hash = password::hash(pw).await?;
     let mut tx = backend.pool.begin().await?;
     store::accounts::set_password(&mut tx, account.id, &hash, now).await?;
     store::sessions::delete_all_for_account(&mut tx, account.id, None).await?;
     tx.commit().await?;
-    store::audit::record(&backend.pool, &by.actor(), AuditAction::PasswordChanged, &format!("{email} by an operator"), now)
-        .await?;
+    store::audit::record(
+        &backend.pool,
+        &by.actor(),
+        AuditAction::PasswordChanged,
+        &format!("{email} by an operator"),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
 /// The domains the caller administers.
-pub async fn list_domains(backend: &Backend, ctx: &DomainAdminCtx) -> Result<Vec<DomainRow>, AppError> {
+pub async fn list_domains(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+) -> Result<Vec<DomainRow>, AppError> {
     Ok(match &ctx.scope {
         DomainScope::All => store::domains::list_all(&backend.pool).await?,
-        DomainScope::Only(_) => store::domains::list_administered_by(&backend.pool, ctx.user.account_id).await?,
+        DomainScope::Only(_) => {
+            store::domains::list_administered_by(&backend.pool, ctx.user.account_id).await?
+        }
     })
 }
 
 /// The newest audit entries.
-pub async fn list_audit(backend: &Backend, _proof: &MasterAdminCtx, limit: i64) -> Result<Vec<AuditRow>, AppError> {
+pub async fn list_audit(
+    backend: &Backend,
+    _proof: &MasterAdminCtx,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
     Ok(store::audit::list(&backend.pool, limit.clamp(1, 1000)).await?)
 }

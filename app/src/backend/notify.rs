@@ -7,7 +7,9 @@
 
 use crate::{error::AppError, model::EmailAddress};
 pub use lettre::message::Mailbox;
-use lettre::{message::header::ContentType, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{
+    message::header::ContentType, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
 use std::path::PathBuf;
 
 /// One message to one person.
@@ -20,8 +22,14 @@ pub struct Notice {
 
 #[derive(Clone)]
 pub enum Notifier {
-    Outbox { dir: PathBuf, from: Mailbox },
-    Relay { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Outbox {
+        dir: PathBuf,
+        from: Mailbox,
+    },
+    Relay {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
 }
 
 impl Notifier {
@@ -32,7 +40,9 @@ impl Notifier {
 
     /// Sends through a relay at `host:port` (plain SMTP; the relay is on a trusted network).
     pub fn relay(host: &str, port: u16, from: Mailbox) -> Self {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .build();
         Notifier::Relay { transport, from }
     }
 
@@ -74,7 +84,9 @@ impl Notifier {
                 tokio::spawn(async move {
                     match transport.send(message).await {
                         Ok(_) => tracing::info!(to = %notice.to, "notice sent through the relay"),
-                        Err(e) => tracing::error!(to = %notice.to, error = %e, "notice could not be sent"),
+                        Err(e) => {
+                            tracing::error!(to = %notice.to, error = %e, "notice could not be sent")
+                        }
                     }
                 });
                 Ok(())
@@ -91,7 +103,10 @@ async fn write_eml(dir: &std::path::Path, bytes: &[u8]) -> Result<PathBuf, AppEr
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    let name = format!("{stamp}-{}", &super::auth::token::Token::generate().hash()[..12]);
+    let name = format!(
+        "{stamp}-{}",
+        &super::auth::token::Token::generate().hash()[..12]
+    );
     let tmp = dir.join(format!(".{name}.tmp"));
     let path = dir.join(format!("{name}.eml"));
     tokio::fs::write(&tmp, bytes).await?;
@@ -105,7 +120,10 @@ mod tests {
 
     #[test]
     fn subjects_cannot_inject_headers() {
-        let n = Notifier::outbox("/nonexistent".into(), "Mail Portal <noreply@example.org>".parse().unwrap());
+        let n = Notifier::outbox(
+            "/nonexistent".into(),
+            "Mail Portal <noreply@example.org>".parse().unwrap(),
+        );
         let notice = Notice {
             to: EmailAddress::parse("bob@example.org").unwrap(),
             subject: "Hello\r\nBcc: victim@example.net".into(),
@@ -113,6 +131,11 @@ mod tests {
         };
         let text = String::from_utf8(n.build(&notice).unwrap().formatted()).unwrap();
         let headers = text.split("\r\n\r\n").next().unwrap();
-        assert!(!headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "{headers}");
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
     }
 }

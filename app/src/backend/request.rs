@@ -14,9 +14,16 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn from_parts(settings: &Settings, headers: &HeaderMap, peer: Option<SocketAddr>) -> Self {
-        let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+        };
         RequestMeta {
-            ip: peer.map(|p| canonical_ip(p.ip()).to_string()).unwrap_or_else(|| "unknown".into()),
+            ip: peer
+                .map(|p| canonical_ip(p.ip()).to_string())
+                .unwrap_or_else(|| "unknown".into()),
             user_agent: text(header::USER_AGENT).chars().take(300).collect(),
             session_token: headers
                 .get_all(header::COOKIE)
@@ -28,14 +35,21 @@ impl RequestMeta {
 
     /// A request with no client behind it: the command line.
     pub fn command_line() -> Self {
-        RequestMeta { ip: "command line".into(), user_agent: String::new(), session_token: None }
+        RequestMeta {
+            ip: "command line".into(),
+            user_agent: String::new(),
+            session_token: None,
+        }
     }
 }
 
 /// An IPv4 client seen through an IPv6 socket (`::ffff:a.b.c.d`) is that IPv4 client.
 pub fn canonical_ip(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     }
 }

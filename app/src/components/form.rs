@@ -21,8 +21,17 @@ where
 }
 
 /// The server's message for one field, from the last submit.
-pub fn field_error<T: Send + Sync + 'static>(outcome: Outcome<T>, name: &'static str) -> Signal<Option<String>> {
-    Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.for_field(name))))
+pub fn field_error<T: Send + Sync + 'static>(
+    outcome: Outcome<T>,
+    name: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        outcome.with(|o| {
+            o.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .and_then(|e| e.for_field(name))
+        })
+    })
 }
 
 /// A label, an input, an optional hint and the field's error.
@@ -46,11 +55,19 @@ pub fn Field(
     let shown = move || local.get().or_else(|| error.get());
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described_by = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
+    let described_by = if hint.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        error_id.clone()
+    };
     let on_change = move |ev: leptos::ev::Event| {
         if let Some(check) = check {
             let v = event_target_value(&ev);
-            local.set(if v.is_empty() && !required { None } else { check(&v).err() });
+            local.set(if v.is_empty() && !required {
+                None
+            } else {
+                check(&v).err()
+            });
         }
     };
     view! {
@@ -76,12 +93,17 @@ pub fn Field(
 /// Above the submit button: the form-wide error (not tied to one field) or the success
 /// message. `role="alert"` and `role="status"` make screen readers announce them.
 #[component]
-pub fn Outcome<T: Clone + Send + Sync + 'static>(outcome: Outcome<T>, success: &'static str) -> impl IntoView {
-    let error = move || outcome.with(|o| match o {
-        Some(Err(e)) if !e.is_field_error() => Some(e.to_string()),
-        Some(Err(_)) => Some("Please correct the fields marked above.".to_string()),
-        _ => None,
-    });
+pub fn Outcome<T: Clone + Send + Sync + 'static>(
+    outcome: Outcome<T>,
+    success: &'static str,
+) -> impl IntoView {
+    let error = move || {
+        outcome.with(|o| match o {
+            Some(Err(e)) if !e.is_field_error() => Some(e.to_string()),
+            Some(Err(_)) => Some("Please correct the fields marked above.".to_string()),
+            _ => None,
+        })
+    };
     let done = move || matches!(outcome.with(|o| o.as_ref().map(Result::is_ok)), Some(true));
     view! {
         <p class="form-error" role="alert">{error}</p>

@@ -1,5 +1,6 @@
 //! Widgets shared by several screens.
 
 pub mod form;
+pub mod loaded;
 pub mod shell;
 pub mod table;

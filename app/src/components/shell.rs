@@ -53,12 +53,36 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { href: "/account", label: "Overview", role: Role::MailUser },
-    NavItem { href: "/account/password", label: "Password", role: Role::MailUser },
-    NavItem { href: "/account/recovery-email", label: "Recovery email", role: Role::MailUser },
-    NavItem { href: "/account/sessions", label: "Sessions", role: Role::MailUser },
-    NavItem { href: "/admin/domains", label: "Domains", role: Role::DomainAdmin },
-    NavItem { href: "/admin/audit", label: "Audit log", role: Role::MasterAdmin },
+    NavItem {
+        href: "/account",
+        label: "Overview",
+        role: Role::MailUser,
+    },
+    NavItem {
+        href: "/account/password",
+        label: "Password",
+        role: Role::MailUser,
+    },
+    NavItem {
+        href: "/account/recovery-email",
+        label: "Recovery email",
+        role: Role::MailUser,
+    },
+    NavItem {
+        href: "/account/sessions",
+        label: "Sessions",
+        role: Role::MailUser,
+    },
+    NavItem {
+        href: "/admin/domains",
+        label: "Domains",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
+        href: "/admin/audit",
+        label: "Audit log",
+        role: Role::MasterAdmin,
+    },
 ];
 
 #[component]

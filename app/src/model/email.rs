@@ -35,17 +35,27 @@ impl DomainName {
             if label.len() > 63 {
                 return Err("Each part of a domain name has at most 63 characters.".into());
             }
-            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                return Err("A domain name may contain only letters, digits, hyphens and dots \
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return Err(
+                    "A domain name may contain only letters, digits, hyphens and dots \
                      (write international names in their xn-- form)."
-                    .into());
+                        .into(),
+                );
             }
             if label.starts_with('-') || label.ends_with('-') {
                 return Err("A part of a domain name cannot start or end with a hyphen.".into());
             }
         }
-        if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
-            return Err("A domain name cannot end in a number; IP addresses are not domains.".into());
+        if labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(
+                "A domain name cannot end in a number; IP addresses are not domains.".into(),
+            );
         }
         Ok(DomainName(name))
     }
@@ -77,13 +87,16 @@ impl EmailAddress {
         }
         let atext = |c: char| c.is_ascii_alphanumeric() || ATEXT_SPECIALS.contains(c);
         if !local.chars().all(|c| atext(c) || c == '.') {
-            return Err("The part before the @ may contain letters, digits, dots and \
+            return Err(
+                "The part before the @ may contain letters, digits, dots and \
                  #$&'*+-/=?^_`{|}~ only."
-                .into());
+                    .into(),
+            );
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err("The part before the @ cannot start or end with a dot or have two in a row."
-                .into());
+            return Err(
+                "The part before the @ cannot start or end with a dot or have two in a row.".into(),
+            );
         }
         if domain.ends_with('.') {
             return Err("Remove the dot at the end of the address.".into());
@@ -105,7 +118,13 @@ impl EmailAddress {
     }
 
     pub fn domain(&self) -> DomainName {
-        DomainName(self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or_default().to_string())
+        DomainName(
+            self.0
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or_default()
+                .to_string(),
+        )
     }
 }
 
@@ -162,7 +181,9 @@ mod tests {
             EmailAddress::parse("nobody").unwrap_err(),
             "An email address needs an @, for example name@example.org."
         );
-        assert!(DomainName::parse("example").unwrap_err().contains("needs a dot"));
+        assert!(DomainName::parse("example")
+            .unwrap_err()
+            .contains("needs a dot"));
     }
 
     #[test]

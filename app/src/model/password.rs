@@ -45,8 +45,14 @@ mod tests {
         assert!(check_length("ééééééé").is_err(), "7 characters, 14 bytes");
         assert!(check_length("éééééééé").is_ok());
         assert!(check_length(&"x".repeat(128)).is_ok());
-        assert_eq!(check_length(&"x".repeat(129)).unwrap_err(), "Use at most 128 characters (129 entered).");
-        assert_eq!(check_length("short").unwrap_err(), "Use at least 8 characters (5 so far).");
+        assert_eq!(
+            check_length(&"x".repeat(129)).unwrap_err(),
+            "Use at most 128 characters (129 entered)."
+        );
+        assert_eq!(
+            check_length("short").unwrap_err(),
+            "Use at least 8 characters (5 so far)."
+        );
     }
 
     #[test]

@@ -43,7 +43,9 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role \"{s}\": use mailuser, domainadmin or masteradmin"))
+            .ok_or_else(|| {
+                format!("unknown role \"{s}\": use mailuser, domainadmin or masteradmin")
+            })
     }
 }
 

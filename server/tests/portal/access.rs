@@ -14,10 +14,12 @@ async fn a_mail_user_gets_403_from_admin_functions_and_an_audit_entry() {
         let a = p.call(endpoint, Some(&cookie), &[]).await;
         assert_eq!(a.status, 403, "{endpoint}: {}", a.body);
     }
-    let denied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'user@one.test'")
-        .fetch_one(&p.backend.pool)
-        .await
-        .unwrap();
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'user@one.test'",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
     assert_eq!(denied, 2);
     let a = p.call("admin/domains", None, &[]).await;
     assert_eq!(a.status, 401, "not signed in");
@@ -35,8 +37,13 @@ async fn a_domain_admin_sees_only_their_domains_and_not_the_audit_log() {
 
     let one = p.sign_in("admin@one.test").await;
     let a = p.call("admin/domains", Some(&one), &[]).await;
-    let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&a.body).unwrap().as_array().unwrap()
-        .iter().map(|d| d["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&a.body)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["one.test"]);
     assert_eq!(p.call("admin/audit", Some(&one), &[]).await.status, 403);
 
@@ -45,7 +52,11 @@ async fn a_domain_admin_sees_only_their_domains_and_not_the_audit_log() {
     assert!(a.body.contains("one.test") && a.body.contains("two.test"));
     let a = p.call("admin/audit", Some(&boss), &[]).await;
     assert_eq!(a.status, 200);
-    assert!(a.body.contains("access_denied"), "the refused audit read is logged: {}", a.body);
+    assert!(
+        a.body.contains("access_denied"),
+        "the refused audit read is logged: {}",
+        a.body
+    );
     p.stop().await;
 }
 
@@ -76,7 +87,10 @@ async fn responses_carry_the_security_headers() {
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
-    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
     let a = p.get("/no/such/page", None).await;
     assert_eq!(a.status, 404);
     p.stop().await;

@@ -10,20 +10,52 @@ async fn cross_site_requests_are_refused_with_403() {
     p.add_domain("example.test").await;
     p.add_user("alice@example.test", Role::MailUser).await;
     let cookie = p.sign_in("alice@example.test").await;
-    let form = [("current_password", PASSWORD), ("recovery_email", "evil@attacker.test")];
+    let form = [
+        ("current_password", PASSWORD),
+        ("recovery_email", "evil@attacker.test"),
+    ];
 
-    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &[("origin", "https://attacker.test")]).await;
+    let a = p
+        .call_from(
+            "account/set_recovery_email",
+            Some(&cookie),
+            &form,
+            &[("origin", "https://attacker.test")],
+        )
+        .await;
     assert_eq!(a.status, 403);
-    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &[("sec-fetch-site", "cross-site")]).await;
+    let a = p
+        .call_from(
+            "account/set_recovery_email",
+            Some(&cookie),
+            &form,
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
     assert_eq!(a.status, 403);
-    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &[("origin", "null")]).await;
+    let a = p
+        .call_from(
+            "account/set_recovery_email",
+            Some(&cookie),
+            &form,
+            &[("origin", "null")],
+        )
+        .await;
     assert_eq!(a.status, 403);
-    let stored: Option<String> = sqlx::query_scalar("SELECT recovery_email FROM accounts").fetch_one(&p.backend.pool).await.unwrap();
+    let stored: Option<String> = sqlx::query_scalar("SELECT recovery_email FROM accounts")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
     assert_eq!(stored, None, "nothing was changed");
 
     let origin = p.base.clone();
-    let headers = [("origin", origin.as_str()), ("sec-fetch-site", "same-origin")];
-    let a = p.call_from("account/set_recovery_email", Some(&cookie), &form, &headers).await;
+    let headers = [
+        ("origin", origin.as_str()),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let a = p
+        .call_from("account/set_recovery_email", Some(&cookie), &form, &headers)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     p.stop().await;
 }
@@ -38,8 +70,16 @@ fn no_server_function_uses_a_get_encoding() {
         let text = std::fs::read_to_string(&path).unwrap();
         for line in text.lines().filter(|l| l.contains("#[server")) {
             checked += 1;
-            assert!(line.contains("endpoint = \""), "{}: a fixed endpoint: {line}", path.display());
-            assert!(!line.contains("GetUrl") && !line.contains("input = Get"), "{}: {line}", path.display());
+            assert!(
+                line.contains("endpoint = \""),
+                "{}: a fixed endpoint: {line}",
+                path.display()
+            );
+            assert!(
+                !line.contains("GetUrl") && !line.contains("input = Get"),
+                "{}: {line}",
+                path.display()
+            );
         }
     }
     assert!(checked >= 10, "found {checked} server functions");

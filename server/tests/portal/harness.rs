@@ -34,7 +34,9 @@ impl Answer {
     pub fn session_cookie(&self) -> Option<String> {
         self.set_cookie
             .iter()
-            .find(|c| c.starts_with("mailportal_session=") && !c.starts_with("mailportal_session=;"))
+            .find(|c| {
+                c.starts_with("mailportal_session=") && !c.starts_with("mailportal_session=;")
+            })
             .map(|c| c.split(';').next().unwrap_or_default().to_string())
     }
 }
@@ -50,7 +52,9 @@ impl Portal {
             site_root: data.path().join("site"),
             ..Config::default()
         };
-        let backend = server::backend(&config, Clock::fixed(START)).await.expect("backend");
+        let backend = server::backend(&config, Clock::fixed(START))
+            .await
+            .expect("backend");
         let (stop, stopped) = oneshot::channel::<()>();
         let b = backend.clone();
         let task = tokio::spawn(async move {
@@ -65,7 +69,14 @@ impl Portal {
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap();
-        let portal = Portal { base: format!("http://localhost:{port}"), backend, data, http, stop: Some(stop), task: Some(task) };
+        let portal = Portal {
+            base: format!("http://localhost:{port}"),
+            backend,
+            data,
+            http,
+            stop: Some(stop),
+            task: Some(task),
+        };
         for _ in 0..100 {
             if portal.get("/healthz", None).await.status == 200 {
                 return portal;
@@ -81,7 +92,10 @@ impl Portal {
             stop.send(()).ok();
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(10), task).await.expect("graceful stop").unwrap();
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("graceful stop")
+                .unwrap();
         }
     }
 
@@ -90,18 +104,35 @@ impl Portal {
     }
 
     pub async fn add_domain(&self, name: &str) -> i64 {
-        admin::create_domain(&self.backend, &Operator::CommandLine, name, self.clock().now()).await.unwrap()
+        admin::create_domain(
+            &self.backend,
+            &Operator::CommandLine,
+            name,
+            self.clock().now(),
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn add_user(&self, email: &str, role: Role) -> i64 {
-        admin::create_account(&self.backend, &Operator::CommandLine, email, role, PASSWORD, self.clock().now())
-            .await
-            .unwrap()
+        admin::create_account(
+            &self.backend,
+            &Operator::CommandLine,
+            email,
+            role,
+            PASSWORD,
+            self.clock().now(),
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
         // As a browser navigates: redirects are then real 302s.
-        let mut req = self.http.get(format!("{}{path}", self.base)).header("accept", "text/html");
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html");
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }
@@ -109,13 +140,28 @@ impl Portal {
     }
 
     /// Calls a server function the way the portal's own pages do (same Origin).
-    pub async fn call(&self, endpoint: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
-        self.call_from(endpoint, cookie, form, &[("origin", &self.base.clone())]).await
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> Answer {
+        self.call_from(endpoint, cookie, form, &[("origin", &self.base.clone())])
+            .await
     }
 
     /// Calls a server function with the given extra headers (and no Origin unless given).
-    pub async fn call_from(&self, endpoint: &str, cookie: Option<&str>, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
-        let mut req = self.http.post(format!("{}/api/{endpoint}", self.base)).form(form);
+    pub async fn call_from(
+        &self,
+        endpoint: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .form(form);
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }
@@ -127,7 +173,13 @@ impl Portal {
 
     /// Signs in and returns the session cookie.
     pub async fn sign_in(&self, email: &str) -> String {
-        let a = self.call("auth/sign_in", None, &[("email", email), ("password", PASSWORD)]).await;
+        let a = self
+            .call(
+                "auth/sign_in",
+                None,
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(a.status, 200, "sign in as {email}: {}", a.body);
         a.session_cookie().expect("a session cookie")
     }
@@ -142,7 +194,11 @@ async fn answer(res: reqwest::Response) -> Answer {
         .filter_map(|v| v.to_str().ok().map(String::from))
         .collect();
     let body = res.text().await.unwrap_or_default();
-    Answer { status, body, set_cookie }
+    Answer {
+        status,
+        body,
+        set_cookie,
+    }
 }
 
 /// The JSON an error answer carries, as the page would decode it.

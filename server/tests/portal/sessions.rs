@@ -22,7 +22,11 @@ async fn signing_in_again_replaces_the_session_and_the_old_id_is_refused() {
     let p = portal_with_alice().await;
     let before = p.sign_in("alice@example.test").await;
     let a = p
-        .call("auth/sign_in", Some(&before), &[("email", "alice@example.test"), ("password", PASSWORD)])
+        .call(
+            "auth/sign_in",
+            Some(&before),
+            &[("email", "alice@example.test"), ("password", PASSWORD)],
+        )
         .await;
     let after = a.session_cookie().unwrap();
     assert_ne!(before, after);
@@ -37,8 +41,14 @@ async fn sign_out_ends_the_session_on_the_server() {
     let cookie = p.sign_in("alice@example.test").await;
     let a = p.call("auth/sign_out", Some(&cookie), &[]).await;
     assert_eq!(a.status, 200);
-    assert!(a.set_cookie.iter().any(|c| c.contains("Max-Age=0")), "the browser is told to forget it");
-    assert!(!signed_in(&p, &cookie).await, "a replayed cookie is refused");
+    assert!(
+        a.set_cookie.iter().any(|c| c.contains("Max-Age=0")),
+        "the browser is told to forget it"
+    );
+    assert!(
+        !signed_in(&p, &cookie).await,
+        "a replayed cookie is refused"
+    );
     p.stop().await;
 }
 
@@ -70,9 +80,18 @@ async fn a_busy_session_still_ends_after_12_hours() {
 async fn a_disabled_account_loses_its_sessions_at_once() {
     let p = portal_with_alice().await;
     let cookie = p.sign_in("alice@example.test").await;
-    sqlx::query("UPDATE accounts SET enabled = FALSE").execute(&p.backend.pool).await.unwrap();
+    sqlx::query("UPDATE accounts SET enabled = FALSE")
+        .execute(&p.backend.pool)
+        .await
+        .unwrap();
     assert!(!signed_in(&p, &cookie).await);
-    let a = p.call("auth/sign_in", None, &[("email", "alice@example.test"), ("password", PASSWORD)]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "alice@example.test"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(a.status, 401, "a disabled account cannot sign in");
     p.stop().await;
 }
@@ -92,11 +111,19 @@ async fn the_session_list_shows_own_sessions_and_revokes_one() {
     let phone_id = rows.iter().find(|r| r["current"] == false).unwrap()["id"].to_string();
 
     // Bob cannot end Alice's session; it looks as if it did not exist.
-    let a = p.call("account/revoke_session", Some(&bob), &[("id", &phone_id)]).await;
+    let a = p
+        .call("account/revoke_session", Some(&bob), &[("id", &phone_id)])
+        .await;
     assert_eq!(a.status, 404);
     assert!(signed_in(&p, &phone).await);
 
-    let a = p.call("account/revoke_session", Some(&laptop), &[("id", &phone_id)]).await;
+    let a = p
+        .call(
+            "account/revoke_session",
+            Some(&laptop),
+            &[("id", &phone_id)],
+        )
+        .await;
     assert_eq!(a.status, 200);
     assert!(!signed_in(&p, &phone).await);
     assert!(signed_in(&p, &laptop).await);
@@ -109,12 +136,23 @@ async fn changing_the_password_can_sign_out_every_other_session() {
     let here = p.sign_in("alice@example.test").await;
     let elsewhere = p.sign_in("alice@example.test").await;
     let new = "amber kettle forest lantern";
-    let form = [("current_password", PASSWORD), ("new_password", new), ("confirm", new), ("sign_out_others", "on")];
+    let form = [
+        ("current_password", PASSWORD),
+        ("new_password", new),
+        ("confirm", new),
+        ("sign_out_others", "on"),
+    ];
     let a = p.call("account/change_password", Some(&here), &form).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(signed_in(&p, &here).await);
     assert!(!signed_in(&p, &elsewhere).await);
-    let a = p.call("auth/sign_in", None, &[("email", "alice@example.test"), ("password", PASSWORD)]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "alice@example.test"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(a.status, 401, "the old password is gone");
     p.stop().await;
 }
@@ -124,13 +162,21 @@ async fn a_wrong_current_password_changes_nothing_and_counts_as_a_failure() {
     let p = portal_with_alice().await;
     let cookie = p.sign_in("alice@example.test").await;
     let new = "amber kettle forest lantern";
-    let form = [("current_password", "nope nope"), ("new_password", new), ("confirm", new)];
+    let form = [
+        ("current_password", "nope nope"),
+        ("new_password", new),
+        ("confirm", new),
+    ];
     for _ in 0..5 {
-        let a = p.call("account/change_password", Some(&cookie), &form).await;
+        let a = p
+            .call("account/change_password", Some(&cookie), &form)
+            .await;
         assert_eq!(a.status, 400);
         assert!(a.body.contains("current_password"), "{}", a.body);
     }
-    let a = p.call("account/change_password", Some(&cookie), &form).await;
+    let a = p
+        .call("account/change_password", Some(&cookie), &form)
+        .await;
     assert_eq!(a.status, 429, "the same counter as sign-in");
     p.stop().await;
 }

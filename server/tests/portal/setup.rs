@@ -3,7 +3,8 @@
 use crate::harness::{Portal, PASSWORD};
 
 fn setup_token(p: &Portal) -> String {
-    let link = std::fs::read_to_string(p.data.path().join("setup-link.txt")).expect("the setup link file");
+    let link =
+        std::fs::read_to_string(p.data.path().join("setup-link.txt")).expect("the setup link file");
     link.trim().rsplit('/').next().unwrap().to_string()
 }
 
@@ -11,16 +12,34 @@ fn setup_token(p: &Portal) -> String {
 async fn the_setup_link_creates_the_first_master_admin_once() {
     let p = Portal::start().await;
     let token = setup_token(&p);
-    let form = [("token", token.as_str()), ("email", "admin@example.test"), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let form = [
+        ("token", token.as_str()),
+        ("email", "admin@example.test"),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
     let a = p.call("setup/create_first_admin", None, &form).await;
     assert_eq!(a.status, 200, "{}", a.body);
     let cookie = a.session_cookie().expect("signed in at once");
     let me = p.call("auth/who_am_i", Some(&cookie), &[]).await;
     assert!(me.body.contains("MasterAdmin"), "{}", me.body);
-    assert!(!p.data.path().join("setup-link.txt").exists(), "the link file is gone");
+    assert!(
+        !p.data.path().join("setup-link.txt").exists(),
+        "the link file is gone"
+    );
 
-    let again = [("token", token.as_str()), ("email", "second@example.test"), ("password", PASSWORD), ("confirm", PASSWORD)];
-    assert_eq!(p.call("setup/create_first_admin", None, &again).await.status, 410);
+    let again = [
+        ("token", token.as_str()),
+        ("email", "second@example.test"),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
+    assert_eq!(
+        p.call("setup/create_first_admin", None, &again)
+            .await
+            .status,
+        410
+    );
     p.stop().await;
 }
 
@@ -29,8 +48,16 @@ async fn the_setup_link_expires_after_an_hour() {
     let p = Portal::start().await;
     let token = setup_token(&p);
     p.clock().advance(3600);
-    let form = [("token", token.as_str()), ("email", "admin@example.test"), ("password", PASSWORD), ("confirm", PASSWORD)];
-    assert_eq!(p.call("setup/create_first_admin", None, &form).await.status, 410);
+    let form = [
+        ("token", token.as_str()),
+        ("email", "admin@example.test"),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
+    assert_eq!(
+        p.call("setup/create_first_admin", None, &form).await.status,
+        410
+    );
     let page = p.get(&format!("/setup/{token}"), None).await;
     assert_eq!(page.status, 410);
     p.stop().await;
@@ -41,7 +68,10 @@ async fn the_setup_link_expires_after_an_hour() {
 async fn the_setup_link_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let p = Portal::start().await;
-    let mode = std::fs::metadata(p.data.path().join("setup-link.txt")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(p.data.path().join("setup-link.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o077, 0, "mode {mode:o}");
     p.stop().await;
 }

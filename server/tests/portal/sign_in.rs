@@ -15,9 +15,18 @@ async fn unknown_address_and_wrong_password_get_the_same_answer_in_similar_time(
     let mut times = [Vec::new(), Vec::new()];
     let mut answers = Vec::new();
     for round in 0..4 {
-        for (i, email) in ["alice@example.test", &format!("nobody{round}@example.test")].into_iter().enumerate() {
+        for (i, email) in ["alice@example.test", &format!("nobody{round}@example.test")]
+            .into_iter()
+            .enumerate()
+        {
             let started = Instant::now();
-            let a = p.call("auth/sign_in", None, &[("email", email), ("password", "wrong password")]).await;
+            let a = p
+                .call(
+                    "auth/sign_in",
+                    None,
+                    &[("email", email), ("password", "wrong password")],
+                )
+                .await;
             times[i].push(started.elapsed().as_secs_f64());
             answers.push((a.status, a.body));
         }
@@ -28,7 +37,10 @@ async fn unknown_address_and_wrong_password_get_the_same_answer_in_similar_time(
     let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
     let (known, unknown) = (mean(&times[0]), mean(&times[1]));
     // Both verify one argon2id hash; only noise may separate them.
-    assert!(unknown > known * 0.5 && unknown < known * 2.0, "known {known:.3}s, unknown {unknown:.3}s");
+    assert!(
+        unknown > known * 0.5 && unknown < known * 2.0,
+        "known {known:.3}s, unknown {unknown:.3}s"
+    );
     p.stop().await;
 }
 
@@ -37,14 +49,28 @@ async fn the_session_cookie_is_hardened_and_the_password_stored_as_argon2id() {
     let p = Portal::start().await;
     p.add_domain("example.test").await;
     p.add_user("alice@example.test", Role::MailUser).await;
-    let a = p.call("auth/sign_in", None, &[("email", "Alice@Example.test"), ("password", PASSWORD)]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "Alice@Example.test"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let cookie = a.set_cookie.iter().find(|c| c.starts_with("mailportal_session=")).unwrap();
+    let cookie = a
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("mailportal_session="))
+        .unwrap();
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
-    let token = cookie.split(';').next().unwrap().trim_start_matches("mailportal_session=");
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("mailportal_session=");
     assert_eq!(token.len(), 43, "256 random bits");
 
     let stored: (String, String) = sqlx::query_as("SELECT a.password_hash, s.token_hash FROM accounts a JOIN sessions s ON s.account_id = a.id")
@@ -64,7 +90,12 @@ async fn failures_are_throttled_per_account_and_success_resets_the_count() {
     p.add_user("tess@example.test", Role::MailUser).await;
     let p = &p;
     let try_password = |pw: &'static str| async move {
-        p.call("auth/sign_in", None, &[("email", "tess@example.test"), ("password", pw)]).await
+        p.call(
+            "auth/sign_in",
+            None,
+            &[("email", "tess@example.test"), ("password", pw)],
+        )
+        .await
     };
     for _ in 0..5 {
         assert_eq!(try_password("wrong guess").await.status, 401);
@@ -83,19 +114,46 @@ async fn failures_are_throttled_per_account_and_success_resets_the_count() {
     assert_eq!(try_password("wrong again").await.status, 429);
 
     let pool = &p.backend.pool;
-    assert_eq!(login_events::count(pool, "tess@example.test", LoginResult::BadCredentials).await.unwrap(), 10);
-    assert_eq!(login_events::count(pool, "tess@example.test", LoginResult::Throttled).await.unwrap(), 2);
-    assert_eq!(login_events::count(pool, "tess@example.test", LoginResult::Success).await.unwrap(), 1);
+    assert_eq!(
+        login_events::count(pool, "tess@example.test", LoginResult::BadCredentials)
+            .await
+            .unwrap(),
+        10
+    );
+    assert_eq!(
+        login_events::count(pool, "tess@example.test", LoginResult::Throttled)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        login_events::count(pool, "tess@example.test", LoginResult::Success)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_address_is_throttled_like_a_known_one() {
     let p = Portal::start().await;
     for _ in 0..5 {
-        let a = p.call("auth/sign_in", None, &[("email", "ghost@example.test"), ("password", "guess")]).await;
+        let a = p
+            .call(
+                "auth/sign_in",
+                None,
+                &[("email", "ghost@example.test"), ("password", "guess")],
+            )
+            .await;
         assert_eq!(a.status, 401);
     }
-    let a = p.call("auth/sign_in", None, &[("email", "ghost@example.test"), ("password", "guess")]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "ghost@example.test"), ("password", "guess")],
+        )
+        .await;
     assert_eq!(a.status, 429);
     p.stop().await;
 }
@@ -107,7 +165,13 @@ async fn over_long_passwords_are_refused_without_hashing_them() {
     p.add_user("alice@example.test", Role::MailUser).await;
     let huge = "x".repeat(1_000_000);
     let started = Instant::now();
-    let a = p.call("auth/sign_in", None, &[("email", "alice@example.test"), ("password", &huge)]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "alice@example.test"), ("password", &huge)],
+        )
+        .await;
     assert_eq!(a.status, 401);
     assert!(started.elapsed().as_secs() < 5);
     p.stop().await;
@@ -116,10 +180,18 @@ async fn over_long_passwords_are_refused_without_hashing_them() {
 #[tokio::test]
 async fn empty_fields_are_explained_per_field() {
     let p = Portal::start().await;
-    let a = p.call("auth/sign_in", None, &[("email", ""), ("password", "x")]).await;
+    let a = p
+        .call("auth/sign_in", None, &[("email", ""), ("password", "x")])
+        .await;
     assert_eq!(a.status, 400);
     assert_eq!(error_of(&a)["Invalid"]["field"], "email");
-    let a = p.call("auth/sign_in", None, &[("email", "a@example.test"), ("password", "")]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "a@example.test"), ("password", "")],
+        )
+        .await;
     assert_eq!(error_of(&a)["Invalid"]["field"], "password");
     p.stop().await;
 }

@@ -48,10 +48,19 @@ pub struct MasterAdminCtx {
 pub const REAUTH_WINDOW_SECS: i64 = 10 * 60;
 
 /// The signed-in caller, or `Unauthorized` (no cookie, unknown, expired, disabled account).
-pub async fn authenticate(backend: &Backend, meta: &RequestMeta, now: UnixTime) -> Result<UserCtx, AppError> {
-    let token = meta.session_token.as_deref().ok_or(AppError::Unauthorized)?;
+pub async fn authenticate(
+    backend: &Backend,
+    meta: &RequestMeta,
+    now: UnixTime,
+) -> Result<UserCtx, AppError> {
+    let token = meta
+        .session_token
+        .as_deref()
+        .ok_or(AppError::Unauthorized)?;
     let hash = super::token::hash(token);
-    let s = store::sessions::find(&backend.pool, &hash).await?.ok_or(AppError::Unauthorized)?;
+    let s = store::sessions::find(&backend.pool, &hash)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if !s.enabled || !session::is_live(&backend.settings, &s, now) {
         store::sessions::delete(&backend.pool, s.id).await?;
         return Err(AppError::Unauthorized);
@@ -69,7 +78,11 @@ pub async fn authenticate(backend: &Backend, meta: &RequestMeta, now: UnixTime) 
 
 impl UserCtx {
     pub fn actor(&self) -> store::audit::Actor<'_> {
-        store::audit::Actor { account_id: Some(self.account_id), email: Some(&self.email), ip: Some(&self.ip) }
+        store::audit::Actor {
+            account_id: Some(self.account_id),
+            email: Some(&self.email),
+            ip: Some(&self.ip),
+        }
     }
 
     /// True when the password was proved within the re-authentication window.
@@ -77,18 +90,35 @@ impl UserCtx {
         now - self.authenticated_at < REAUTH_WINDOW_SECS
     }
 
-    pub async fn domain_admin(self, backend: &Backend, what: &str, now: UnixTime) -> Result<DomainAdminCtx, AppError> {
+    pub async fn domain_admin(
+        self,
+        backend: &Backend,
+        what: &str,
+        now: UnixTime,
+    ) -> Result<DomainAdminCtx, AppError> {
         match self.role {
-            Role::MasterAdmin => Ok(DomainAdminCtx { user: self, scope: DomainScope::All }),
+            Role::MasterAdmin => Ok(DomainAdminCtx {
+                user: self,
+                scope: DomainScope::All,
+            }),
             Role::DomainAdmin => {
-                let domains = store::accounts::administered_domains(&backend.pool, self.account_id).await?;
-                Ok(DomainAdminCtx { user: self, scope: DomainScope::Only(domains) })
+                let domains =
+                    store::accounts::administered_domains(&backend.pool, self.account_id).await?;
+                Ok(DomainAdminCtx {
+                    user: self,
+                    scope: DomainScope::Only(domains),
+                })
             }
             Role::MailUser => Err(self.deny(backend, what, now).await),
         }
     }
 
-    pub async fn master_admin(self, backend: &Backend, what: &str, now: UnixTime) -> Result<MasterAdminCtx, AppError> {
+    pub async fn master_admin(
+        self,
+        backend: &Backend,
+        what: &str,
+        now: UnixTime,
+    ) -> Result<MasterAdminCtx, AppError> {
         if self.role == Role::MasterAdmin {
             Ok(MasterAdminCtx { user: self })
         } else {
@@ -97,7 +127,13 @@ impl UserCtx {
     }
 
     /// `Forbidden` (audited) unless the caller's role includes `role`.
-    pub async fn require(&self, backend: &Backend, role: Role, what: &str, now: UnixTime) -> Result<(), AppError> {
+    pub async fn require(
+        &self,
+        backend: &Backend,
+        role: Role,
+        what: &str,
+        now: UnixTime,
+    ) -> Result<(), AppError> {
         if self.role.includes(role) {
             Ok(())
         } else {
@@ -109,7 +145,15 @@ impl UserCtx {
     async fn deny(&self, backend: &Backend, what: &str, now: UnixTime) -> AppError {
         tracing::warn!(account = %self.email, role = %self.role, what, "access denied");
         let detail = format!("{} tried: {what}", self.role.label());
-        match store::audit::record(&backend.pool, &self.actor(), AuditAction::AccessDenied, &detail, now).await {
+        match store::audit::record(
+            &backend.pool,
+            &self.actor(),
+            AuditAction::AccessDenied,
+            &detail,
+            now,
+        )
+        .await
+        {
             Ok(()) => AppError::Forbidden,
             Err(e) => e.into(),
         }

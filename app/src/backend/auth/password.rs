@@ -80,7 +80,11 @@ pub async fn verify(password: &str, stored: Option<&PasswordHash>) -> Result<boo
     };
     let ok = tokio::task::spawn_blocking(move || {
         argon2::PasswordHash::new(&stored.0)
-            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await?;
@@ -106,7 +110,10 @@ pub fn check_new(candidate: &str, owner: &EmailAddress, field: &str) -> Result<(
         ));
     }
     if lower == owner.as_str() || lower == owner.local_part() {
-        return Err(AppError::invalid(field, "Do not use your email address as your password."));
+        return Err(AppError::invalid(
+            field,
+            "Do not use your email address as your password.",
+        ));
     }
     Ok(())
 }
@@ -122,9 +129,17 @@ mod tests {
     #[tokio::test]
     async fn hash_is_argon2id_with_owasp_parameters_and_verifies() {
         let h = hash("correct horse battery staple").await.unwrap();
-        assert!(h.as_stored().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", h.as_stored());
-        assert!(verify("correct horse battery staple", Some(&h)).await.unwrap());
-        assert!(!verify("correct horse battery stapler", Some(&h)).await.unwrap());
+        assert!(
+            h.as_stored().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            h.as_stored()
+        );
+        assert!(verify("correct horse battery staple", Some(&h))
+            .await
+            .unwrap());
+        assert!(!verify("correct horse battery stapler", Some(&h))
+            .await
+            .unwrap());
         assert_eq!(format!("{h:?}"), "PasswordHash(…)");
     }
 
@@ -152,7 +167,12 @@ mod tests {
     fn common_and_own_address_passwords_are_refused() {
         assert!(common_passwords().len() > 8000);
         let e = check_new("Password123", &owner(), "new_password").unwrap_err();
-        assert_eq!(e.for_field("new_password").unwrap().contains("commonly used"), true);
+        assert_eq!(
+            e.for_field("new_password")
+                .unwrap()
+                .contains("commonly used"),
+            true
+        );
         assert!(check_new("iloveyou2", &owner(), "p").is_err());
         assert!(check_new("alice@example.org", &owner(), "p").is_err());
         assert!(check_new("short", &owner(), "p").is_err());

@@ -23,7 +23,12 @@ pub const RESEND_SECS: i64 = 60;
 /// Sends a reset link to the account's recovery email, if it has one. Only the address's
 /// form is checked before answering; the look-up and the mail happen in the background, so
 /// the answer and its timing are the same for every well-formed address.
-pub async fn request(backend: &Backend, meta: &RequestMeta, email: &str, now: UnixTime) -> Result<(), AppError> {
+pub async fn request(
+    backend: &Backend,
+    meta: &RequestMeta,
+    email: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let email = EmailAddress::parse(email).map_err(|r| AppError::invalid("email", r))?;
     let (backend, meta) = (backend.clone(), meta.clone());
     tokio::spawn(async move {
@@ -34,7 +39,12 @@ pub async fn request(backend: &Backend, meta: &RequestMeta, email: &str, now: Un
     Ok(())
 }
 
-async fn send_link(backend: &Backend, meta: &RequestMeta, email: &EmailAddress, now: UnixTime) -> Result<(), AppError> {
+async fn send_link(
+    backend: &Backend,
+    meta: &RequestMeta,
+    email: &EmailAddress,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let account = store::accounts::find_by_email(&backend.pool, email).await?;
     let Some((account, recovery)) = account
         .filter(|a| a.enabled)
@@ -56,8 +66,17 @@ async fn send_link(backend: &Backend, meta: &RequestMeta, email: &EmailAddress, 
     if !issued {
         return Ok(());
     }
-    store::links::void_others(&backend.pool, Purpose::PasswordReset, account.id, &token.hash(), now).await?;
-    let link = backend.settings.link(&format!("/reset-password/{}", token.expose()));
+    store::links::void_others(
+        &backend.pool,
+        Purpose::PasswordReset,
+        account.id,
+        &token.hash(),
+        now,
+    )
+    .await?;
+    let link = backend
+        .settings
+        .link(&format!("/reset-password/{}", token.expose()));
     let to = EmailAddress::parse(&recovery).map_err(|_| AppError::Internal)?;
     let body = format!(
         "Someone asked to reset the password of {email} at {portal}.\n\n\
@@ -65,31 +84,71 @@ async fn send_link(backend: &Backend, meta: &RequestMeta, email: &EmailAddress, 
          If it was not you, ignore this message: your password stays as it is.\n",
         portal = backend.settings.public_url,
     );
-    backend.notifier.deliver(Notice { to, subject: "Reset your mail password".into(), body }).await?;
-    let actor = store::audit::Actor { account_id: Some(account.id), email: Some(email.as_str()), ip: Some(&meta.ip) };
+    backend
+        .notifier
+        .deliver(Notice {
+            to,
+            subject: "Reset your mail password".into(),
+            body,
+        })
+        .await?;
+    let actor = store::audit::Actor {
+        account_id: Some(account.id),
+        email: Some(email.as_str()),
+        ip: Some(&meta.ip),
+    };
     let detail = format!("link sent to {recovery}");
-    store::audit::record(&backend.pool, &actor, AuditAction::PasswordResetRequested, &detail, now).await?;
+    store::audit::record(
+        &backend.pool,
+        &actor,
+        AuditAction::PasswordResetRequested,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
-pub async fn link_is_usable(backend: &Backend, token: &str, now: UnixTime) -> Result<bool, AppError> {
-    Ok(store::links::is_usable(&backend.pool, &super::token::hash(token), Purpose::PasswordReset, now).await?)
+pub async fn link_is_usable(
+    backend: &Backend,
+    token: &str,
+    now: UnixTime,
+) -> Result<bool, AppError> {
+    Ok(store::links::is_usable(
+        &backend.pool,
+        &super::token::hash(token),
+        Purpose::PasswordReset,
+        now,
+    )
+    .await?)
 }
 
 /// Sets the new password through a reset link and ends every session of the account.
-pub async fn complete(backend: &Backend, meta: &RequestMeta, token: &str, pw: &str, confirmation: &str, now: UnixTime) -> Result<(), AppError> {
+pub async fn complete(
+    backend: &Backend,
+    meta: &RequestMeta,
+    token: &str,
+    pw: &str,
+    confirmation: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let hash_of_token = super::token::hash(token);
-    let account_id = store::links::account_of(&backend.pool, &hash_of_token, Purpose::PasswordReset, now)
+    let account_id =
+        store::links::account_of(&backend.pool, &hash_of_token, Purpose::PasswordReset, now)
+            .await?
+            .ok_or(AppError::LinkExpired)?;
+    let account = store::accounts::find_by_id(&backend.pool, account_id)
         .await?
         .ok_or(AppError::LinkExpired)?;
-    let account = store::accounts::find_by_id(&backend.pool, account_id).await?.ok_or(AppError::LinkExpired)?;
     let email = EmailAddress::parse(&account.email).map_err(|_| AppError::Internal)?;
     password::check_new(pw, &email, "password")?;
     rules::check_confirmation(pw, confirmation).map_err(|r| AppError::invalid("confirm", r))?;
     let hash = password::hash(pw).await?;
 
     let mut tx = backend.pool.begin().await?;
-    if store::links::consume(&mut tx, &hash_of_token, Purpose::PasswordReset, now).await? != Some(Some(account_id)) {
+    if store::links::consume(&mut tx, &hash_of_token, Purpose::PasswordReset, now).await?
+        != Some(Some(account_id))
+    {
         return Err(AppError::LinkExpired);
     }
     store::accounts::set_password(&mut tx, account_id, &hash, now).await?;
@@ -97,7 +156,18 @@ pub async fn complete(backend: &Backend, meta: &RequestMeta, token: &str, pw: &s
     tx.commit().await?;
 
     store::throttle::clear(&backend.pool, &super::throttle::account_key(email.as_str())).await?;
-    let actor = store::audit::Actor { account_id: Some(account_id), email: Some(email.as_str()), ip: Some(&meta.ip) };
-    store::audit::record(&backend.pool, &actor, AuditAction::PasswordReset, "through the recovery email", now).await?;
+    let actor = store::audit::Actor {
+        account_id: Some(account_id),
+        email: Some(email.as_str()),
+        ip: Some(&meta.ip),
+    };
+    store::audit::record(
+        &backend.pool,
+        &actor,
+        AuditAction::PasswordReset,
+        "through the recovery email",
+        now,
+    )
+    .await?;
     Ok(())
 }

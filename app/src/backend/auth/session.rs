@@ -46,7 +46,8 @@ pub fn token_from_cookie_header(settings: &Settings, header: &str) -> Option<Str
 
 /// True while the session is within both its idle and its absolute limit.
 pub fn is_live(settings: &Settings, s: &SessionWithAccount, now: UnixTime) -> bool {
-    now - s.last_seen_at < settings.session_idle_secs && now - s.created_at < settings.session_absolute_secs
+    now - s.last_seen_at < settings.session_idle_secs
+        && now - s.created_at < settings.session_absolute_secs
 }
 
 #[cfg(test)]
@@ -68,7 +69,11 @@ mod tests {
         let t = Token::generate();
         let https = set_cookie(&settings("https://mail.example.org"), &t);
         assert!(https.starts_with("__Host-mailportal_session="));
-        assert!(https.contains("; Secure") && https.contains("HttpOnly") && https.contains("SameSite=Strict"));
+        assert!(
+            https.contains("; Secure")
+                && https.contains("HttpOnly")
+                && https.contains("SameSite=Strict")
+        );
         assert!(https.contains("Path=/") && !https.contains("Domain"));
         let http = set_cookie(&settings("http://localhost:3000"), &t);
         assert!(http.starts_with("mailportal_session=") && !http.contains("Secure"));
@@ -77,8 +82,14 @@ mod tests {
     #[test]
     fn token_is_found_among_other_cookies() {
         let s = settings("http://localhost");
-        assert_eq!(token_from_cookie_header(&s, "a=1; mailportal_session=abc; b=2").as_deref(), Some("abc"));
-        assert_eq!(token_from_cookie_header(&s, "xmailportal_session=abc"), None);
+        assert_eq!(
+            token_from_cookie_header(&s, "a=1; mailportal_session=abc; b=2").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            token_from_cookie_header(&s, "xmailportal_session=abc"),
+            None
+        );
         assert_eq!(token_from_cookie_header(&s, "mailportal_session="), None);
     }
 
@@ -98,6 +109,9 @@ mod tests {
         assert!(is_live(&s, &session(0, 0), 1799));
         assert!(!is_live(&s, &session(0, 0), 1800), "idle 30 minutes");
         assert!(is_live(&s, &session(0, 43_000), 43_199));
-        assert!(!is_live(&s, &session(0, 43_000), 43_200), "absolute 12 hours");
+        assert!(
+            !is_live(&s, &session(0, 43_000), 43_200),
+            "absolute 12 hours"
+        );
     }
 }

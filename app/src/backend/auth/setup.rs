@@ -30,14 +30,32 @@ pub async fn issue_link(backend: &Backend, now: UnixTime) -> Result<Option<Strin
     }
     store::links::void_all(&backend.pool, Purpose::Setup, now).await?;
     let token = Token::generate();
-    store::links::insert(&backend.pool, &token.hash(), Purpose::Setup, None, now, now + LINK_SECS).await?;
+    store::links::insert(
+        &backend.pool,
+        &token.hash(),
+        Purpose::Setup,
+        None,
+        now,
+        now + LINK_SECS,
+    )
+    .await?;
     let link = backend.settings.link(&format!("/setup/{}", token.expose()));
     write_private(&file, &format!("{link}\n"))?;
     Ok(Some(link))
 }
 
-pub async fn link_is_usable(backend: &Backend, token: &str, now: UnixTime) -> Result<bool, AppError> {
-    Ok(store::links::is_usable(&backend.pool, &super::token::hash(token), Purpose::Setup, now).await?)
+pub async fn link_is_usable(
+    backend: &Backend,
+    token: &str,
+    now: UnixTime,
+) -> Result<bool, AppError> {
+    Ok(store::links::is_usable(
+        &backend.pool,
+        &super::token::hash(token),
+        Purpose::Setup,
+        now,
+    )
+    .await?)
 }
 
 /// Creates the first master admin through a setup link and signs them in.
@@ -58,20 +76,42 @@ pub async fn create_first_admin(
     }
     let hash = password::hash(pw).await?;
     let mut tx = backend.pool.begin().await?;
-    if store::links::consume(&mut tx, &super::token::hash(token), Purpose::Setup, now).await?.is_none() {
+    if store::links::consume(&mut tx, &super::token::hash(token), Purpose::Setup, now)
+        .await?
+        .is_none()
+    {
         return Err(AppError::LinkExpired);
     }
-    let new = NewAccount { email: &email, role: Role::MasterAdmin, domain_id: None, password_hash: &hash };
+    let new = NewAccount {
+        email: &email,
+        role: Role::MasterAdmin,
+        domain_id: None,
+        password_hash: &hash,
+    };
     let id = match store::accounts::insert(&mut tx, new, now).await {
         Err(e) if store::is_unique_violation(&e) => {
-            return Err(AppError::invalid("email", "An account with this address exists already."))
+            return Err(AppError::invalid(
+                "email",
+                "An account with this address exists already.",
+            ))
         }
         other => other?,
     };
     tx.commit().await?;
     remove_link_file(&backend.settings.data_dir.join(LINK_FILE));
-    let actor = store::audit::Actor { account_id: Some(id), email: Some(email.as_str()), ip: Some(&meta.ip) };
-    store::audit::record(&backend.pool, &actor, AuditAction::FirstAdminCreated, email.as_str(), now).await?;
+    let actor = store::audit::Actor {
+        account_id: Some(id),
+        email: Some(email.as_str()),
+        ip: Some(&meta.ip),
+    };
+    store::audit::record(
+        &backend.pool,
+        &actor,
+        AuditAction::FirstAdminCreated,
+        email.as_str(),
+        now,
+    )
+    .await?;
     start_session(backend, meta, id, now).await
 }
 

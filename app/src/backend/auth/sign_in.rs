@@ -20,7 +20,13 @@ use crate::{
 
 /// Signs in and returns the new session's token for the cookie. A session the browser
 /// already had is ended: the id always changes at sign-in.
-pub async fn sign_in(backend: &Backend, meta: &RequestMeta, email: &str, pw: &str, now: UnixTime) -> Result<Token, AppError> {
+pub async fn sign_in(
+    backend: &Backend,
+    meta: &RequestMeta,
+    email: &str,
+    pw: &str,
+    now: UnixTime,
+) -> Result<Token, AppError> {
     if email.trim().is_empty() {
         return Err(AppError::invalid("email", "Enter your email address."));
     }
@@ -29,14 +35,31 @@ pub async fn sign_in(backend: &Backend, meta: &RequestMeta, email: &str, pw: &st
     }
     let account = confirm(backend, meta, email, pw, now).await?;
     let token = start_session(backend, meta, account.id, now).await?;
-    record(backend, meta, Some(account.id), account.email.as_str(), LoginResult::Success, now).await?;
+    record(
+        backend,
+        meta,
+        Some(account.id),
+        account.email.as_str(),
+        LoginResult::Success,
+        now,
+    )
+    .await?;
     Ok(token)
 }
 
 /// Checks an address and password under the throttle; counts failures and clears the
 /// account's counter on success. Disabled accounts fail like wrong passwords.
-async fn confirm(backend: &Backend, meta: &RequestMeta, email: &str, pw: &str, now: UnixTime) -> Result<Account, AppError> {
-    let keys = [(throttle::account_key(email), throttle::ACCOUNT), (throttle::ip_key(&meta.ip), throttle::IP)];
+async fn confirm(
+    backend: &Backend,
+    meta: &RequestMeta,
+    email: &str,
+    pw: &str,
+    now: UnixTime,
+) -> Result<Account, AppError> {
+    let keys = [
+        (throttle::account_key(email), throttle::ACCOUNT),
+        (throttle::ip_key(&meta.ip), throttle::IP),
+    ];
     if let Err(e) = throttle::check(&backend.pool, &keys, now).await {
         record(backend, meta, None, email, LoginResult::Throttled, now).await?;
         return Err(e);
@@ -64,18 +87,33 @@ async fn confirm(backend: &Backend, meta: &RequestMeta, email: &str, pw: &str, n
 
 /// Re-checks the signed-in person's password before a sensitive change. A wrong password
 /// counts against the same throttle as sign-in and is reported against `field`.
-pub async fn confirm_password(backend: &Backend, meta: &RequestMeta, email: &str, pw: &str, field: &str, now: UnixTime) -> Result<Account, AppError> {
+pub async fn confirm_password(
+    backend: &Backend,
+    meta: &RequestMeta,
+    email: &str,
+    pw: &str,
+    field: &str,
+    now: UnixTime,
+) -> Result<Account, AppError> {
     if pw.is_empty() {
         return Err(AppError::invalid(field, "Enter your current password."));
     }
     match confirm(backend, meta, email, pw, now).await {
-        Err(AppError::BadCredentials) => Err(AppError::invalid(field, "The current password is not correct.")),
+        Err(AppError::BadCredentials) => Err(AppError::invalid(
+            field,
+            "The current password is not correct.",
+        )),
         other => other,
     }
 }
 
 /// Creates a session for the account, ending the one the browser presented (if any).
-pub async fn start_session(backend: &Backend, meta: &RequestMeta, account_id: i64, now: UnixTime) -> Result<Token, AppError> {
+pub async fn start_session(
+    backend: &Backend,
+    meta: &RequestMeta,
+    account_id: i64,
+    now: UnixTime,
+) -> Result<Token, AppError> {
     if let Some(old) = &meta.session_token {
         store::sessions::delete_by_token_hash(&backend.pool, &super::token::hash(old)).await?;
     }
@@ -99,9 +137,23 @@ pub async fn sign_out(backend: &Backend, meta: &RequestMeta) -> Result<(), AppEr
     Ok(())
 }
 
-async fn record(backend: &Backend, meta: &RequestMeta, account_id: Option<i64>, email: &str, result: LoginResult, now: UnixTime) -> Result<(), AppError> {
+async fn record(
+    backend: &Backend,
+    meta: &RequestMeta,
+    account_id: Option<i64>,
+    email: &str,
+    result: LoginResult,
+    now: UnixTime,
+) -> Result<(), AppError> {
     let email: String = email.trim().to_lowercase().chars().take(254).collect();
-    let event = LoginEvent { account_id, email: &email, ip: &meta.ip, protocol: "web", result, user_agent: &meta.user_agent };
+    let event = LoginEvent {
+        account_id,
+        email: &email,
+        ip: &meta.ip,
+        protocol: "web",
+        result,
+        user_agent: &meta.user_agent,
+    };
     store::login_events::record(&backend.pool, event, now).await?;
     Ok(())
 }

@@ -25,9 +25,15 @@ pub struct Policy {
 }
 
 /// Per account: ASVS asks for at most 100 failed attempts an hour.
-pub const ACCOUNT: Policy = Policy { free_failures: 5, window_cap: 100 };
+pub const ACCOUNT: Policy = Policy {
+    free_failures: 5,
+    window_cap: 100,
+};
 /// Per client IP: looser, for offices behind one address.
-pub const IP: Policy = Policy { free_failures: 20, window_cap: 300 };
+pub const IP: Policy = Policy {
+    free_failures: 20,
+    window_cap: 300,
+};
 
 pub fn account_key(typed_email: &str) -> String {
     format!("account:{}", typed_email.trim().to_lowercase())
@@ -55,7 +61,11 @@ pub fn wait(policy: Policy, counter: Option<store::Counter>, now: UnixTime) -> O
 }
 
 /// Refuses the attempt when any of the keys must still wait; the longest wait is reported.
-pub async fn check(pool: &SqlitePool, keys: &[(String, Policy)], now: UnixTime) -> Result<(), AppError> {
+pub async fn check(
+    pool: &SqlitePool,
+    keys: &[(String, Policy)],
+    now: UnixTime,
+) -> Result<(), AppError> {
     let mut longest = None;
     for (key, policy) in keys {
         if let Some(w) = wait(*policy, store::get(pool, key).await?, now) {
@@ -68,7 +78,11 @@ pub async fn check(pool: &SqlitePool, keys: &[(String, Policy)], now: UnixTime) 
     }
 }
 
-pub async fn record_failure(pool: &SqlitePool, keys: &[(String, Policy)], now: UnixTime) -> Result<(), AppError> {
+pub async fn record_failure(
+    pool: &SqlitePool,
+    keys: &[(String, Policy)],
+    now: UnixTime,
+) -> Result<(), AppError> {
     for (key, _) in keys {
         store::record_failure(pool, key, now, WINDOW_SECS).await?;
     }
@@ -80,7 +94,11 @@ mod tests {
     use super::*;
 
     fn counter(failures: i64, started: i64, last: i64) -> Option<store::Counter> {
-        Some(store::Counter { failures, window_started_at: started, last_failure_at: last })
+        Some(store::Counter {
+            failures,
+            window_started_at: started,
+            last_failure_at: last,
+        })
     }
 
     #[test]
@@ -95,7 +113,11 @@ mod tests {
         assert_eq!(wait(ACCOUNT, counter(6, 900, 1000), 1000), Some(60));
         assert_eq!(wait(ACCOUNT, counter(7, 900, 1000), 1010), Some(110));
         assert_eq!(wait(ACCOUNT, counter(20, 900, 1000), 1000), Some(900));
-        assert_eq!(wait(ACCOUNT, counter(5, 900, 1000), 1030), None, "the wait is over");
+        assert_eq!(
+            wait(ACCOUNT, counter(5, 900, 1000), 1030),
+            None,
+            "the wait is over"
+        );
     }
 
     #[test]
@@ -106,6 +128,9 @@ mod tests {
 
     #[test]
     fn keys_ignore_case_and_space() {
-        assert_eq!(account_key(" Alice@Example.org "), "account:alice@example.org");
+        assert_eq!(
+            account_key(" Alice@Example.org "),
+            "account:alice@example.org"
+        );
     }
 }

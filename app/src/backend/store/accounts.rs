@@ -36,7 +36,10 @@ impl TryFrom<AccountRow> for Account {
     fn try_from(r: AccountRow) -> Result<Self, Self::Error> {
         Ok(Account {
             id: r.id,
-            role: r.role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+            role: r
+                .role
+                .parse()
+                .map_err(|e: String| sqlx::Error::Decode(e.into()))?,
             email: r.email,
             domain_id: r.domain_id,
             password_hash: PasswordHash::from_stored(r.password_hash),
@@ -50,7 +53,10 @@ impl TryFrom<AccountRow> for Account {
 const COLUMNS: &str = "id, email, role, domain_id, password_hash, password_changed_at, \
                        recovery_email, enabled";
 
-pub async fn find_by_email(pool: &SqlitePool, email: &EmailAddress) -> Result<Option<Account>, sqlx::Error> {
+pub async fn find_by_email(
+    pool: &SqlitePool,
+    email: &EmailAddress,
+) -> Result<Option<Account>, sqlx::Error> {
     sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE email = $1"))
         .bind(email.as_str())
         .fetch_optional(pool)
@@ -76,7 +82,11 @@ pub struct NewAccount<'a> {
 }
 
 /// Inserts an account; a taken address comes back as a unique violation.
-pub async fn insert(conn: &mut SqliteConnection, new: NewAccount<'_>, now: UnixTime) -> Result<i64, sqlx::Error> {
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    new: NewAccount<'_>,
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO accounts (email, role, domain_id, password_hash, password_changed_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -90,7 +100,12 @@ pub async fn insert(conn: &mut SqliteConnection, new: NewAccount<'_>, now: UnixT
     .await
 }
 
-pub async fn set_password(conn: &mut SqliteConnection, id: i64, hash: &PasswordHash, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    conn: &mut SqliteConnection,
+    id: i64,
+    hash: &PasswordHash,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(hash.as_stored())
         .bind(now)
@@ -100,7 +115,11 @@ pub async fn set_password(conn: &mut SqliteConnection, id: i64, hash: &PasswordH
     Ok(())
 }
 
-pub async fn set_recovery_email(pool: &SqlitePool, id: i64, recovery: Option<&EmailAddress>) -> Result<(), sqlx::Error> {
+pub async fn set_recovery_email(
+    pool: &SqlitePool,
+    id: i64,
+    recovery: Option<&EmailAddress>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE accounts SET recovery_email = $1 WHERE id = $2")
         .bind(recovery.map(EmailAddress::as_str))
         .bind(id)
@@ -116,19 +135,30 @@ pub async fn count_with_role(pool: &SqlitePool, role: Role) -> Result<i64, sqlx:
         .await
 }
 
-pub async fn make_domain_admin(conn: &mut SqliteConnection, account_id: i64, domain_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO domain_admins (account_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(account_id)
-        .bind(domain_id)
-        .execute(conn)
-        .await?;
+pub async fn make_domain_admin(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    domain_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO domain_admins (account_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(domain_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// The domains a domain admin administers.
-pub async fn administered_domains(pool: &SqlitePool, account_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT domain_id FROM domain_admins WHERE account_id = $1 ORDER BY domain_id")
-        .bind(account_id)
-        .fetch_all(pool)
-        .await
+pub async fn administered_domains(
+    pool: &SqlitePool,
+    account_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT domain_id FROM domain_admins WHERE account_id = $1 ORDER BY domain_id",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
 }

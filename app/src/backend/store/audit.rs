@@ -43,7 +43,13 @@ pub struct Actor<'a> {
     pub ip: Option<&'a str>,
 }
 
-pub async fn record(pool: &SqlitePool, actor: &Actor<'_>, action: AuditAction, detail: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn record(
+    pool: &SqlitePool,
+    actor: &Actor<'_>,
+    action: AuditAction,
+    detail: &str,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO audit_log (at, actor_id, actor, action, detail, ip) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(now)
         .bind(actor.account_id)
@@ -58,8 +64,10 @@ pub async fn record(pool: &SqlitePool, actor: &Actor<'_>, action: AuditAction, d
 
 /// The newest entries first.
 pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, at, actor, action, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, at, actor, action, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }

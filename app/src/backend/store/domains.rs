@@ -4,7 +4,11 @@ use crate::model::{rows::DomainRow, time::UnixTime, DomainName};
 use sqlx::SqlitePool;
 
 /// Inserts a domain; an existing name comes back as a unique violation.
-pub async fn insert(pool: &SqlitePool, name: &DomainName, now: UnixTime) -> Result<i64, sqlx::Error> {
+pub async fn insert(
+    pool: &SqlitePool,
+    name: &DomainName,
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("INSERT INTO domains (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(name.as_str())
         .bind(now)
@@ -24,11 +28,16 @@ const LIST: &str = "SELECT d.id, d.name, d.created_at, \
      FROM domains d";
 
 pub async fn list_all(pool: &SqlitePool) -> Result<Vec<DomainRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{LIST} ORDER BY d.name")).fetch_all(pool).await
+    sqlx::query_as(&format!("{LIST} ORDER BY d.name"))
+        .fetch_all(pool)
+        .await
 }
 
 /// The domains one domain admin administers.
-pub async fn list_administered_by(pool: &SqlitePool, account_id: i64) -> Result<Vec<DomainRow>, sqlx::Error> {
+pub async fn list_administered_by(
+    pool: &SqlitePool,
+    account_id: i64,
+) -> Result<Vec<DomainRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{LIST} JOIN domain_admins da ON da.domain_id = d.id WHERE da.account_id = $1 ORDER BY d.name"
     ))

@@ -41,7 +41,12 @@ pub async fn insert(
 }
 
 /// True when the link exists, is unused and has not expired.
-pub async fn is_usable(pool: &SqlitePool, token_hash: &str, purpose: Purpose, now: UnixTime) -> Result<bool, sqlx::Error> {
+pub async fn is_usable(
+    pool: &SqlitePool,
+    token_hash: &str,
+    purpose: Purpose,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM one_time_links \
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -76,7 +81,11 @@ pub async fn consume(
 }
 
 /// Voids every unused link of one purpose, e.g. the setup link once an admin exists.
-pub async fn void_all(pool: &SqlitePool, purpose: Purpose, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn void_all(
+    pool: &SqlitePool,
+    purpose: Purpose,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE one_time_links SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL")
         .bind(now)
         .bind(purpose.as_str())
@@ -86,7 +95,12 @@ pub async fn void_all(pool: &SqlitePool, purpose: Purpose, now: UnixTime) -> Res
 }
 
 /// The account a usable link belongs to (`None` when unknown, used or expired).
-pub async fn account_of(pool: &SqlitePool, token_hash: &str, purpose: Purpose, now: UnixTime) -> Result<Option<i64>, sqlx::Error> {
+pub async fn account_of(
+    pool: &SqlitePool,
+    token_hash: &str,
+    purpose: Purpose,
+    now: UnixTime,
+) -> Result<Option<i64>, sqlx::Error> {
     let id: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT account_id FROM one_time_links \
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -127,7 +141,13 @@ pub async fn insert_unless_recent(
 }
 
 /// Voids an account's unused links of one purpose except the one just issued.
-pub async fn void_others(pool: &SqlitePool, purpose: Purpose, account_id: i64, keep_hash: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn void_others(
+    pool: &SqlitePool,
+    purpose: Purpose,
+    account_id: i64,
+    keep_hash: &str,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE one_time_links SET used_at = $1 \
          WHERE purpose = $2 AND account_id = $3 AND token_hash <> $4 AND used_at IS NULL",

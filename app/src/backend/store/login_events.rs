@@ -29,7 +29,11 @@ pub struct LoginEvent<'a> {
     pub user_agent: &'a str,
 }
 
-pub async fn record(pool: &SqlitePool, e: LoginEvent<'_>, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn record(
+    pool: &SqlitePool,
+    e: LoginEvent<'_>,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -47,7 +51,11 @@ pub async fn record(pool: &SqlitePool, e: LoginEvent<'_>, now: UnixTime) -> Resu
 }
 
 /// How many attempts with this result an account has (tests and statistics).
-pub async fn count(pool: &SqlitePool, email: &str, result: LoginResult) -> Result<i64, sqlx::Error> {
+pub async fn count(
+    pool: &SqlitePool,
+    email: &str,
+    result: LoginResult,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM login_events WHERE email = $1 AND result = $2")
         .bind(email)
         .bind(result.as_str())

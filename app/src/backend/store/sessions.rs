@@ -35,7 +35,11 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, new: NewSession<'_>, now: UnixTime) -> Result<i64, sqlx::Error> {
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    new: NewSession<'_>,
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, authenticated_at, ip, user_agent) \
          VALUES ($1, $2, $3, $3, $3, $4, $5) RETURNING id",
@@ -49,7 +53,10 @@ pub async fn insert(conn: &mut SqliteConnection, new: NewSession<'_>, now: UnixT
     .await
 }
 
-pub async fn find(pool: &SqlitePool, token_hash: &str) -> Result<Option<SessionWithAccount>, sqlx::Error> {
+pub async fn find(
+    pool: &SqlitePool,
+    token_hash: &str,
+) -> Result<Option<SessionWithAccount>, sqlx::Error> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.authenticated_at, \
                 a.email, a.role, a.enabled \
@@ -65,7 +72,10 @@ pub async fn find(pool: &SqlitePool, token_hash: &str) -> Result<Option<SessionW
             created_at: r.created_at,
             last_seen_at: r.last_seen_at,
             authenticated_at: r.authenticated_at,
-            role: r.role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+            role: r
+                .role
+                .parse()
+                .map_err(|e: String| sqlx::Error::Decode(e.into()))?,
             email: r.email,
             enabled: r.enabled,
         })
@@ -82,7 +92,11 @@ pub async fn touch(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx
     Ok(())
 }
 
-pub async fn mark_authenticated(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn mark_authenticated(
+    pool: &SqlitePool,
+    id: i64,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
@@ -92,17 +106,27 @@ pub async fn mark_authenticated(pool: &SqlitePool, id: i64, now: UnixTime) -> Re
 }
 
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_by_token_hash(pool: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 /// Deletes one of an account's sessions; false when it is not that account's.
-pub async fn delete_owned(pool: &SqlitePool, account_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete_owned(
+    pool: &SqlitePool,
+    account_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("DELETE FROM sessions WHERE id = $1 AND account_id = $2")
         .bind(id)
         .bind(account_id)
@@ -112,7 +136,11 @@ pub async fn delete_owned(pool: &SqlitePool, account_id: i64, id: i64) -> Result
 }
 
 /// Ends every session of an account but `keep` (the caller's own, when given).
-pub async fn delete_all_for_account(conn: &mut SqliteConnection, account_id: i64, keep: Option<i64>) -> Result<u64, sqlx::Error> {
+pub async fn delete_all_for_account(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    keep: Option<i64>,
+) -> Result<u64, sqlx::Error> {
     let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
         .bind(account_id)
         .bind(keep.unwrap_or(-1))
@@ -131,7 +159,12 @@ pub struct SessionListing {
 }
 
 /// An account's sessions that have not timed out, most recently used first.
-pub async fn list_live(pool: &SqlitePool, account_id: i64, idle_cutoff: UnixTime, absolute_cutoff: UnixTime) -> Result<Vec<SessionListing>, sqlx::Error> {
+pub async fn list_live(
+    pool: &SqlitePool,
+    account_id: i64,
+    idle_cutoff: UnixTime,
+    absolute_cutoff: UnixTime,
+) -> Result<Vec<SessionListing>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, ip, user_agent, created_at, last_seen_at FROM sessions \
          WHERE account_id = $1 AND last_seen_at >= $2 AND created_at >= $3 \
@@ -145,7 +178,11 @@ pub async fn list_live(pool: &SqlitePool, account_id: i64, idle_cutoff: UnixTime
 }
 
 /// Removes sessions past either timeout (run now and then; expiry itself is checked per request).
-pub async fn purge_expired(pool: &SqlitePool, idle_cutoff: UnixTime, absolute_cutoff: UnixTime) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(
+    pool: &SqlitePool,
+    idle_cutoff: UnixTime,
+    absolute_cutoff: UnixTime,
+) -> Result<u64, sqlx::Error> {
     let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(idle_cutoff)
         .bind(absolute_cutoff)

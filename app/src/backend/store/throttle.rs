@@ -11,15 +11,22 @@ pub struct Counter {
 }
 
 pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<Counter>, sqlx::Error> {
-    sqlx::query_as("SELECT failures, window_started_at, last_failure_at FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "SELECT failures, window_started_at, last_failure_at FROM login_throttle WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Counts one failure in one statement, starting a new window when the old one is over,
 /// so concurrent failures are all counted.
-pub async fn record_failure(pool: &SqlitePool, key: &str, now: UnixTime, window_secs: i64) -> Result<(), sqlx::Error> {
+pub async fn record_failure(
+    pool: &SqlitePool,
+    key: &str,
+    now: UnixTime,
+    window_secs: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO login_throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
          ON CONFLICT (key) DO UPDATE SET \
@@ -36,6 +43,9 @@ pub async fn record_failure(pool: &SqlitePool, key: &str, now: UnixTime, window_
 }
 
 pub async fn clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(pool)
+        .await?;
     Ok(())
 }

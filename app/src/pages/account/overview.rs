@@ -1,6 +1,10 @@
 //! `/account`: the state of the account at a glance, with links to change it.
 
-use crate::{api::account::my_account, model::time::format_utc};
+use crate::{
+    api::account::my_account,
+    components::loaded::Loaded,
+    model::{rows::AccountSummary, time::format_utc},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,27 +14,24 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <Title text="Your account"/>
         <h1>"Your account"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match summary.await {
-                    Ok(s) => view! {
-                        <dl class="facts">
-                            <dt>"Address"</dt><dd>{s.email}</dd>
-                            <dt>"Role"</dt><dd>{s.role.label()}</dd>
-                            <dt>"Password"</dt>
-                            <dd>"Changed " {format_utc(s.password_changed_at)} " · " <a href="/account/password">"Change password"</a></dd>
-                            <dt>"Recovery email"</dt>
-                            <dd>
-                                {s.recovery_email.unwrap_or_else(|| "Not set".into())}
-                                " · " <a href="/account/recovery-email">"Change recovery email"</a>
-                            </dd>
-                            <dt>"Signed-in sessions"</dt>
-                            <dd>{s.session_count} " · " <a href="/account/sessions">"Review sessions"</a></dd>
-                        </dl>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=summary ok=facts/>
+    }
+}
+
+fn facts(s: AccountSummary) -> impl IntoView {
+    view! {
+            <dl class="facts">
+                <dt>"Address"</dt><dd>{s.email}</dd>
+                <dt>"Role"</dt><dd>{s.role.label()}</dd>
+                <dt>"Password"</dt>
+                <dd>"Changed " {format_utc(s.password_changed_at)} " · " <a href="/account/password">"Change password"</a></dd>
+                <dt>"Recovery email"</dt>
+                <dd>
+                    {s.recovery_email.unwrap_or_else(|| "Not set".into())}
+                    " · " <a href="/account/recovery-email">"Change recovery email"</a>
+                </dd>
+                <dt>"Signed-in sessions"</dt>
+                <dd>{s.session_count} " · " <a href="/account/sessions">"Review sessions"</a></dd>
+            </dl>
     }
 }

@@ -12,10 +12,19 @@ use leptos_meta::Title;
 pub fn PasswordPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let outcome = outcome(action);
+    // Passwords do not linger in the fields once they are saved.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(outcome.get(), Some(Ok(()))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <Title text="Password"/>
         <h1>"Change password"</h1>
-        <ActionForm action attr:class="card">
+        <ActionForm action node_ref=form attr:class="card">
             <Field label="Current password" name="current_password" input_type="password" autocomplete="current-password"
                 error=field_error(outcome, "current_password")/>
             <Field label="New password" name="new_password" input_type="password" autocomplete="new-password"

@@ -1,11 +1,14 @@
 //! `/account/sessions`: where the account is signed in, with sign-out of any session.
 
+use crate::components::table::TableRegion;
 use crate::{
     api::account::{list_sessions, RevokeSession, SignOutOtherSessions},
-    components::form::{outcome, Outcome},
+    components::{
+        form::{outcome, Outcome},
+        loaded::Loaded,
+    },
     model::{rows::SessionRow, time::format_utc},
 };
-use crate::components::table::TableRegion;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,20 +20,14 @@ pub fn SessionsPage() -> impl IntoView {
         move || (revoke.version().get(), others.version().get()),
         |_| list_sessions(),
     );
+    let show_table = move |rows: Vec<SessionRow>| view! { <SessionTable rows revoke/> };
     let others_outcome = outcome(others);
     let revoke_outcome = outcome(revoke);
     view! {
         <Title text="Sessions"/>
         <h1>"Your sessions"</h1>
         <p>"Every browser signed in to your account. Sign out any you do not recognise, then change your password."</p>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match sessions.await {
-                    Ok(rows) => view! { <SessionTable rows revoke/> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=sessions ok=show_table/>
         <Outcome outcome=revoke_outcome success="The session was signed out."/>
         <ActionForm action=others attr:class="inline">
             <Outcome outcome=others_outcome success="All other sessions were signed out."/>
@@ -52,8 +49,8 @@ fn SessionTable(rows: Vec<SessionRow>, revoke: ServerAction<RevokeSession>) -> i
                         {s.current.then(|| view! { <span class="badge">"This browser"</span> })}
                     </td>
                     <td data-label="IP address">{s.ip.clone()}</td>
-                    <td data-label="Signed in">{format_utc(s.created_at)}</td>
-                    <td data-label="Last seen">{format_utc(s.last_seen_at)}</td>
+                    <td data-label="Signed in" class="time">{format_utc(s.created_at)}</td>
+                    <td data-label="Last seen" class="time">{format_utc(s.last_seen_at)}</td>
                     <td>
                         <ActionForm action=revoke>
                             <input type="hidden" name="id" value=s.id/>

@@ -1,7 +1,10 @@
 //! `/admin/audit`: the newest audit log entries (master admins).
 
-use crate::{api::admin::list_audit, model::time::format_utc};
-use crate::components::table::TableRegion;
+use crate::{
+    api::admin::list_audit,
+    components::{loaded::Loaded, table::TableRegion},
+    model::{rows::AuditRow, time::format_utc},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,37 +14,44 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Audit log"/>
         <h1>"Audit log"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match entries.await {
-                    Ok(rows) => view! {
-                        <TableRegion label="Audit log">
-                            <table class="cards">
-                                <caption class="visually-hidden">"Audit log, newest first"</caption>
-                                <thead><tr>
-                                    <th scope="col">"When"</th>
-                                    <th scope="col">"Who"</th>
-                                    <th scope="col">"What"</th>
-                                    <th scope="col">"Detail"</th>
-                                    <th scope="col">"From"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|r| view! {
-                                        <tr>
-                                            <td data-label="When">{format_utc(r.at)}</td>
-                                            <td data-label="Who">{r.actor.unwrap_or_else(|| "—".into())}</td>
-                                            <td data-label="What">{r.action}</td>
-                                            <td data-label="Detail">{r.detail}</td>
-                                            <td data-label="From">{r.ip.unwrap_or_default()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </TableRegion>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=entries ok=audit_table/>
     }
+}
+
+fn audit_table(rows: Vec<AuditRow>) -> impl IntoView {
+    view! {
+            <TableRegion label="Audit log">
+                <table class="cards">
+                    <caption class="visually-hidden">"Audit log, newest first"</caption>
+                    <thead><tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Detail"</th>
+                        <th scope="col">"From"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr>
+                                <td data-label="When" class="time">{format_utc(r.at)}</td>
+                                <td data-label="Who">{r.actor.unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="What">{action_label(&r.action)}</td>
+                                <td data-label="Detail">{r.detail}</td>
+                                <td data-label="From">{r.ip.unwrap_or_default()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </TableRegion>
+    }
+}
+
+/// `access_denied` → "Access denied".
+fn action_label(action: &str) -> String {
+    let words = action.replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
