@@ -22,7 +22,7 @@ run: build
 
 # cargo test builds the binary too (with the features its dev-dependencies add), so the
 # browser tests use that one and the server is not compiled twice.
-test: setup-test site test-rust test-e2e
+test: setup-test site test-rust lint test-e2e
 
 setup:
 	.ci/setup build

@@ -45,12 +45,15 @@ pub async fn change_password(
     )
 }
 
+/// `sign_out_others` is a checkbox: present ("on") when ticked.
 #[server(endpoint = "account/set_recovery_email")]
 pub async fn set_recovery_email(
     current_password: String,
     recovery_email: String,
+    sign_out_others: Option<String>,
 ) -> Result<(), AppError> {
     use crate::api::ssr::{reply, Call};
+    use crate::backend::account::RecoveryChange;
     let call = Call::new()?;
     reply(
         async {
@@ -59,8 +62,11 @@ pub async fn set_recovery_email(
                 &call.backend,
                 &call.meta,
                 &user,
-                &current_password,
-                &recovery_email,
+                RecoveryChange {
+                    current: &current_password,
+                    recovery: &recovery_email,
+                    sign_out_others: sign_out_others.is_some(),
+                },
                 call.now,
             )
             .await

@@ -91,17 +91,23 @@ pub async fn change_password(
     Ok(())
 }
 
+pub struct RecoveryChange<'a> {
+    pub current: &'a str,
+    pub recovery: &'a str,
+    pub sign_out_others: bool,
+}
+
 /// Sets (or, with an empty address, removes) the recovery email; the password is asked
-/// for again because the recovery email can take over the account.
+/// for again because the recovery email can take over the account. Optionally ends every
+/// other session: whoever set a recovery address behind the owner's back is shut out too.
 pub async fn set_recovery_email(
     backend: &Backend,
     meta: &RequestMeta,
     user: &UserCtx,
-    current: &str,
-    recovery: &str,
+    change: RecoveryChange<'_>,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let recovery = match recovery.trim() {
+    let recovery = match change.recovery.trim() {
         "" => None,
         typed => {
             Some(EmailAddress::parse(typed).map_err(|r| AppError::invalid("recovery_email", r))?)
@@ -113,12 +119,17 @@ pub async fn set_recovery_email(
             "Use an address outside this account: you need to reach it when you cannot sign in here.",
         ));
     }
-    confirm_password(backend, meta, &user.email, current, "current_password", now).await?;
+    confirm_password(backend, meta, &user.email, change.current, "current_password", now).await?;
     store::accounts::set_recovery_email(&backend.pool, user.account_id, recovery.as_ref()).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
-    let detail = recovery
-        .as_ref()
-        .map_or("removed".to_string(), |r| format!("set to {r}"));
+    let ended = if change.sign_out_others {
+        let mut conn = backend.pool.acquire().await?;
+        store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id)).await?
+    } else {
+        0
+    };
+    let detail = recovery.as_ref().map_or("removed".to_string(), |r| format!("set to {r}"))
+        + &format!("; {ended} other session(s) signed out");
     store::audit::record(
         &backend.pool,
         &user.actor(),

@@ -34,6 +34,9 @@ pub fn field_error<T: Send + Sync + 'static>(
     })
 }
 
+/// A browser-side check of a field's value: the reason it is refused, if it is.
+pub type Check = fn(&str) -> Result<(), String>;
+
 /// A label, an input, an optional hint and the field's error.
 #[component]
 pub fn Field(
@@ -49,7 +52,7 @@ pub fn Field(
     error: Signal<Option<String>>,
     /// The browser-side check, run when the field changes.
     #[prop(optional)]
-    check: Option<fn(&str) -> Result<(), String>>,
+    check: Option<Check>,
 ) -> impl IntoView {
     let local = RwSignal::new(None::<String>);
     let shown = move || local.get().or_else(|| error.get());
@@ -108,5 +111,17 @@ pub fn Outcome<T: Clone + Send + Sync + 'static>(
     view! {
         <p class="form-error" role="alert">{error}</p>
         <p class="form-success" role="status">{move || done().then_some(success)}</p>
+    }
+}
+
+/// The "sign out everywhere else" choice offered with every credential change; ticked by
+/// default, since a change is often made because someone else got in.
+#[component]
+pub fn SignOutOthers() -> impl IntoView {
+    view! {
+        <div class="check">
+            <input type="checkbox" id="sign_out_others" name="sign_out_others" checked=true/>
+            <label for="sign_out_others">"Sign out all my other sessions"</label>
+        </div>
     }
 }

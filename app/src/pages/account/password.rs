@@ -2,7 +2,7 @@
 
 use crate::{
     api::account::ChangePassword,
-    components::form::{field_error, outcome, Field, Outcome},
+    components::form::{field_error, outcome, Field, Outcome, SignOutOthers},
     model::password,
 };
 use leptos::prelude::*;
@@ -31,10 +31,7 @@ pub fn PasswordPage() -> impl IntoView {
                 hint=password::HINT error=field_error(outcome, "new_password") check=password::check_length/>
             <Field label="Repeat the new password" name="confirm" input_type="password" autocomplete="new-password"
                 error=field_error(outcome, "confirm")/>
-            <div class="check">
-                <input type="checkbox" id="sign_out_others" name="sign_out_others" checked=true/>
-                <label for="sign_out_others">"Sign out all my other sessions"</label>
-            </div>
+            <SignOutOthers/>
             <Outcome outcome success="Your password was changed."/>
             <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
         </ActionForm>

@@ -2,7 +2,7 @@
 
 use crate::{
     api::account::{my_account, SetRecoveryEmail},
-    components::form::{field_error, outcome, Field, Outcome},
+    components::form::{field_error, outcome, Field, Outcome, SignOutOthers},
     model::EmailAddress,
 };
 use leptos::prelude::*;
@@ -32,6 +32,7 @@ pub fn RecoveryEmailPage() -> impl IntoView {
                         <Field label="Current password" name="current_password" input_type="password"
                             autocomplete="current-password" hint="Asked again because this address can reset your password."
                             error=field_error(outcome, "current_password")/>
+                        <SignOutOthers/>
                         <Outcome outcome success="Your recovery email was saved."/>
                         <button type="submit" disabled=move || action.pending().get()>"Save recovery email"</button>
                     </ActionForm>
