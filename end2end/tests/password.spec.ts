@@ -50,3 +50,26 @@ test('change password, with each mistake explained', async ({ page }) => {
     await signIn(page, USERS.paul, NEW_PASSWORD);
   });
 });
+
+test('the password form works by keyboard alone', async ({ page }) => {
+  await signIn(page, USERS.alice);
+  await open(page, '/account/password');
+  await page.getByLabel('Current password').focus();
+  await page.keyboard.type('not my password');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('New password', { exact: true })).toBeFocused();
+  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Repeat the new password')).toBeFocused();
+  await page.keyboard.type(NEW_PASSWORD);
+  await page.keyboard.press('Tab');
+  const checkbox = page.getByLabel('Sign out all my other sessions');
+  await expect(checkbox).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(checkbox).not.toBeChecked();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Change password' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#current_password-error')).toHaveText('The current password is not correct.');
+  await expect(page.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
+});

@@ -41,8 +41,8 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Who is signed in and whether they may open a screen that needs `required`. A refusal is
-/// audited and answered with 403. `None` when nobody is signed in.
+/// Who is signed in and whether they may open a screen that needs `required`; a refusal is
+/// audited (the page itself then answers 403). `None` when nobody is signed in.
 #[server(endpoint = "auth/page_access")]
 pub async fn page_access(
     required: crate::model::Role,
@@ -66,11 +66,7 @@ pub async fn page_access(
         .await
     {
         Ok(()) => Ok(Some(PageAccess { me, allowed: true })),
-        Err(AppError::Forbidden) => {
-            // The screen still renders (menu and "No access"), with the refusal's status.
-            reply::<()>(Err(AppError::Forbidden)).ok();
-            Ok(Some(PageAccess { me, allowed: false }))
-        }
+        Err(AppError::Forbidden) => Ok(Some(PageAccess { me, allowed: false })),
         Err(e) => reply(Err(e)),
     }
 }

@@ -38,6 +38,7 @@ pub fn RequireRole(role: Role, children: ChildrenFn) -> impl IntoView {
 
 #[component]
 fn NoAccess() -> impl IntoView {
+    crate::pages::set_http_status(403);
     view! {
         <Title text="No access"/>
         <h1>"No access"</h1>

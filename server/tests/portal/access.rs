@@ -69,6 +69,12 @@ async fn a_page_above_the_callers_role_answers_403() {
     let a = p.get("/admin/audit", Some(&cookie)).await;
     assert_eq!(a.status, 403);
     assert!(a.body.contains("No access"));
+    // Asked by the page in the browser (client-side navigation), the answer itself is a
+    // success the page can read; only the rendered page carries the 403.
+    let form = [("required", "MasterAdmin"), ("page", "/admin/audit")];
+    let a = p.call("auth/page_access", Some(&cookie), &form).await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(a.body.contains("\"allowed\":false"), "{}", a.body);
     let a = p.get("/account", Some(&cookie)).await;
     assert_eq!(a.status, 200);
     assert!(a.body.contains("user@one.test"));

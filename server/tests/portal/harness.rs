@@ -43,15 +43,21 @@ impl Answer {
 
 impl Portal {
     pub async fn start() -> Portal {
+        Portal::start_with(|_| {}).await
+    }
+
+    /// Starts a portal with settings changed by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Portal {
         let data = tempfile::tempdir().expect("temp dir");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().unwrap().port();
-        let config = Config {
+        let mut config = Config {
             data_dir: data.path().to_path_buf(),
             public_url: format!("http://localhost:{port}"),
             site_root: data.path().join("site"),
             ..Config::default()
         };
+        configure(&mut config);
         let backend = server::backend(&config, Clock::fixed(START))
             .await
             .expect("backend");

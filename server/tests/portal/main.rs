@@ -5,6 +5,7 @@ mod access;
 mod cli;
 mod csrf;
 mod harness;
+mod notify;
 mod reset;
 mod sessions;
 mod setup;
