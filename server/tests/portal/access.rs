@@ -101,3 +101,26 @@ async fn responses_carry_the_security_headers() {
     assert_eq!(a.status, 404);
     p.stop().await;
 }
+
+#[tokio::test]
+async fn the_front_page_sends_each_visitor_where_they_belong() {
+    let p = Portal::start().await;
+    p.add_domain("one.test").await;
+    p.add_user("user@one.test", Role::MailUser).await;
+    let cookie = p.sign_in("user@one.test").await;
+    let res = |cookie: Option<String>| {
+        let mut req = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+            .get(format!("{}/", p.base)).header("accept", "text/html");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    let signed_out = res(None).await.unwrap();
+    assert_eq!(signed_out.status(), 302);
+    assert_eq!(signed_out.headers()["location"], "/sign-in");
+    let signed_in = res(Some(cookie)).await.unwrap();
+    assert_eq!(signed_in.status(), 302);
+    assert_eq!(signed_in.headers()["location"], "/account");
+    p.stop().await;
+}
