@@ -119,16 +119,27 @@ pub async fn set_recovery_email(
             "Use an address outside this account: you need to reach it when you cannot sign in here.",
         ));
     }
-    confirm_password(backend, meta, &user.email, change.current, "current_password", now).await?;
+    confirm_password(
+        backend,
+        meta,
+        &user.email,
+        change.current,
+        "current_password",
+        now,
+    )
+    .await?;
     store::accounts::set_recovery_email(&backend.pool, user.account_id, recovery.as_ref()).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     let ended = if change.sign_out_others {
         let mut conn = backend.pool.acquire().await?;
-        store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id)).await?
+        store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id))
+            .await?
     } else {
         0
     };
-    let detail = recovery.as_ref().map_or("removed".to_string(), |r| format!("set to {r}"))
+    let detail = recovery
+        .as_ref()
+        .map_or("removed".to_string(), |r| format!("set to {r}"))
         + &format!("; {ended} other session(s) signed out");
     store::audit::record(
         &backend.pool,

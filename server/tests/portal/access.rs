@@ -109,8 +109,12 @@ async fn the_front_page_sends_each_visitor_where_they_belong() {
     p.add_user("user@one.test", Role::MailUser).await;
     let cookie = p.sign_in("user@one.test").await;
     let res = |cookie: Option<String>| {
-        let mut req = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-            .get(format!("{}/", p.base)).header("accept", "text/html");
+        let mut req = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}/", p.base))
+            .header("accept", "text/html");
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }

@@ -18,18 +18,37 @@ struct Relay {
 impl Relay {
     async fn start() -> Relay {
         let maildir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(maildir.path().join("mail"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 with aiosmtpd (make test installs it)");
         // Owned at once, so that `Drop` reaps the process on every path.
-        let relay = Relay { child, port, maildir };
+        let relay = Relay {
+            child,
+            port,
+            maildir,
+        };
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return relay;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -39,8 +58,12 @@ impl Relay {
 
     fn received(&self) -> Vec<String> {
         let new = self.maildir.path().join("mail").join("new");
-        let Ok(entries) = std::fs::read_dir(new) else { return Vec::new() };
-        entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect()
+        let Ok(entries) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
     }
 }
 
@@ -63,10 +86,23 @@ async fn a_reset_link_is_sent_through_the_configured_relay() {
     p.add_domain("example.test").await;
     p.add_user("rita@example.test", Role::MailUser).await;
     let cookie = p.sign_in("rita@example.test").await;
-    let form = [("current_password", PASSWORD), ("recovery_email", "rita@elsewhere.test")];
-    assert_eq!(p.call("account/set_recovery_email", Some(&cookie), &form).await.status, 200);
+    let form = [
+        ("current_password", PASSWORD),
+        ("recovery_email", "rita@elsewhere.test"),
+    ];
+    assert_eq!(
+        p.call("account/set_recovery_email", Some(&cookie), &form)
+            .await
+            .status,
+        200
+    );
 
-    assert_eq!(p.call("reset/request", None, &[("email", "rita@example.test")]).await.status, 200);
+    assert_eq!(
+        p.call("reset/request", None, &[("email", "rita@example.test")])
+            .await
+            .status,
+        200
+    );
     let mut mail = Vec::new();
     for _ in 0..100 {
         mail = relay.received();
@@ -78,8 +114,14 @@ async fn a_reset_link_is_sent_through_the_configured_relay() {
     assert_eq!(mail.len(), 1, "one message reached the relay");
     let m = &mail[0];
     assert!(m.contains("To: rita@elsewhere.test"), "{m}");
-    assert!(m.contains("From: \"Mail Portal\" <noreply@example.test>"), "{m}");
+    assert!(
+        m.contains("From: \"Mail Portal\" <noreply@example.test>"),
+        "{m}"
+    );
     assert!(m.contains("/reset-password/"), "{m}");
-    assert!(!p.data.path().join("outbox").exists(), "nothing went to the outbox");
+    assert!(
+        !p.data.path().join("outbox").exists(),
+        "nothing went to the outbox"
+    );
     p.stop().await;
 }

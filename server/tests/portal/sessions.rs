@@ -186,8 +186,14 @@ async fn changing_the_recovery_email_can_sign_out_every_other_session() {
     let p = portal_with_alice().await;
     let here = p.sign_in("alice@example.test").await;
     let elsewhere = p.sign_in("alice@example.test").await;
-    let form = [("current_password", PASSWORD), ("recovery_email", "alice@elsewhere.test"), ("sign_out_others", "on")];
-    let a = p.call("account/set_recovery_email", Some(&here), &form).await;
+    let form = [
+        ("current_password", PASSWORD),
+        ("recovery_email", "alice@elsewhere.test"),
+        ("sign_out_others", "on"),
+    ];
+    let a = p
+        .call("account/set_recovery_email", Some(&here), &form)
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(signed_in(&p, &here).await);
     assert!(!signed_in(&p, &elsewhere).await);

@@ -202,14 +202,32 @@ async fn one_address_guessing_across_many_accounts_is_throttled_by_ip() {
     // Twenty failures spread over twenty addresses: no account reaches its own limit...
     for i in 0..20 {
         let email = format!("guess{i}@example.test");
-        let a = p.call("auth/sign_in", None, &[("email", &email), ("password", "guess")]).await;
+        let a = p
+            .call(
+                "auth/sign_in",
+                None,
+                &[("email", &email), ("password", "guess")],
+            )
+            .await;
         assert_eq!(a.status, 401);
     }
     // ...but the client's address has used its free failures.
-    let a = p.call("auth/sign_in", None, &[("email", "fresh@example.test"), ("password", "guess")]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "fresh@example.test"), ("password", "guess")],
+        )
+        .await;
     assert_eq!(a.status, 429, "{}", a.body);
     p.clock().advance(30);
-    let a = p.call("auth/sign_in", None, &[("email", "fresh@example.test"), ("password", "guess")]).await;
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", "fresh@example.test"), ("password", "guess")],
+        )
+        .await;
     assert_eq!(a.status, 401, "the wait is over");
     p.stop().await;
 }

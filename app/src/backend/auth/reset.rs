@@ -114,13 +114,7 @@ pub async fn link_is_usable(
     token: &str,
     now: UnixTime,
 ) -> Result<bool, AppError> {
-    Ok(store::links::is_usable(
-        &backend.pool,
-        &super::token::hash(token),
-        Purpose::PasswordReset,
-        now,
-    )
-    .await?)
+    super::token::link_is_usable(&backend.pool, token, Purpose::PasswordReset, now).await
 }
 
 /// Sets the new password through a reset link and ends every session of the account.

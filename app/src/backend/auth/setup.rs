@@ -49,13 +49,7 @@ pub async fn link_is_usable(
     token: &str,
     now: UnixTime,
 ) -> Result<bool, AppError> {
-    Ok(store::links::is_usable(
-        &backend.pool,
-        &super::token::hash(token),
-        Purpose::Setup,
-        now,
-    )
-    .await?)
+    super::token::link_is_usable(&backend.pool, token, Purpose::Setup, now).await
 }
 
 /// Creates the first master admin through a setup link and signs them in.

@@ -38,6 +38,17 @@ pub fn hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// True when the single-use link carrying `token` exists for `purpose`, is unused and has
+/// not expired.
+pub async fn link_is_usable(
+    pool: &sqlx::SqlitePool,
+    token: &str,
+    purpose: crate::backend::store::links::Purpose,
+    now: crate::model::time::UnixTime,
+) -> Result<bool, crate::error::AppError> {
+    Ok(crate::backend::store::links::is_usable(pool, &hash(token), purpose, now).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
