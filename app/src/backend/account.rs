@@ -71,12 +71,7 @@ pub async fn change_password(
     let hash = password::hash(change.new).await?;
     let mut tx = backend.pool.begin().await?;
     store::accounts::set_password(&mut tx, user.account_id, &hash, now).await?;
-    let ended = if change.sign_out_others {
-        store::sessions::delete_all_for_account(&mut tx, user.account_id, Some(user.session_id))
-            .await?
-    } else {
-        0
-    };
+    let ended = end_other_sessions(&mut tx, user, change.sign_out_others).await?;
     tx.commit().await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     let detail = format!("{ended} other session(s) signed out");
@@ -130,13 +125,8 @@ pub async fn set_recovery_email(
     .await?;
     store::accounts::set_recovery_email(&backend.pool, user.account_id, recovery.as_ref()).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
-    let ended = if change.sign_out_others {
-        let mut conn = backend.pool.acquire().await?;
-        store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id))
-            .await?
-    } else {
-        0
-    };
+    let mut conn = backend.pool.acquire().await?;
+    let ended = end_other_sessions(&mut conn, user, change.sign_out_others).await?;
     let detail = recovery
         .as_ref()
         .map_or("removed".to_string(), |r| format!("set to {r}"))
@@ -150,6 +140,21 @@ pub async fn set_recovery_email(
     )
     .await?;
     Ok(())
+}
+
+/// Ends every session of the caller but the current one when `wanted`; returns how many.
+async fn end_other_sessions(
+    conn: &mut sqlx::SqliteConnection,
+    user: &UserCtx,
+    wanted: bool,
+) -> Result<u64, AppError> {
+    if !wanted {
+        return Ok(0);
+    }
+    Ok(
+        store::sessions::delete_all_for_account(conn, user.account_id, Some(user.session_id))
+            .await?,
+    )
 }
 
 pub async fn list_sessions(
@@ -207,9 +212,7 @@ pub async fn sign_out_others(
     now: UnixTime,
 ) -> Result<u64, AppError> {
     let mut conn = backend.pool.acquire().await?;
-    let n =
-        store::sessions::delete_all_for_account(&mut conn, user.account_id, Some(user.session_id))
-            .await?;
+    let n = end_other_sessions(&mut conn, user, true).await?;
     let detail = format!("{n} session(s)");
     store::audit::record(
         &backend.pool,

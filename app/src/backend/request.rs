@@ -32,15 +32,6 @@ impl RequestMeta {
                 .find_map(|v| session::token_from_cookie_header(settings, v)),
         }
     }
-
-    /// A request with no client behind it: the command line.
-    pub fn command_line() -> Self {
-        RequestMeta {
-            ip: "command line".into(),
-            user_agent: String::new(),
-            session_token: None,
-        }
-    }
 }
 
 /// An IPv4 client seen through an IPv6 socket (`::ffff:a.b.c.d`) is that IPv4 client.

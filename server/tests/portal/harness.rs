@@ -177,6 +177,18 @@ impl Portal {
         answer(req.send().await.expect("POST")).await
     }
 
+    /// Adds a mail user, signs in, sets `recovery` as the recovery email; returns the cookie.
+    pub async fn add_user_with_recovery(&self, email: &str, recovery: &str) -> String {
+        self.add_user(email, Role::MailUser).await;
+        let cookie = self.sign_in(email).await;
+        let form = [("current_password", PASSWORD), ("recovery_email", recovery)];
+        let a = self
+            .call("account/set_recovery_email", Some(&cookie), &form)
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        cookie
+    }
+
     /// Signs in and returns the session cookie.
     pub async fn sign_in(&self, email: &str) -> String {
         let a = self

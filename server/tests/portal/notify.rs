@@ -1,8 +1,7 @@
 //! Notifications through a configured SMTP relay: a real SMTP server (Python's aiosmtpd,
 //! installed by `make test`) receives the password reset mail into a Maildir.
 
-use crate::harness::{Portal, PASSWORD};
-use app::model::Role;
+use crate::harness::Portal;
 use std::{
     process::{Child, Command, Stdio},
     time::Duration,
@@ -84,18 +83,8 @@ async fn a_reset_link_is_sent_through_the_configured_relay() {
     })
     .await;
     p.add_domain("example.test").await;
-    p.add_user("rita@example.test", Role::MailUser).await;
-    let cookie = p.sign_in("rita@example.test").await;
-    let form = [
-        ("current_password", PASSWORD),
-        ("recovery_email", "rita@elsewhere.test"),
-    ];
-    assert_eq!(
-        p.call("account/set_recovery_email", Some(&cookie), &form)
-            .await
-            .status,
-        200
-    );
+    p.add_user_with_recovery("rita@example.test", "rita@elsewhere.test")
+        .await;
 
     assert_eq!(
         p.call("reset/request", None, &[("email", "rita@example.test")])

@@ -2,7 +2,6 @@
 //! outbox, single use under concurrency, every session signed out.
 
 use crate::harness::{error_of, Portal, PASSWORD};
-use app::model::Role;
 use std::path::Path;
 
 fn outbox_messages(dir: &Path) -> Vec<String> {
@@ -46,18 +45,9 @@ fn reset_token(message: &str) -> String {
 async fn portal_with_recovery() -> (Portal, String) {
     let p = Portal::start().await;
     p.add_domain("example.test").await;
-    p.add_user("rita@example.test", Role::MailUser).await;
-    let cookie = p.sign_in("rita@example.test").await;
-    let form = [
-        ("current_password", PASSWORD),
-        ("recovery_email", "rita@elsewhere.test"),
-    ];
-    assert_eq!(
-        p.call("account/set_recovery_email", Some(&cookie), &form)
-            .await
-            .status,
-        200
-    );
+    let cookie = p
+        .add_user_with_recovery("rita@example.test", "rita@elsewhere.test")
+        .await;
     (p, cookie)
 }
 
