@@ -31,9 +31,10 @@ export default defineConfig({
     },
   },
   projects: [
-    // First start and the accounts the other tests use.
-    { name: 'setup', testMatch: /.*\.setup\.ts/ },
-    { name: 'chromium', testMatch: /.*\.spec\.ts/, dependencies: ['setup'] },
+    // First start (no master admin may exist before it), then the accounts the tests use.
+    { name: 'first-start', testMatch: /first-start\.setup\.ts/ },
+    { name: 'accounts', testMatch: /accounts\.setup\.ts/, dependencies: ['first-start'] },
+    { name: 'chromium', testMatch: /.*\.spec\.ts/, dependencies: ['accounts'] },
   ],
   webServer: {
     command: './serve.sh',

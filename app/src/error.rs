@@ -22,6 +22,10 @@ pub enum AppError {
     BadCredentials,
     #[error("Too many failed attempts. Please wait {retry_after_secs} seconds and try again.")]
     Throttled { retry_after_secs: u64 },
+    #[error("Your sign-in took too long or was already completed. Please start again with your password.")]
+    SignInExpired,
+    #[error("Admin accounts must use two-factor authentication. Set it up under Two-factor authentication, then come back.")]
+    SecondFactorRequired,
     #[error("This link has expired or was already used. Please ask for a new one.")]
     LinkExpired,
     #[error("That was not found. It may have been removed already.")]
@@ -58,8 +62,8 @@ impl AppError {
     /// The HTTP status a server function answers with for this error.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::BadCredentials => 401,
-            AppError::Forbidden | AppError::ReauthRequired => 403,
+            AppError::Unauthorized | AppError::BadCredentials | AppError::SignInExpired => 401,
+            AppError::Forbidden | AppError::ReauthRequired | AppError::SecondFactorRequired => 403,
             AppError::Invalid { .. } => 400,
             AppError::NotFound => 404,
             AppError::LinkExpired => 410,

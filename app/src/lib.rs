@@ -18,7 +18,10 @@ use leptos_router::{
     path, SsrMode,
 };
 use model::Role;
-use pages::{account, admin, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage};
+use pages::{
+    account, admin, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage,
+    sign_in_code::SignInCodePage,
+};
 
 /// A screen only `role` (and roles above it) may open; see `RequireRole`.
 fn guarded<V: IntoView + 'static>(role: Role, page: fn() -> V) -> impl IntoView {
@@ -57,6 +60,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async/>
                 <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password") view=reset::request::ResetRequestPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=reset::complete::ResetPasswordPage ssr=SsrMode::Async/>
@@ -64,8 +68,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/password") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::password::PasswordPage)/>
                 <Route path=path!("/account/recovery-email") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::recovery_email::RecoveryEmailPage)/>
                 <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sessions::SessionsPage)/>
+                <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
                 <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>
+                <Route path=path!("/admin/unlock-codes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::unlock_codes::UnlockCodesPage)/>
                 <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::audit::AuditPage)/>
+                <Route path=path!("/admin/admin-two-factor") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admin_two_factor::AdminTwoFactorPage)/>
             </Routes>
         </Router>
     }

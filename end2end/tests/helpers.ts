@@ -3,6 +3,7 @@
 import { expect, Page, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -17,6 +18,16 @@ export const USERS = {
   rita: `rita@${DOMAIN}`, // mail user: recovery email and reset
   sam: `sam@${DOMAIN}`, // mail user: sessions
   dora: `dora@${DOMAIN}`, // domain admin
+  tina: `tina@${DOMAIN}`, // mail user: TOTP two-factor authentication
+  adam: `adam@${DOMAIN}`, // domain admin: the admin two-factor requirement
+  max: `max@${DOMAIN}`, // master admin: the admin two-factor requirement
+};
+
+/** The role each test account gets; mail user when not named here. */
+export const ROLES: Record<string, string> = {
+  dora: 'domainadmin',
+  adam: 'domainadmin',
+  max: 'masteradmin',
 };
 
 /** A password that passes the rules (not common, 8+ characters). */
@@ -99,4 +110,86 @@ export function linkIn(message: string): string {
   const m = body.match(/http:\/\/localhost:3100\/[^\s]+/);
   if (!m) throw new Error(`no link in message:\n${message}`);
   return m[0];
+}
+
+/**
+ * An authenticator app holding a TOTP key (RFC 6238: SHA-1, 6 digits, 30 s). The portal
+ * takes each time step once and accepts one step either side of now, so `code()` hands out
+ * the earliest step that is not used yet and is now or next, waiting when it must.
+ */
+export class Authenticator {
+  private lastStep = 0;
+  constructor(readonly key: string) {}
+
+  async code(): Promise<string> {
+    const current = Math.floor(Date.now() / 30_000);
+    const step = Math.max(this.lastStep + 1, current);
+    if (step > current + 1) {
+      await new Promise((r) => setTimeout(r, (step - 1) * 30_000 - Date.now() + 200));
+    }
+    this.lastStep = step;
+    return totpAt(this.key, step);
+  }
+
+  /** The code of the step used last: a replay. */
+  lastCode(): string {
+    return totpAt(this.key, this.lastStep);
+  }
+}
+
+function totpAt(key: string, step: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(key)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
+}
+
+function base32Decode(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of text.replace(/\s/g, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** Sets up TOTP on the signed-in account through the screen; returns the app and the codes. */
+export async function enableTotp(page: Page): Promise<{ app: Authenticator; codes: string[] }> {
+  return await test.step('set up two-factor authentication', async () => {
+    await open(page, '/account/two-factor');
+    await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+    const key = page.locator('#totp-key');
+    await expect(key).toHaveText(/^[A-Z2-7]{4}( [A-Z2-7]{4}){7}$/);
+    const app = new Authenticator((await key.textContent()) ?? '');
+    await page.getByLabel('Code from the app').fill(await app.code());
+    await page.getByRole('button', { name: 'Verify and turn on' }).click();
+    const panel = page.getByRole('region', { name: 'Your recovery codes' });
+    await expect(panel.getByRole('listitem')).toHaveCount(10);
+    const codes = (await panel.getByRole('listitem').allTextContents()).map((c) => c.trim());
+    return { app, codes };
+  });
+}
+
+/** The password step, then the code step; ends on the account overview. */
+export async function signInWithCode(page: Page, email: string, code: string) {
+  await test.step(`sign in as ${email} with a code`, async () => {
+    await open(page, '/sign-in');
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Enter your code' })).toBeVisible();
+    await page.waitForSelector('body[data-hydrated]');
+    await page.getByLabel('Authentication code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  });
 }

@@ -1,8 +1,9 @@
-//! The command line: `serve` (the default), `migrate`, `user add|passwd`, `domain add`.
+//! The command line: `serve` (the default), `migrate`, `user add|passwd|unlock-2fa`,
+//! `domain add`.
 
 use crate::{config::Config, Failure};
 use app::{
-    backend::{admin, admin::Operator, Clock},
+    backend::{admin, admin::Operator, auth::ctx::DomainScope, store, two_factor, Clock},
     error::AppError,
     model::Role,
 };
@@ -49,6 +50,12 @@ pub enum UserCommand {
     },
     /// Set an account's password (read from standard input) and sign it out everywhere.
     Passwd {
+        /// The account's email address.
+        email: String,
+    },
+    /// Unlock an account's authenticator codes after too many wrong ones.
+    #[command(name = "unlock-2fa")]
+    UnlockTwoFactor {
         /// The account's email address.
         email: String,
     },
@@ -106,6 +113,20 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
                 .map_err(explain)?;
             println!(
                 "Password set; every session of {} was signed out.",
+                email.trim().to_lowercase()
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::UnlockTwoFactor { email }) => {
+            let actor = store::audit::Actor {
+                ip: Some("command line"),
+                ..Default::default()
+            };
+            two_factor::unlock(&backend, &actor, &DomainScope::All, &email, now)
+                .await
+                .map_err(explain)?;
+            println!(
+                "The authenticator codes of {} are unlocked.",
                 email.trim().to_lowercase()
             );
             Ok(())

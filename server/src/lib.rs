@@ -5,7 +5,7 @@ pub mod config;
 pub mod csrf;
 pub mod web;
 
-use app::backend::{auth, notify::Notifier, store, Backend, Clock, Settings};
+use app::backend::{auth, keys, notify::Notifier, store, Backend, Clock, Settings};
 use config::Config;
 use leptos::prelude::LeptosOptions;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -34,11 +34,18 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         session_idle_secs: i64::from(config.session.idle_minutes) * 60,
         session_absolute_secs: i64::from(config.session.absolute_hours) * 3600,
     };
+    let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
+        Failure(format!(
+            "cannot read or create {}: {e}",
+            config.data_dir.join(keys::KEY_FILE).display()
+        ))
+    })?;
     Ok(Backend {
         pool,
         settings: Arc::new(settings),
         notifier,
         clock,
+        key,
     })
 }
 

@@ -18,16 +18,50 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     })
 }
 
+/// The password step. With a second factor on, the browser goes on to `/sign-in/code`.
 #[server(endpoint = "auth/sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::api::ssr::{reply, set_cookie, Call};
-    use crate::backend::auth::{session, sign_in};
+    use crate::api::ssr::{reply, Call};
+    use crate::backend::auth::sign_in;
     let call = Call::new()?;
-    let token =
+    let signed_in =
         reply(sign_in::sign_in(&call.backend, &call.meta, &email, &password, call.now).await)?;
-    set_cookie(&session::set_cookie(&call.backend.settings, &token));
-    leptos_axum::redirect("/account");
+    ssr::go_on(&call, signed_in);
     Ok(())
+}
+
+/// The second step: a code from the authenticator app, or a recovery code.
+#[server(endpoint = "auth/sign_in_code")]
+pub async fn sign_in_code(code: String) -> Result<(), AppError> {
+    use crate::api::ssr::{reply, Call};
+    use crate::backend::auth::sign_in;
+    let call = Call::new()?;
+    let signed_in =
+        reply(sign_in::sign_in_second_factor(&call.backend, &call.meta, &code, call.now).await)?;
+    ssr::go_on(&call, signed_in);
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::api::ssr::{set_cookie, Call};
+    use crate::backend::auth::{session, sign_in::SignedIn};
+
+    /// Sets the cookie for what the sign-in reached and sends the browser on.
+    pub fn go_on(call: &Call, signed_in: SignedIn) {
+        let settings = &call.backend.settings;
+        match signed_in {
+            SignedIn::Session { token, next } => {
+                set_cookie(&session::set_cookie(settings, &token));
+                set_cookie(&session::clear_pending_cookie(settings));
+                leptos_axum::redirect(next);
+            }
+            SignedIn::SecondFactor { ticket } => {
+                set_cookie(&session::set_pending_cookie(settings, &ticket));
+                leptos_axum::redirect("/sign-in/code");
+            }
+        }
+    }
 }
 
 #[server(endpoint = "auth/sign_out")]
@@ -65,8 +99,21 @@ pub async fn page_access(
         .require(&call.backend, required, &format!("open {page}"), call.now)
         .await
     {
-        Ok(()) => Ok(Some(PageAccess { me, allowed: true })),
-        Err(AppError::Forbidden) => Ok(Some(PageAccess { me, allowed: false })),
+        Ok(()) => Ok(Some(PageAccess {
+            me,
+            allowed: true,
+            enrol_first: false,
+        })),
+        Err(AppError::Forbidden) => Ok(Some(PageAccess {
+            me,
+            allowed: false,
+            enrol_first: false,
+        })),
+        Err(AppError::SecondFactorRequired) => Ok(Some(PageAccess {
+            me,
+            allowed: false,
+            enrol_first: true,
+        })),
         Err(e) => reply(Err(e)),
     }
 }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod reset;
 pub mod setup;
+pub mod two_factor;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr;

@@ -31,6 +31,9 @@ pub async fn summary(
         recovery_email: account.recovery_email,
         password_changed_at: account.password_changed_at,
         session_count: sessions.len() as i64,
+        totp_enabled_at: store::totp::find(&backend.pool, user.account_id)
+            .await?
+            .and_then(|f| f.enabled_at),
     })
 }
 
@@ -143,7 +146,7 @@ pub async fn set_recovery_email(
 }
 
 /// Ends every session of the caller but the current one when `wanted`; returns how many.
-async fn end_other_sessions(
+pub(crate) async fn end_other_sessions(
     conn: &mut sqlx::SqliteConnection,
     user: &UserCtx,
     wanted: bool,

@@ -7,9 +7,11 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod keys;
 pub mod notify;
 pub mod request;
 pub mod store;
+pub mod two_factor;
 
 use std::{
     path::PathBuf,
@@ -30,6 +32,8 @@ pub struct Backend {
     pub settings: Arc<Settings>,
     pub notifier: notify::Notifier,
     pub clock: Clock,
+    /// Seals stored secrets; read from the data directory at start.
+    pub key: keys::ServerKey,
 }
 
 /// Runtime settings the backend needs; the server crate builds them from the configuration.

@@ -10,6 +10,8 @@ pub struct RequestMeta {
     pub ip: String,
     pub user_agent: String,
     pub session_token: Option<String>,
+    /// The ticket of a sign-in waiting for its second factor.
+    pub pending_token: Option<String>,
 }
 
 impl RequestMeta {
@@ -20,16 +22,20 @@ impl RequestMeta {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
         };
+        let cookies = || {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+        };
         RequestMeta {
             ip: peer
                 .map(|p| canonical_ip(p.ip()).to_string())
                 .unwrap_or_else(|| "unknown".into()),
             user_agent: text(header::USER_AGENT).chars().take(300).collect(),
-            session_token: headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find_map(|v| session::token_from_cookie_header(settings, v)),
+            session_token: cookies().find_map(|v| session::token_from_cookie_header(settings, v)),
+            pending_token: cookies()
+                .find_map(|v| session::cookie_value(v, session::pending_cookie_name(settings))),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Widgets shared by several screens.
 
+pub mod copy;
 pub mod form;
 pub mod loaded;
 pub mod shell;

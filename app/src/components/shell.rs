@@ -24,6 +24,10 @@ pub fn RequireRole(role: Role, children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match access.await {
+                    // An admin the policy requires to have a second factor sets it up first.
+                    Ok(Some(a)) if a.enrol_first => {
+                        view! { <Redirect path="/account/two-factor"/> }.into_any()
+                    }
                     Ok(Some(a)) if a.allowed => {
                         view! { <Frame me=a.me>{children.read_value()()}</Frame> }.into_any()
                     }
@@ -75,13 +79,28 @@ const NAV: &[NavItem] = &[
         role: Role::MailUser,
     },
     NavItem {
+        href: "/account/two-factor",
+        label: "Two-factor authentication",
+        role: Role::MailUser,
+    },
+    NavItem {
         href: "/admin/domains",
         label: "Domains",
         role: Role::DomainAdmin,
     },
     NavItem {
+        href: "/admin/unlock-codes",
+        label: "Unlock 2FA codes",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
         href: "/admin/audit",
         label: "Audit log",
+        role: Role::MasterAdmin,
+    },
+    NavItem {
+        href: "/admin/admin-two-factor",
+        label: "Admin 2FA",
         role: Role::MasterAdmin,
     },
 ];

@@ -5,6 +5,7 @@ pub mod password;
 pub mod role;
 pub mod rows;
 pub mod time;
+pub mod two_factor;
 
 pub use email::{DomainName, EmailAddress};
 pub use role::Role;

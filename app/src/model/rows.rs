@@ -31,6 +31,8 @@ pub struct AccountSummary {
     pub recovery_email: Option<String>,
     pub password_changed_at: UnixTime,
     pub session_count: i64,
+    /// When the authenticator app was turned on, if it is.
+    pub totp_enabled_at: Option<UnixTime>,
 }
 
 /// A domain as the admin screens list it.
@@ -60,4 +62,6 @@ pub struct AuditRow {
 pub struct PageAccess {
     pub me: Me,
     pub allowed: bool,
+    /// An admin who must set up a second factor before admin screens open.
+    pub enrol_first: bool,
 }

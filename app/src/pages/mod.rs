@@ -7,6 +7,7 @@ pub mod not_found;
 pub mod reset;
 pub mod setup;
 pub mod sign_in;
+pub mod sign_in_code;
 
 /// Sets the HTTP status of the server-rendered page (no effect in the browser).
 pub fn set_http_status(code: u16) {

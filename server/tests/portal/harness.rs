@@ -27,6 +27,9 @@ pub struct Answer {
     pub status: u16,
     pub body: String,
     pub set_cookie: Vec<String>,
+    pub cache_control: Option<String>,
+    /// Where a redirect (or a server function's redirect header) points.
+    pub location: Option<String>,
 }
 
 impl Answer {
@@ -36,6 +39,16 @@ impl Answer {
             .iter()
             .find(|c| {
                 c.starts_with("mailportal_session=") && !c.starts_with("mailportal_session=;")
+            })
+            .map(|c| c.split(';').next().unwrap_or_default().to_string())
+    }
+
+    /// The ticket cookie (`name=value`) between the password and the second factor.
+    pub fn pending_cookie(&self) -> Option<String> {
+        self.set_cookie
+            .iter()
+            .find(|c| {
+                c.starts_with("mailportal_pending=") && !c.starts_with("mailportal_pending=;")
             })
             .map(|c| c.split(';').next().unwrap_or_default().to_string())
     }
@@ -203,8 +216,93 @@ impl Portal {
     }
 }
 
+/// An authenticator app's view of a TOTP factor set up through the portal.
+pub struct Authenticator {
+    pub secret: Vec<u8>,
+    pub recovery_codes: Vec<String>,
+}
+
+impl Authenticator {
+    /// The code the app shows at `at`.
+    pub fn code_at(&self, at: i64) -> String {
+        app::backend::auth::totp::code_at(&self.secret, at)
+    }
+}
+
+impl Portal {
+    /// The code `app` shows now (by the portal's clock).
+    pub fn code(&self, app: &Authenticator) -> String {
+        app.code_at(self.clock().now())
+    }
+
+    /// Turns TOTP on for the signed-in `cookie` as a person would: take the offered key,
+    /// enter the app's code. The clock then moves to the next step, as a person would wait
+    /// for a fresh code before signing in again.
+    pub async fn enable_totp(&self, cookie: &str) -> Authenticator {
+        let a = self.call("two_factor/offer_totp", Some(cookie), &[]).await;
+        assert_eq!(a.status, 200, "offer: {}", a.body);
+        let offer: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        let key = offer["key_groups"].as_str().unwrap().replace(' ', "");
+        let mut app = Authenticator {
+            secret: base32_decode(&key),
+            recovery_codes: vec![],
+        };
+        let code = self.code(&app);
+        let a = self
+            .call("two_factor/enable_totp", Some(cookie), &[("code", &code)])
+            .await;
+        assert_eq!(a.status, 200, "enable: {}", a.body);
+        app.recovery_codes = serde_json::from_str(&a.body).unwrap();
+        self.clock().advance(30);
+        app
+    }
+
+    /// The password step for an account with a second factor; returns the ticket cookie.
+    pub async fn password_step(&self, email: &str) -> String {
+        let a = self
+            .call(
+                "auth/sign_in",
+                None,
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(a.status, 200, "password step for {email}: {}", a.body);
+        assert!(a.session_cookie().is_none(), "no session before the code");
+        a.pending_cookie().expect("a ticket cookie")
+    }
+}
+
+/// RFC 4648 base32 without padding, as authenticator apps read keys.
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut n = 0;
+    let mut out = vec![];
+    for c in text.bytes() {
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c.to_ascii_uppercase())
+            .expect("base32") as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    out
+}
+
 async fn answer(res: reqwest::Response) -> Answer {
     let status = res.status().as_u16();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let cache_control = header("cache-control");
+    let location = header("location");
     let set_cookie = res
         .headers()
         .get_all("set-cookie")
@@ -216,6 +314,8 @@ async fn answer(res: reqwest::Response) -> Answer {
         status,
         body,
         set_cookie,
+        cache_control,
+        location,
     }
 }
 

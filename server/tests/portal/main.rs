@@ -7,6 +7,8 @@ mod csrf;
 mod harness;
 mod notify;
 mod reset;
+mod secrecy;
 mod sessions;
 mod setup;
 mod sign_in;
+mod two_factor;

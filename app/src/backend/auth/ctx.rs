@@ -96,6 +96,9 @@ impl UserCtx {
         what: &str,
         now: UnixTime,
     ) -> Result<DomainAdminCtx, AppError> {
+        if self.role.includes(Role::DomainAdmin) {
+            self.require_second_factor(backend).await?;
+        }
         match self.role {
             Role::MasterAdmin => Ok(DomainAdminCtx {
                 user: self,
@@ -120,6 +123,7 @@ impl UserCtx {
         now: UnixTime,
     ) -> Result<MasterAdminCtx, AppError> {
         if self.role == Role::MasterAdmin {
+            self.require_second_factor(backend).await?;
             Ok(MasterAdminCtx { user: self })
         } else {
             Err(self.deny(backend, what, now).await)
@@ -135,9 +139,22 @@ impl UserCtx {
         now: UnixTime,
     ) -> Result<(), AppError> {
         if self.role.includes(role) {
+            if role != Role::MailUser {
+                self.require_second_factor(backend).await?;
+            }
             Ok(())
         } else {
             Err(self.deny(backend, what, now).await)
+        }
+    }
+
+    /// `SecondFactorRequired` for an admin the portal's policy requires to have a second
+    /// factor and who has none yet: admin rights wait until it is set up.
+    async fn require_second_factor(&self, backend: &Backend) -> Result<(), AppError> {
+        if crate::backend::two_factor::must_enrol(backend, self.account_id, self.role).await? {
+            Err(AppError::SecondFactorRequired)
+        } else {
+            Ok(())
         }
     }
 

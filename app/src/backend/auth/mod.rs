@@ -9,3 +9,4 @@ pub mod setup;
 pub mod sign_in;
 pub mod throttle;
 pub mod token;
+pub mod totp;

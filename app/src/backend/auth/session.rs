@@ -13,6 +13,34 @@ pub fn cookie_name(settings: &Settings) -> &'static str {
     }
 }
 
+/// The ticket between the password and the second factor: same attributes, and gone after
+/// the few minutes the second step may take.
+pub fn pending_cookie_name(settings: &Settings) -> &'static str {
+    if settings.https() {
+        "__Host-mailportal_pending"
+    } else {
+        "mailportal_pending"
+    }
+}
+
+pub fn set_pending_cookie(settings: &Settings, ticket: &Token) -> String {
+    format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        pending_cookie_name(settings),
+        ticket.expose(),
+        super::sign_in::PENDING_SECS,
+        if settings.https() { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_pending_cookie(settings: &Settings) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        pending_cookie_name(settings),
+        if settings.https() { "; Secure" } else { "" }
+    )
+}
+
 /// `Set-Cookie` for a new session: not readable by scripts, never sent cross-site, no
 /// `Domain` (host-only), and no `Max-Age` (it ends with the browser; the server enforces
 /// the idle and absolute limits).
@@ -35,7 +63,11 @@ pub fn clear_cookie(settings: &Settings) -> String {
 
 /// The session token from a `Cookie` header value, if present.
 pub fn token_from_cookie_header(settings: &Settings, header: &str) -> Option<String> {
-    let name = cookie_name(settings);
+    cookie_value(header, cookie_name(settings))
+}
+
+/// The value of the cookie `name` in a `Cookie` header value, if present and not empty.
+pub fn cookie_value(header: &str, name: &str) -> Option<String> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))

@@ -1,32 +1,54 @@
-//! Sign-in with email and password, and the password confirmation other flows reuse.
+//! Sign-in with email and password, the second step for accounts with a second factor,
+//! and the password confirmation other flows reuse.
 //!
 //! An unknown address and a wrong password get the same error after the same work (a dummy
-//! hash is verified), and both count against the throttle keyed by the typed address.
+//! hash is verified), and both count against the throttle keyed by the typed address. For
+//! an account with two-factor authentication a right password gives only a short-lived
+//! ticket; the session exists once the code is right too, and the account's failure
+//! counter is cleared only then.
 
-use super::{password, throttle, token::Token};
+use super::{
+    password, throttle,
+    token::{self, Token},
+    totp::{self, Proof, Stage},
+};
 use crate::{
     backend::{
         request::RequestMeta,
         store::{
             self,
             accounts::Account,
+            audit::AuditAction,
             login_events::{LoginEvent, LoginResult},
         },
-        Backend,
+        two_factor, Backend,
     },
     error::AppError,
     model::{password::MAX_CHARS, time::UnixTime, EmailAddress},
 };
 
-/// Signs in and returns the new session's token for the cookie. A session the browser
-/// already had is ended: the id always changes at sign-in.
+/// How long the second step may take after the password.
+pub const PENDING_SECS: i64 = 5 * 60;
+
+/// Where a sign-in goes next.
+#[derive(Debug)]
+pub enum SignedIn {
+    /// A session exists; the browser goes to `next`.
+    Session { token: Token, next: &'static str },
+    /// The password was right; a code is asked for next. The ticket goes into a cookie.
+    SecondFactor { ticket: Token },
+}
+
+/// Checks the password and either starts a session or, for an account with a second
+/// factor, issues the ticket for the second step. A session the browser already had is
+/// ended when the new one starts: the id always changes at sign-in.
 pub async fn sign_in(
     backend: &Backend,
     meta: &RequestMeta,
     email: &str,
     pw: &str,
     now: UnixTime,
-) -> Result<Token, AppError> {
+) -> Result<SignedIn, AppError> {
     if email.trim().is_empty() {
         return Err(AppError::invalid("email", "Enter your email address."));
     }
@@ -34,21 +56,113 @@ pub async fn sign_in(
         return Err(AppError::invalid("password", "Enter your password."));
     }
     let account = confirm(backend, meta, email, pw, now).await?;
+    if store::totp::is_enabled(&backend.pool, account.id).await? {
+        let ticket = Token::generate();
+        store::pending_sign_ins::insert(
+            &backend.pool,
+            &ticket.hash(),
+            account.id,
+            now,
+            now + PENDING_SECS,
+        )
+        .await?;
+        record(
+            backend,
+            meta,
+            Some(account.id),
+            &account.email,
+            LoginResult::SecondFactorPending,
+            now,
+        )
+        .await?;
+        return Ok(SignedIn::SecondFactor { ticket });
+    }
+    store::throttle::clear(&backend.pool, &throttle::account_key(email)).await?;
+    finish(backend, meta, &account, now).await
+}
+
+/// The second step: the ticket from the password step and a code from the authenticator
+/// app (or a recovery code).
+pub async fn sign_in_second_factor(
+    backend: &Backend,
+    meta: &RequestMeta,
+    code: &str,
+    now: UnixTime,
+) -> Result<SignedIn, AppError> {
+    let ticket = meta
+        .pending_token
+        .as_deref()
+        .ok_or(AppError::SignInExpired)?;
+    let ticket_hash = token::hash(ticket);
+    let account_id = store::pending_sign_ins::account_of(&backend.pool, &ticket_hash, now)
+        .await?
+        .ok_or(AppError::SignInExpired)?;
+    let account = store::accounts::find_by_id(&backend.pool, account_id)
+        .await?
+        .filter(|a| a.enabled)
+        .ok_or(AppError::SignInExpired)?;
+    let proof = match totp::check(backend, meta, &account, code, Stage::Enabled, now).await {
+        Ok(proof) => proof,
+        Err(e) => {
+            let result = match e {
+                AppError::Throttled { .. } => LoginResult::Throttled,
+                _ => LoginResult::BadSecondFactor,
+            };
+            record(backend, meta, Some(account.id), &account.email, result, now).await?;
+            return Err(e);
+        }
+    };
+    if !store::pending_sign_ins::take(&backend.pool, &ticket_hash).await? {
+        return Err(AppError::SignInExpired);
+    }
+    if let Proof::RecoveryCode { left } = proof {
+        let actor = store::audit::Actor {
+            account_id: Some(account.id),
+            email: Some(&account.email),
+            ip: Some(&meta.ip),
+        };
+        let detail = format!("at sign-in; {left} left");
+        store::audit::record(
+            &backend.pool,
+            &actor,
+            AuditAction::RecoveryCodeUsed,
+            &detail,
+            now,
+        )
+        .await?;
+    }
+    finish(backend, meta, &account, now).await
+}
+
+/// Starts the session and records the sign-in. An admin whom the policy requires to have
+/// a second factor, and who has none, is sent to set one up.
+async fn finish(
+    backend: &Backend,
+    meta: &RequestMeta,
+    account: &Account,
+    now: UnixTime,
+) -> Result<SignedIn, AppError> {
     let token = start_session(backend, meta, account.id, now).await?;
     record(
         backend,
         meta,
         Some(account.id),
-        account.email.as_str(),
+        &account.email,
         LoginResult::Success,
         now,
     )
     .await?;
-    Ok(token)
+    let next = if two_factor::must_enrol(backend, account.id, account.role).await? {
+        "/account/two-factor"
+    } else {
+        "/account"
+    };
+    Ok(SignedIn::Session { token, next })
 }
 
-/// Checks an address and password under the throttle; counts failures and clears the
-/// account's counter on success. Disabled accounts fail like wrong passwords.
+/// Checks an address and password under the throttle and counts failures. The caller
+/// clears the account's counter once the whole sign-in has succeeded. Disabled accounts
+/// fail like wrong passwords.
 async fn confirm(
     backend: &Backend,
     meta: &RequestMeta,
@@ -72,10 +186,7 @@ async fn confirm(
     let ok = pw.chars().count() <= MAX_CHARS
         && password::verify(pw, account.as_ref().map(|a| &a.password_hash)).await?;
     match account {
-        Some(a) if ok && a.enabled => {
-            store::throttle::clear(&backend.pool, &keys[0].0).await?;
-            Ok(a)
-        }
+        Some(a) if ok && a.enabled => Ok(a),
         other => {
             throttle::record_failure(&backend.pool, &keys, now).await?;
             let id = other.map(|a| a.id);
@@ -99,11 +210,16 @@ pub async fn confirm_password(
         return Err(AppError::invalid(field, "Enter your current password."));
     }
     match confirm(backend, meta, email, pw, now).await {
+        Ok(account) => {
+            // The person is signed in already: proving the password clears the counter.
+            store::throttle::clear(&backend.pool, &throttle::account_key(email)).await?;
+            Ok(account)
+        }
         Err(AppError::BadCredentials) => Err(AppError::invalid(
             field,
             "The current password is not correct.",
         )),
-        other => other,
+        Err(e) => Err(e),
     }
 }
 

@@ -162,3 +162,14 @@ pub async fn administered_domains(
     .fetch_all(pool)
     .await
 }
+
+/// Admins (domain and master) who have no second factor, by address.
+pub async fn admins_without_two_factor(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT a.email FROM accounts a \
+         LEFT JOIN totp_factors t ON t.account_id = a.id AND t.enabled_at IS NOT NULL \
+         WHERE a.role <> 'mailuser' AND t.account_id IS NULL ORDER BY a.email",
+    )
+    .fetch_all(pool)
+    .await
+}

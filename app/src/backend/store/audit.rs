@@ -16,6 +16,12 @@ pub enum AuditAction {
     SessionRevoked,
     OtherSessionsSignedOut,
     AccessDenied,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed,
+    TwoFactorUnlocked,
+    TwoFactorPolicyChanged,
 }
 
 impl AuditAction {
@@ -31,6 +37,12 @@ impl AuditAction {
             AuditAction::SessionRevoked => "session_revoked",
             AuditAction::OtherSessionsSignedOut => "other_sessions_signed_out",
             AuditAction::AccessDenied => "access_denied",
+            AuditAction::TwoFactorEnabled => "two_factor_enabled",
+            AuditAction::TwoFactorDisabled => "two_factor_disabled",
+            AuditAction::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            AuditAction::RecoveryCodeUsed => "recovery_code_used",
+            AuditAction::TwoFactorUnlocked => "two_factor_unlocked",
+            AuditAction::TwoFactorPolicyChanged => "two_factor_policy_changed",
         }
     }
 }

@@ -8,6 +8,9 @@ pub enum LoginResult {
     Success,
     BadCredentials,
     Throttled,
+    /// The password was right; the second factor is still to come.
+    SecondFactorPending,
+    BadSecondFactor,
 }
 
 impl LoginResult {
@@ -16,6 +19,8 @@ impl LoginResult {
             LoginResult::Success => "success",
             LoginResult::BadCredentials => "bad_credentials",
             LoginResult::Throttled => "throttled",
+            LoginResult::SecondFactorPending => "second_factor_pending",
+            LoginResult::BadSecondFactor => "bad_second_factor",
         }
     }
 }

@@ -8,8 +8,12 @@ pub mod audit;
 pub mod domains;
 pub mod links;
 pub mod login_events;
+pub mod pending_sign_ins;
+pub mod portal_settings;
+pub mod recovery_codes;
 pub mod sessions;
 pub mod throttle;
+pub mod totp;
 
 use sqlx::{
     error::ErrorKind,

@@ -4,3 +4,4 @@ pub mod overview;
 pub mod password;
 pub mod recovery_email;
 pub mod sessions;
+pub mod two_factor;

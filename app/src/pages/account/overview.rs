@@ -30,6 +30,14 @@ fn facts(s: AccountSummary) -> impl IntoView {
                     {s.recovery_email.unwrap_or_else(|| "Not set".into())}
                     " · " <a href="/account/recovery-email">"Change recovery email"</a>
                 </dd>
+                <dt>"Two-factor authentication"</dt>
+                <dd>
+                    {match s.totp_enabled_at {
+                        Some(t) => format!("On since {}", format_utc(t)),
+                        None => "Off".to_string(),
+                    }}
+                    " · " <a href="/account/two-factor">"Manage two-factor authentication"</a>
+                </dd>
                 <dt>"Signed-in sessions"</dt>
                 <dd>{s.session_count} " · " <a href="/account/sessions">"Review sessions"</a></dd>
             </dl>

@@ -1,0 +1,39 @@
+//! Portal-wide switches set in the portal (not in the configuration file).
+
+use sqlx::SqlitePool;
+
+/// A switch's key; stored as text.
+#[derive(Debug, Clone, Copy)]
+pub enum Switch {
+    /// Every admin must have a second factor to use admin screens.
+    RequireAdminTwoFactor,
+}
+
+impl Switch {
+    fn key(self) -> &'static str {
+        match self {
+            Switch::RequireAdminTwoFactor => "require_admin_two_factor",
+        }
+    }
+}
+
+pub async fn get(pool: &SqlitePool, switch: Switch) -> Result<bool, sqlx::Error> {
+    let value: Option<String> =
+        sqlx::query_scalar("SELECT value FROM portal_settings WHERE key = $1")
+            .bind(switch.key())
+            .fetch_optional(pool)
+            .await?;
+    Ok(value.as_deref() == Some("on"))
+}
+
+pub async fn set(pool: &SqlitePool, switch: Switch, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO portal_settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(switch.key())
+    .bind(if on { "on" } else { "off" })
+    .execute(pool)
+    .await?;
+    Ok(())
+}
