@@ -26,6 +26,11 @@ pub enum AppError {
     SignInExpired,
     #[error("Admin accounts must use two-factor authentication. Set it up under Two-factor authentication, then come back.")]
     SecondFactorRequired,
+    /// A passkey ceremony failed; the reason says what to do.
+    #[error("{0}")]
+    PasskeyRefused(String),
+    #[error("Passkeys are not available here: the portal must be opened by its host name, not an IP address.")]
+    PasskeysUnavailable,
     #[error("This link has expired or was already used. Please ask for a new one.")]
     LinkExpired,
     #[error("That was not found. It may have been removed already.")]
@@ -64,7 +69,8 @@ impl AppError {
         match self {
             AppError::Unauthorized | AppError::BadCredentials | AppError::SignInExpired => 401,
             AppError::Forbidden | AppError::ReauthRequired | AppError::SecondFactorRequired => 403,
-            AppError::Invalid { .. } => 400,
+            AppError::Invalid { .. } | AppError::PasskeyRefused(_) => 400,
+            AppError::PasskeysUnavailable => 503,
             AppError::NotFound => 404,
             AppError::LinkExpired => 410,
             AppError::Throttled { .. } => 429,

@@ -18,6 +18,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// A `tracing` filter, e.g. `info` or `mailportal=debug,info`.
     pub log: String,
+    /// The WebAuthn relying party ID: the public URL's host (the default) or a parent domain
+    /// of it. Passkeys are bound to it; changing it later voids every passkey.
+    pub passkey_rp_id: Option<String>,
     pub session: SessionConfig,
     pub notify: NotifyConfig,
 }
@@ -48,6 +51,7 @@ impl Default for Config {
             public_url: "http://localhost:3000".into(),
             site_root: PathBuf::from("./target/site"),
             log: "info".into(),
+            passkey_rp_id: None,
             session: SessionConfig::default(),
             notify: NotifyConfig::default(),
         }
@@ -83,6 +87,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_PUBLIC_URL", "public_url"),
     ("MAILPORTAL_SITE_ROOT", "site_root"),
     ("MAILPORTAL_LOG", "log"),
+    ("MAILPORTAL_PASSKEY_RP_ID", "passkey_rp_id"),
     ("MAILPORTAL_SESSION_IDLE_MINUTES", "session.idle_minutes"),
     (
         "MAILPORTAL_SESSION_ABSOLUTE_HOURS",
@@ -131,6 +136,9 @@ impl Config {
             "MAILPORTAL_PUBLIC_URL" => self.public_url = value.into(),
             "MAILPORTAL_SITE_ROOT" => self.site_root = value.into(),
             "MAILPORTAL_LOG" => self.log = value.into(),
+            "MAILPORTAL_PASSKEY_RP_ID" => {
+                self.passkey_rp_id = (!value.is_empty()).then(|| value.to_string())
+            }
             "MAILPORTAL_SESSION_IDLE_MINUTES" => {
                 self.session.idle_minutes = value
                     .parse()
@@ -162,6 +170,8 @@ impl Config {
 
     fn check(&mut self) -> Result<(), ConfigError> {
         self.public_url = check_public_url(&self.public_url)?;
+        app::backend::auth::passkey::relying_party(&self.public_url, self.passkey_rp_id.as_deref())
+            .map_err(ConfigError)?;
         if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {
             return Err(ConfigError(
                 "session.idle_minutes and session.absolute_hours must be at least 1".into(),

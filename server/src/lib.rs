@@ -40,12 +40,19 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
             config.data_dir.join(keys::KEY_FILE).display()
         ))
     })?;
+    let webauthn =
+        auth::passkey::relying_party(&config.public_url, config.passkey_rp_id.as_deref())
+            .map_err(Failure)?;
+    if webauthn.is_none() {
+        tracing::warn!(public_url = %config.public_url, "passkeys are off: the public URL is an IP address");
+    }
     Ok(Backend {
         pool,
         settings: Arc::new(settings),
         notifier,
         clock,
         key,
+        webauthn: webauthn.map(Arc::new),
     })
 }
 

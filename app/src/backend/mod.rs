@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod keys;
 pub mod notify;
+pub mod passkeys;
 pub mod request;
 pub mod store;
 pub mod two_factor;
@@ -34,6 +35,8 @@ pub struct Backend {
     pub clock: Clock,
     /// Seals stored secrets; read from the data directory at start.
     pub key: keys::ServerKey,
+    /// The WebAuthn relying party; `None` when the portal is opened by IP address.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 /// Runtime settings the backend needs; the server crate builds them from the configuration.

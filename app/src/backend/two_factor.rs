@@ -50,12 +50,18 @@ pub async fn confirm_identity(
     password: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
+    if !store::accounts::password_sign_in(&backend.pool, user.account_id).await? {
+        return Err(AppError::invalid(
+            "password",
+            "Your account signs in with passkeys only: confirm with a passkey.",
+        ));
+    }
     confirm_password(backend, meta, &user.email, password, "password", now).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     Ok(())
 }
 
-fn require_recent(user: &UserCtx, now: UnixTime) -> Result<(), AppError> {
+pub(crate) fn require_recent(user: &UserCtx, now: UnixTime) -> Result<(), AppError> {
     if user.recently_authenticated(now) {
         Ok(())
     } else {
@@ -113,7 +119,9 @@ pub async fn disable_totp(
 ) -> Result<(), AppError> {
     require_recent(user, now)?;
     let account = own_account(backend, user).await?;
-    if must_have_a_factor(backend, user.role).await? {
+    if must_have_a_factor(backend, user.role).await?
+        && store::passkeys::count(&backend.pool, user.account_id).await? == 0
+    {
         return Err(AppError::invalid(
             CODE_FIELD,
             "Admins must keep two-factor authentication on: the portal's policy requires it.",
@@ -171,16 +179,16 @@ async fn audit(
 }
 
 /// True when the portal requires every admin to have a second factor and `role` is one.
-async fn must_have_a_factor(backend: &Backend, role: Role) -> Result<bool, AppError> {
+pub(crate) async fn must_have_a_factor(backend: &Backend, role: Role) -> Result<bool, AppError> {
     Ok(role != Role::MailUser
         && store::portal_settings::get(&backend.pool, Switch::RequireAdminTwoFactor).await?)
 }
 
-/// True when the account is an admin who must set up a second factor before using admin
-/// screens.
+/// True when the account is an admin who must set up a second factor (TOTP or a passkey)
+/// before using admin screens.
 pub async fn must_enrol(backend: &Backend, account_id: i64, role: Role) -> Result<bool, AppError> {
     Ok(must_have_a_factor(backend, role).await?
-        && !store::totp::is_enabled(&backend.pool, account_id).await?)
+        && !store::accounts::has_second_factor(&backend.pool, account_id).await?)
 }
 
 pub async fn policy(backend: &Backend, _by: &MasterAdminCtx) -> Result<TwoFactorPolicy, AppError> {
@@ -202,7 +210,9 @@ pub async fn set_policy(
     require_for_admins: bool,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    if require_for_admins && !store::totp::is_enabled(&backend.pool, by.user.account_id).await? {
+    if require_for_admins
+        && !store::accounts::has_second_factor(&backend.pool, by.user.account_id).await?
+    {
         return Err(AppError::invalid(
             "require_for_admins",
             "Turn on two-factor authentication for your own account first.",

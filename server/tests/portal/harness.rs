@@ -190,6 +190,25 @@ impl Portal {
         answer(req.send().await.expect("POST")).await
     }
 
+    /// Calls a server function that takes a JSON body (the passkey answers).
+    pub async fn call_json(
+        &self,
+        endpoint: &str,
+        cookie: Option<&str>,
+        body: &serde_json::Value,
+    ) -> Answer {
+        let mut req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("origin", &self.base)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        answer(req.send().await.expect("POST")).await
+    }
+
     /// Adds a mail user, signs in, sets `recovery` as the recovery email; returns the cookie.
     pub async fn add_user_with_recovery(&self, email: &str, recovery: &str) -> String {
         self.add_user(email, Role::MailUser).await;

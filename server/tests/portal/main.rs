@@ -6,6 +6,7 @@ mod cli;
 mod csrf;
 mod harness;
 mod notify;
+mod passkeys;
 mod reset;
 mod secrecy;
 mod sessions;

@@ -2,6 +2,7 @@
 //! sign-in, first-start and password-reset flows.
 
 pub mod ctx;
+pub mod passkey;
 pub mod password;
 pub mod reset;
 pub mod session;

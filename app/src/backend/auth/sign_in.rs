@@ -56,6 +56,13 @@ pub async fn sign_in(
         return Err(AppError::invalid("password", "Enter your password."));
     }
     let account = confirm(backend, meta, email, pw, now).await?;
+    // Said only after the right password, so it tells a stranger nothing.
+    if !store::accounts::password_sign_in(&backend.pool, account.id).await? {
+        return Err(AppError::invalid(
+            "password",
+            "This account signs in with a passkey only. Choose “Sign in with a passkey”.",
+        ));
+    }
     if store::totp::is_enabled(&backend.pool, account.id).await? {
         let ticket = Token::generate();
         store::pending_sign_ins::insert(
@@ -136,7 +143,7 @@ pub async fn sign_in_second_factor(
 
 /// Starts the session and records the sign-in. An admin whom the policy requires to have
 /// a second factor, and who has none, is sent to set one up.
-async fn finish(
+pub(crate) async fn finish(
     backend: &Backend,
     meta: &RequestMeta,
     account: &Account,
@@ -253,7 +260,7 @@ pub async fn sign_out(backend: &Backend, meta: &RequestMeta) -> Result<(), AppEr
     Ok(())
 }
 
-async fn record(
+pub(crate) async fn record(
     backend: &Backend,
     meta: &RequestMeta,
     account_id: Option<i64>,

@@ -163,13 +163,89 @@ pub async fn administered_domains(
     .await
 }
 
+/// A TOTP factor that is on, or a passkey: what "has a second factor" means.
+const HAS_SECOND_FACTOR: &str = "(EXISTS (SELECT 1 FROM totp_factors t \
+     WHERE t.account_id = a.id AND t.enabled_at IS NOT NULL) \
+     OR EXISTS (SELECT 1 FROM passkeys p WHERE p.account_id = a.id))";
+
 /// Admins (domain and master) who have no second factor, by address.
 pub async fn admins_without_two_factor(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT a.email FROM accounts a \
-         LEFT JOIN totp_factors t ON t.account_id = a.id AND t.enabled_at IS NOT NULL \
-         WHERE a.role <> 'mailuser' AND t.account_id IS NULL ORDER BY a.email",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT a.email FROM accounts a WHERE a.role <> 'mailuser' AND NOT {HAS_SECOND_FACTOR} \
+         ORDER BY a.email"
+    ))
     .fetch_all(pool)
     .await
+}
+
+/// True when the account has TOTP on or at least one passkey.
+pub async fn has_second_factor(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT {HAS_SECOND_FACTOR} FROM accounts a WHERE a.id = $1"
+    ))
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// The account's WebAuthn user handle, made (16 random bytes) on first use.
+pub async fn webauthn_handle(pool: &SqlitePool, account_id: i64) -> Result<Vec<u8>, sqlx::Error> {
+    let existing: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT webauthn_handle FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_one(pool)
+            .await?;
+    if let Some(handle) = existing {
+        return Ok(handle);
+    }
+    let mut handle = vec![0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut handle);
+    // Two requests at once: the first one's handle stays.
+    sqlx::query(
+        "UPDATE accounts SET webauthn_handle = $2 WHERE id = $1 AND webauthn_handle IS NULL",
+    )
+    .bind(account_id)
+    .bind(&handle)
+    .execute(pool)
+    .await?;
+    sqlx::query_scalar("SELECT webauthn_handle FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// The account whose WebAuthn user handle this is.
+pub async fn find_by_webauthn_handle(
+    pool: &SqlitePool,
+    handle: &[u8],
+) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE webauthn_handle = $1"
+    ))
+    .bind(handle)
+    .fetch_optional(pool)
+    .await?
+    .map(Account::try_from)
+    .transpose()
+}
+
+/// Whether the account may sign in to the portal with its password.
+pub async fn password_sign_in(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_sign_in FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn set_password_sign_in(
+    pool: &SqlitePool,
+    account_id: i64,
+    allowed: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET password_sign_in = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(allowed)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

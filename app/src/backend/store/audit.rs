@@ -22,6 +22,10 @@ pub enum AuditAction {
     RecoveryCodeUsed,
     TwoFactorUnlocked,
     TwoFactorPolicyChanged,
+    PasskeyAdded,
+    PasskeyRenamed,
+    PasskeyDeleted,
+    PasswordSignInChanged,
 }
 
 impl AuditAction {
@@ -43,6 +47,10 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "recovery_code_used",
             AuditAction::TwoFactorUnlocked => "two_factor_unlocked",
             AuditAction::TwoFactorPolicyChanged => "two_factor_policy_changed",
+            AuditAction::PasskeyAdded => "passkey_added",
+            AuditAction::PasskeyRenamed => "passkey_renamed",
+            AuditAction::PasskeyDeleted => "passkey_deleted",
+            AuditAction::PasswordSignInChanged => "password_sign_in_changed",
         }
     }
 }

@@ -11,6 +11,7 @@ pub enum LoginResult {
     /// The password was right; the second factor is still to come.
     SecondFactorPending,
     BadSecondFactor,
+    BadPasskey,
 }
 
 impl LoginResult {
@@ -21,6 +22,7 @@ impl LoginResult {
             LoginResult::Throttled => "throttled",
             LoginResult::SecondFactorPending => "second_factor_pending",
             LoginResult::BadSecondFactor => "bad_second_factor",
+            LoginResult::BadPasskey => "bad_passkey",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod domains;
 pub mod links;
 pub mod login_events;
+pub mod passkeys;
 pub mod pending_sign_ins;
 pub mod portal_settings;
 pub mod recovery_codes;
