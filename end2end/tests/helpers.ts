@@ -21,6 +21,7 @@ export const USERS = {
   tina: `tina@${DOMAIN}`, // mail user: TOTP two-factor authentication
   adam: `adam@${DOMAIN}`, // domain admin: the admin two-factor requirement
   max: `max@${DOMAIN}`, // master admin: the admin two-factor requirement
+  pia: `pia@${DOMAIN}`, // mail user: passkeys
 };
 
 /** The role each test account gets; mail user when not named here. */
@@ -56,7 +57,7 @@ export async function signIn(page: Page, email: string, password = GOOD_PASSWORD
     await open(page, '/sign-in');
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
     await page.waitForSelector('body[data-hydrated]');
   });
@@ -185,11 +186,11 @@ export async function signInWithCode(page: Page, email: string, code: string) {
     await open(page, '/sign-in');
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(GOOD_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Enter your code' })).toBeVisible();
     await page.waitForSelector('body[data-hydrated]');
     await page.getByLabel('Authentication code').fill(code);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
   });
 }

@@ -45,7 +45,7 @@ test('change password, with each mistake explained', async ({ page }) => {
     await open(page, '/sign-in');
     await page.getByLabel('Email address').fill(USERS.paul);
     await page.getByLabel('Password').fill(GOOD_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'not correct' })).toBeVisible();
     await signIn(page, USERS.paul, NEW_PASSWORD);
   });

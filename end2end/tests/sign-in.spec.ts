@@ -17,7 +17,7 @@ test('a wrong password and an unknown address get the same message', async ({ pa
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill('not the password');
     const response = page.waitForResponse((r) => r.url().endsWith('/api/auth/sign_in'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     expect((await response).status()).toBe(401);
     const alert = page.getByRole('alert').filter({ hasText: 'not correct' });
     await expect(alert).toBeVisible();

@@ -7,13 +7,13 @@ test('after five failures the account must wait, even with the right password', 
   await page.getByLabel('Email address').fill(USERS.tess);
   for (let i = 0; i < 5; i++) {
     await page.getByLabel('Password').fill(`wrong guess ${i}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'not correct' })).toBeVisible();
-    await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
   }
   await page.getByLabel('Password').fill(GOOD_PASSWORD);
   const response = page.waitForResponse((r) => r.url().endsWith('/api/auth/sign_in'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   expect((await response).status()).toBe(429);
   await expect(page.getByRole('alert').filter({ hasText: 'Too many failed attempts' })).toContainText(
     /Please wait \d+ seconds and try again\./,

@@ -34,7 +34,7 @@ test('require two-factor authentication for admins', async ({ browser }) => {
       await open(admin, '/sign-in');
       await admin.getByLabel('Email address').fill(USERS.adam);
       await admin.getByLabel('Password').fill('violet tram quietly sings');
-      await admin.getByRole('button', { name: 'Sign in' }).click();
+      await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
       await expect(admin.getByRole('heading', { name: 'Two-factor authentication' })).toBeVisible();
       await expect(admin.getByRole('note')).toContainText('requires two-factor authentication for admin accounts');
       await admin.goto('/admin/domains');

@@ -40,7 +40,7 @@ test('set up TOTP, sign in with codes and a recovery code, then turn it off', as
     await open(page, '/sign-in');
     await page.getByLabel('Email address').fill(USERS.tina);
     await page.getByLabel('Password').fill(GOOD_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Enter your code' })).toBeVisible();
     await expectAccessible(page);
     expect((await page.goto('/account')).url()).toMatch(/\/sign-in$/);
@@ -54,14 +54,14 @@ test('set up TOTP, sign in with codes and a recovery code, then turn it off', as
     await open(page, '/sign-in');
     await page.getByLabel('Email address').fill(USERS.tina);
     await page.getByLabel('Password').fill(GOOD_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Enter your code' })).toBeVisible();
     await page.waitForSelector('body[data-hydrated]');
     await page.getByLabel('Authentication code').fill(app.lastCode());
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.locator('#code-error')).toContainText('already used');
     await page.getByLabel('Authentication code').fill(codes[0]);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
   });
 

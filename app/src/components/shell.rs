@@ -84,6 +84,11 @@ const NAV: &[NavItem] = &[
         role: Role::MailUser,
     },
     NavItem {
+        href: "/account/passkeys",
+        label: "Passkeys",
+        role: Role::MailUser,
+    },
+    NavItem {
         href: "/admin/domains",
         label: "Domains",
         role: Role::DomainAdmin,

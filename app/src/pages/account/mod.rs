@@ -1,6 +1,7 @@
 //! The signed-in person's own account screens.
 
 pub mod overview;
+pub mod passkeys;
 pub mod password;
 pub mod recovery_email;
 pub mod sessions;

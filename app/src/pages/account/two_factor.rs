@@ -6,10 +6,9 @@
 //! person is done with them.
 
 use crate::{
-    api::two_factor::{
-        my_two_factor, ConfirmIdentity, DisableTotp, EnableTotp, OfferTotp, RegenerateRecoveryCodes,
-    },
+    api::two_factor::{my_two_factor, DisableTotp, EnableTotp, OfferTotp, RegenerateRecoveryCodes},
     components::{
+        confirm::ConfirmIt,
         copy::{CopyButton, DownloadLink},
         form::{field_error, outcome, Field, Outcome, SignOutOthers},
         loaded::Loaded,
@@ -25,7 +24,8 @@ use leptos_meta::Title;
 /// The screen's actions, handed to its parts together.
 #[derive(Clone, Copy)]
 struct Actions {
-    confirm: ServerAction<ConfirmIdentity>,
+    /// Bumped when the person confirmed it's them.
+    confirmed: RwSignal<u32>,
     offer: ServerAction<OfferTotp>,
     enable: ServerAction<EnableTotp>,
     disable: ServerAction<DisableTotp>,
@@ -35,7 +35,7 @@ struct Actions {
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     let a = Actions {
-        confirm: ServerAction::new(),
+        confirmed: RwSignal::new(0),
         offer: ServerAction::new(),
         enable: ServerAction::new(),
         disable: ServerAction::new(),
@@ -44,7 +44,7 @@ pub fn TwoFactorPage() -> impl IntoView {
     let status = Resource::new(
         move || {
             (
-                a.confirm.version().get(),
+                a.confirmed.get(),
                 a.enable.version().get(),
                 a.disable.version().get(),
                 a.regenerate.version().get(),
@@ -97,28 +97,13 @@ fn Manage(s: TwoFactorStatus, a: Actions) -> impl IntoView {
         }
     });
     let body = if !s.confirmed {
-        view! { <ConfirmIt confirm=a.confirm/> }.into_any()
+        view! { <ConfirmIt confirmed=a.confirmed/> }.into_any()
     } else if let Some(since) = s.totp_enabled_at {
         view! { <Enabled s=s.clone() since a/> }.into_any()
     } else {
         view! { <SetUp a/> }.into_any()
     };
     view! { {required} {body} }
-}
-
-#[component]
-fn ConfirmIt(confirm: ServerAction<ConfirmIdentity>) -> impl IntoView {
-    let outcome = outcome(confirm);
-    view! {
-        <h2>"Confirm it's you"</h2>
-        <p>"Changes to two-factor authentication need your password again when you signed in more than 10 minutes ago."</p>
-        <ActionForm action=confirm attr:class="card">
-            <Field label="Your password" name="password" input_type="password" autocomplete="current-password"
-                error=field_error(outcome, "password")/>
-            <Outcome outcome success="Thank you."/>
-            <button type="submit" disabled=move || confirm.pending().get()>"Confirm"</button>
-        </ActionForm>
-    }
 }
 
 #[component]
