@@ -313,4 +313,27 @@ mod tests {
         assert!(check_public_url("https://mail.example.org/portal").is_err());
         assert!(check_public_url("mail.example.org").is_err());
     }
+
+    #[test]
+    fn start_up_refuses_a_passkey_rp_id_that_is_not_the_host_or_a_parent() {
+        let load = |url: &str, rp: &str| {
+            Config::load(
+                None,
+                env(&[
+                    ("MAILPORTAL_PUBLIC_URL", url),
+                    ("MAILPORTAL_PASSKEY_RP_ID", rp),
+                ]),
+            )
+        };
+        assert!(load("https://mail.example.org", "example.org").is_ok());
+        assert!(
+            load("https://mail.example.org", "").is_ok(),
+            "empty: the host"
+        );
+        let e = load("https://mail.example.org", "evil.example")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("passkey_rp_id \"evil.example\""), "{e}");
+        assert!(load("http://localhost:3000", "example.org").is_err());
+    }
 }

@@ -34,6 +34,7 @@ pub async fn summary(
         totp_enabled_at: store::totp::find(&backend.pool, user.account_id)
             .await?
             .and_then(|f| f.enabled_at),
+        passkey_count: store::passkeys::count(&backend.pool, user.account_id).await?,
     })
 }
 

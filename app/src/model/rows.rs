@@ -33,6 +33,7 @@ pub struct AccountSummary {
     pub session_count: i64,
     /// When the authenticator app was turned on, if it is.
     pub totp_enabled_at: Option<UnixTime>,
+    pub passkey_count: i64,
 }
 
 /// A domain as the admin screens list it.

@@ -38,6 +38,8 @@ fn facts(s: AccountSummary) -> impl IntoView {
                     }}
                     " · " <a href="/account/two-factor">"Manage two-factor authentication"</a>
                 </dd>
+                <dt>"Passkeys"</dt>
+                <dd>{s.passkey_count} " · " <a href="/account/passkeys">"Manage passkeys"</a></dd>
                 <dt>"Signed-in sessions"</dt>
                 <dd>{s.session_count} " · " <a href="/account/sessions">"Review sessions"</a></dd>
             </dl>
