@@ -14,30 +14,22 @@ use webauthn_rs_proto::{
 
 #[server(endpoint = "passkeys/overview")]
 pub async fn my_passkeys() -> Result<PasskeyOverview, AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::passkeys::overview(&call.backend, &user, call.now).await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::passkeys::overview(&call.backend, &user, call.now).await
+    })
+    .await
 }
 
 #[server(endpoint = "passkeys/begin_adding")]
 pub async fn begin_adding_passkey(
     name: String,
 ) -> Result<Ceremony<CreationChallengeResponse>, AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::passkeys::begin_adding(&call.backend, &user, &name, call.now).await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::passkeys::begin_adding(&call.backend, &user, &name, call.now).await
+    })
+    .await
 }
 
 #[server(endpoint = "passkeys/finish_adding", input = Json)]
@@ -45,76 +37,56 @@ pub async fn finish_adding_passkey(
     ceremony: String,
     credential: RegisterPublicKeyCredential,
 ) -> Result<(), AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::passkeys::finish_adding(
-                &call.backend,
-                &user,
-                &ceremony,
-                &credential,
-                call.now,
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::passkeys::finish_adding(
+            &call.backend,
+            &user,
+            &ceremony,
+            &credential,
+            call.now,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(endpoint = "passkeys/rename")]
 pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::passkeys::rename(&call.backend, &user, id, &name, call.now).await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::passkeys::rename(&call.backend, &user, id, &name, call.now).await
+    })
+    .await
 }
 
 #[server(endpoint = "passkeys/delete")]
 pub async fn delete_passkey(id: i64) -> Result<(), AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::passkeys::delete(&call.backend, &user, id, call.now).await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::passkeys::delete(&call.backend, &user, id, call.now).await
+    })
+    .await
 }
 
 /// `allowed`: "true" to allow password sign-in to the portal, "false" for passkeys only.
 #[server(endpoint = "passkeys/set_password_sign_in")]
 pub async fn set_password_sign_in(allowed: bool) -> Result<(), AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::passkeys::set_password_sign_in(&call.backend, &user, allowed, call.now)
-                .await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::passkeys::set_password_sign_in(&call.backend, &user, allowed, call.now)
+            .await
+    })
+    .await
 }
 
 #[server(endpoint = "passkeys/begin_confirm")]
 pub async fn begin_confirm_with_passkey() -> Result<Ceremony<RequestChallengeResponse>, AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::auth::passkey::begin_confirm(&call.backend, &user, call.now).await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::auth::passkey::begin_confirm(&call.backend, &user, call.now).await
+    })
+    .await
 }
 
 #[server(endpoint = "passkeys/finish_confirm", input = Json)]
@@ -122,22 +94,18 @@ pub async fn finish_confirm_with_passkey(
     ceremony: String,
     credential: PublicKeyCredential,
 ) -> Result<(), AppError> {
-    use crate::api::ssr::{reply, Call};
-    let call = Call::new()?;
-    reply(
-        async {
-            let user = call.user().await?;
-            crate::backend::auth::passkey::finish_confirm(
-                &call.backend,
-                &user,
-                &ceremony,
-                &credential,
-                call.now,
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::api::ssr::as_user;
+    as_user(|call, user| async move {
+        crate::backend::auth::passkey::finish_confirm(
+            &call.backend,
+            &user,
+            &ceremony,
+            &credential,
+            call.now,
+        )
+        .await
+    })
+    .await
 }
 
 /// Options for a passwordless sign-in; `conditional` for the email field's autofill.

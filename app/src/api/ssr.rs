@@ -47,6 +47,21 @@ impl Call {
     }
 }
 
+/// The body of most server functions: find the signed-in caller, run `work` for them, and
+/// answer like `reply` (status from the error, never cached).
+pub async fn as_user<T, F, Fut>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce(Call, UserCtx) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let call = Call::new()?;
+    let user = match call.user().await {
+        Ok(user) => user,
+        Err(e) => return reply(Err(e)),
+    };
+    reply(work(call, user).await)
+}
+
 fn missing(what: &str) -> AppError {
     tracing::error!("{what} missing from the server function context");
     AppError::Internal

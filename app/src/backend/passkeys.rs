@@ -59,7 +59,8 @@ pub async fn finish_adding(
     now: UnixTime,
 ) -> Result<(), AppError> {
     let name = passkey::finish_registration(backend, user, ceremony, answer, now).await?;
-    audit(backend, user, AuditAction::PasskeyAdded, &name, now).await
+    user.audit(backend, AuditAction::PasskeyAdded, &name, now)
+        .await
 }
 
 pub async fn rename(
@@ -73,7 +74,8 @@ pub async fn rename(
     if !store::passkeys::rename(&backend.pool, user.account_id, id, &name).await? {
         return Err(AppError::NotFound);
     }
-    audit(backend, user, AuditAction::PasskeyRenamed, &name, now).await
+    user.audit(backend, AuditAction::PasskeyRenamed, &name, now)
+        .await
 }
 
 /// Deletes a passkey; refused when it would leave passkey-only sign-in with fewer than two,
@@ -105,7 +107,8 @@ pub async fn delete(
     let name = store::passkeys::delete(&backend.pool, user.account_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit(backend, user, AuditAction::PasskeyDeleted, &name, now).await
+    user.audit(backend, AuditAction::PasskeyDeleted, &name, now)
+        .await
 }
 
 /// Turns password sign-in to the portal off (passkeys only) or back on. Off needs at least
@@ -131,23 +134,6 @@ pub async fn set_password_sign_in(
     } else {
         "passkeys only"
     };
-    audit(
-        backend,
-        user,
-        AuditAction::PasswordSignInChanged,
-        detail,
-        now,
-    )
-    .await
-}
-
-async fn audit(
-    backend: &Backend,
-    user: &UserCtx,
-    action: AuditAction,
-    detail: &str,
-    now: UnixTime,
-) -> Result<(), AppError> {
-    store::audit::record(&backend.pool, &user.actor(), action, detail, now).await?;
-    Ok(())
+    user.audit(backend, AuditAction::PasswordSignInChanged, detail, now)
+        .await
 }

@@ -105,7 +105,8 @@ pub async fn enable_totp(
     let ended = end_other_sessions(&mut tx, user, sign_out_others).await?;
     tx.commit().await?;
     let detail = format!("authenticator app; {ended} other session(s) signed out");
-    audit(backend, user, AuditAction::TwoFactorEnabled, &detail, now).await?;
+    user.audit(backend, AuditAction::TwoFactorEnabled, &detail, now)
+        .await?;
     Ok(shown)
 }
 
@@ -136,7 +137,8 @@ pub async fn disable_totp(
         Proof::Totp => "confirmed with an authenticator code",
         Proof::RecoveryCode { .. } => "confirmed with a recovery code",
     };
-    audit(backend, user, AuditAction::TwoFactorDisabled, detail, now).await
+    user.audit(backend, AuditAction::TwoFactorDisabled, detail, now)
+        .await
 }
 
 /// A new set of recovery codes; the old ones stop working.
@@ -156,26 +158,9 @@ pub async fn regenerate_recovery_codes(
     let mut tx = backend.pool.begin().await?;
     store::recovery_codes::replace(&mut tx, user.account_id, &hashes, now).await?;
     tx.commit().await?;
-    audit(
-        backend,
-        user,
-        AuditAction::RecoveryCodesRegenerated,
-        "",
-        now,
-    )
-    .await?;
+    user.audit(backend, AuditAction::RecoveryCodesRegenerated, "", now)
+        .await?;
     Ok(shown)
-}
-
-async fn audit(
-    backend: &Backend,
-    user: &UserCtx,
-    action: AuditAction,
-    detail: &str,
-    now: UnixTime,
-) -> Result<(), AppError> {
-    store::audit::record(&backend.pool, &user.actor(), action, detail, now).await?;
-    Ok(())
 }
 
 /// True when the portal requires every admin to have a second factor and `role` is one.
@@ -229,14 +214,9 @@ pub async fn set_policy(
     } else {
         "two-factor authentication optional for admins"
     };
-    audit(
-        backend,
-        &by.user,
-        AuditAction::TwoFactorPolicyChanged,
-        detail,
-        now,
-    )
-    .await
+    by.user
+        .audit(backend, AuditAction::TwoFactorPolicyChanged, detail, now)
+        .await
 }
 
 /// Unlocks an account's authenticator codes after a run of wrong ones, and clears its

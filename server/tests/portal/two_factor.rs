@@ -42,6 +42,30 @@ async fn account(p: &Portal, email: &str) -> store::accounts::Account {
         .unwrap()
 }
 
+/// Checks `code` for Alice `n` times at once, from as many client addresses; answers how
+/// many checks succeeded.
+async fn concurrent_successes(p: &Portal, code: &str, n: u8) -> usize {
+    let alice = account(p, ALICE).await;
+    let now = p.clock().now();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (backend, alice, code) = (p.backend.clone(), alice.clone(), code.to_string());
+            tokio::spawn(async move {
+                let meta = RequestMeta {
+                    ip: format!("192.0.2.{i}"),
+                    ..Default::default()
+                };
+                totp::check(&backend, &meta, &alice, &code, Stage::Enabled, now).await
+            })
+        })
+        .collect();
+    let mut successes = 0;
+    for t in tasks {
+        successes += usize::from(t.await.unwrap().is_ok());
+    }
+    successes
+}
+
 #[tokio::test]
 async fn changes_need_a_password_proved_in_the_last_ten_minutes() {
     let p = portal_with_alice().await;
@@ -178,27 +202,8 @@ async fn a_code_is_good_once() {
 async fn sixteen_concurrent_checks_of_one_code_succeed_once() {
     let p = portal_with_alice().await;
     let app = alice_with_totp(&p).await;
-    let alice = account(&p, ALICE).await;
     let code = p.code(&app);
-    let now = p.clock().now();
-    let tasks: Vec<_> = (0..16)
-        .map(|i| {
-            let (backend, alice, code) = (p.backend.clone(), alice.clone(), code.clone());
-            tokio::spawn(async move {
-                let meta = RequestMeta {
-                    ip: format!("192.0.2.{i}"),
-                    ..Default::default()
-                };
-                totp::check(&backend, &meta, &alice, &code, Stage::Enabled, now).await
-            })
-        })
-        .collect();
-    let mut successes = 0;
-    for t in tasks {
-        if t.await.unwrap().is_ok() {
-            successes += 1;
-        }
-    }
+    let successes = concurrent_successes(&p, &code, 16).await;
     assert_eq!(successes, 1);
     p.stop().await;
 }
@@ -401,25 +406,7 @@ async fn recovery_codes_are_random_hashed_single_use_and_replaced_as_a_set() {
 async fn a_recovery_code_is_used_once_under_concurrency() {
     let p = portal_with_alice().await;
     let app = alice_with_totp(&p).await;
-    let alice = account(&p, ALICE).await;
-    let now = p.clock().now();
-    let tasks: Vec<_> = (0..6)
-        .map(|i| {
-            let (backend, alice) = (p.backend.clone(), alice.clone());
-            let code = app.recovery_codes[0].clone();
-            tokio::spawn(async move {
-                let meta = RequestMeta {
-                    ip: format!("192.0.2.{i}"),
-                    ..Default::default()
-                };
-                totp::check(&backend, &meta, &alice, &code, Stage::Enabled, now).await
-            })
-        })
-        .collect();
-    let mut successes = 0;
-    for t in tasks {
-        successes += usize::from(t.await.unwrap().is_ok());
-    }
+    let successes = concurrent_successes(&p, &app.recovery_codes[0], 6).await;
     assert_eq!(successes, 1);
     p.stop().await;
 }

@@ -85,6 +85,18 @@ impl UserCtx {
         }
     }
 
+    /// Records a change the caller made in the audit log.
+    pub async fn audit(
+        &self,
+        backend: &Backend,
+        action: AuditAction,
+        detail: &str,
+        now: UnixTime,
+    ) -> Result<(), AppError> {
+        store::audit::record(&backend.pool, &self.actor(), action, detail, now).await?;
+        Ok(())
+    }
+
     /// True when the password was proved within the re-authentication window.
     pub fn recently_authenticated(&self, now: UnixTime) -> bool {
         now - self.authenticated_at < REAUTH_WINDOW_SECS
