@@ -42,6 +42,27 @@ async fn account(p: &Portal, email: &str) -> store::accounts::Account {
         .unwrap()
 }
 
+/// One check of a typed code for `account` at the portal's current time.
+async fn check(
+    p: &Portal,
+    account: &store::accounts::Account,
+    code: &str,
+) -> Result<Proof, app::error::AppError> {
+    let meta = RequestMeta {
+        ip: "192.0.2.1".into(),
+        ..Default::default()
+    };
+    totp::check(
+        &p.backend,
+        &meta,
+        account,
+        code,
+        Stage::Enabled,
+        p.clock().now(),
+    )
+    .await
+}
+
 /// Checks `code` for Alice `n` times at once, from as many client addresses; answers how
 /// many checks succeeded.
 async fn concurrent_successes(p: &Portal, code: &str, n: u8) -> usize {
@@ -267,59 +288,23 @@ async fn a_hundred_wrong_codes_lock_them_until_a_recovery_code_or_an_admin_unloc
     p.add_user("otto@other.test", Role::DomainAdmin).await;
     let app = alice_with_totp(&p).await;
     let alice = account(&p, ALICE).await;
-    let meta = RequestMeta {
-        ip: "192.0.2.1".into(),
-        ..Default::default()
-    };
     let lock = || async {
         for _ in 0..totp::LOCK_AFTER {
             // An hour apart: the throttle's window is over each time, the run of failures is not.
             p.clock().advance(3601);
-            let r = totp::check(
-                &p.backend,
-                &meta,
-                &alice,
-                "000000",
-                Stage::Enabled,
-                p.clock().now(),
-            )
-            .await;
+            let r = check(&p, &alice, "000000").await;
             assert!(r.is_err());
         }
         p.clock().advance(3601);
     };
     lock().await;
-    let r = totp::check(
-        &p.backend,
-        &meta,
-        &alice,
-        &p.code(&app),
-        Stage::Enabled,
-        p.clock().now(),
-    )
-    .await;
+    let r = check(&p, &alice, &p.code(&app)).await;
     assert!(format!("{r:?}").contains("locked"), "{r:?}");
 
-    let r = totp::check(
-        &p.backend,
-        &meta,
-        &alice,
-        &app.recovery_codes[0],
-        Stage::Enabled,
-        p.clock().now(),
-    )
-    .await;
+    let r = check(&p, &alice, &app.recovery_codes[0]).await;
     assert_eq!(r.unwrap(), Proof::RecoveryCode { left: 9 });
     p.clock().advance(30);
-    let r = totp::check(
-        &p.backend,
-        &meta,
-        &alice,
-        &p.code(&app),
-        Stage::Enabled,
-        p.clock().now(),
-    )
-    .await;
+    let r = check(&p, &alice, &p.code(&app)).await;
     assert_eq!(r.unwrap(), Proof::Totp, "a recovery code unlocks");
 
     lock().await;
@@ -338,15 +323,7 @@ async fn a_hundred_wrong_codes_lock_them_until_a_recovery_code_or_an_admin_unloc
         .await;
     assert!(reason(&a).contains("not locked"), "{}", a.body);
     p.clock().advance(30);
-    let r = totp::check(
-        &p.backend,
-        &meta,
-        &alice,
-        &p.code(&app),
-        Stage::Enabled,
-        p.clock().now(),
-    )
-    .await;
+    let r = check(&p, &alice, &p.code(&app)).await;
     assert_eq!(r.unwrap(), Proof::Totp);
     p.stop().await;
 }
