@@ -23,6 +23,64 @@ pub struct Config {
     pub passkey_rp_id: Option<String>,
     pub session: SessionConfig,
     pub notify: NotifyConfig,
+    pub mail_auth: MailAuthConfig,
+}
+
+/// The login check for IMAP, POP3 and SMTP (`/auth/mail`, nginx's `auth_http`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailAuthConfig {
+    /// Addresses or CIDR ranges of the mail proxies allowed to ask.
+    pub allowed_ips: Vec<String>,
+    /// Webmail hosts: their logins pass even when a mailbox's non-webmail access is off.
+    pub webmail_ips: Vec<String>,
+    /// When set, every check must carry it in the `X-Mailportal-Secret` header.
+    pub secret: Option<String>,
+    /// Where nginx sends a granted login, per protocol (IP:port).
+    pub imap_backend: SocketAddr,
+    pub pop3_backend: SocketAddr,
+    pub smtp_backend: SocketAddr,
+    /// `Auth-Login-Attempt` above this is refused outright.
+    pub max_login_attempts: u32,
+    /// A device password unused this many days stops working.
+    pub device_password_idle_days: u32,
+}
+
+impl Default for MailAuthConfig {
+    fn default() -> Self {
+        MailAuthConfig {
+            allowed_ips: vec!["127.0.0.1".into(), "::1".into()],
+            webmail_ips: vec![],
+            secret: None,
+            imap_backend: SocketAddr::from(([127, 0, 0, 1], 143)),
+            pop3_backend: SocketAddr::from(([127, 0, 0, 1], 110)),
+            smtp_backend: SocketAddr::from(([127, 0, 0, 1], 25)),
+            max_login_attempts: 10,
+            device_password_idle_days: 180,
+        }
+    }
+}
+
+impl MailAuthConfig {
+    pub fn allowed(&self) -> Vec<ipnetwork::IpNetwork> {
+        parse_networks(&self.allowed_ips).unwrap_or_default()
+    }
+
+    pub fn webmail(&self) -> Vec<ipnetwork::IpNetwork> {
+        parse_networks(&self.webmail_ips).unwrap_or_default()
+    }
+}
+
+/// Addresses (`192.0.2.7`) or ranges (`192.0.2.0/24`, `2001:db8::/64`).
+fn parse_networks(items: &[String]) -> Result<Vec<ipnetwork::IpNetwork>, String> {
+    items
+        .iter()
+        .map(|item| {
+            item.trim()
+                .parse::<ipnetwork::IpNetwork>()
+                .map_err(|_| format!("{item:?} is not an IP address or CIDR range"))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +112,7 @@ impl Default for Config {
             passkey_rp_id: None,
             session: SessionConfig::default(),
             notify: NotifyConfig::default(),
+            mail_auth: MailAuthConfig::default(),
         }
     }
 }
@@ -95,6 +154,12 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("MAILPORTAL_SMTP_RELAY", "notify.smtp_relay"),
     ("MAILPORTAL_MAIL_FROM", "notify.from"),
+    ("MAILPORTAL_MAIL_AUTH_ALLOWED_IPS", "mail_auth.allowed_ips"),
+    ("MAILPORTAL_WEBMAIL_IPS", "mail_auth.webmail_ips"),
+    ("MAILPORTAL_MAIL_AUTH_SECRET", "mail_auth.secret"),
+    ("MAILPORTAL_IMAP_BACKEND", "mail_auth.imap_backend"),
+    ("MAILPORTAL_POP3_BACKEND", "mail_auth.pop3_backend"),
+    ("MAILPORTAL_SMTP_BACKEND", "mail_auth.smtp_backend"),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -152,6 +217,26 @@ impl Config {
                 self.notify.smtp_relay = (!value.is_empty()).then(|| value.to_string())
             }
             "MAILPORTAL_MAIL_FROM" => self.notify.from = value.into(),
+            "MAILPORTAL_MAIL_AUTH_ALLOWED_IPS" => self.mail_auth.allowed_ips = list(value),
+            "MAILPORTAL_WEBMAIL_IPS" => self.mail_auth.webmail_ips = list(value),
+            "MAILPORTAL_MAIL_AUTH_SECRET" => {
+                self.mail_auth.secret = (!value.is_empty()).then(|| value.to_string())
+            }
+            "MAILPORTAL_IMAP_BACKEND" => {
+                self.mail_auth.imap_backend = value
+                    .parse()
+                    .map_err(|_| bad("an address like 127.0.0.1:143"))?
+            }
+            "MAILPORTAL_POP3_BACKEND" => {
+                self.mail_auth.pop3_backend = value
+                    .parse()
+                    .map_err(|_| bad("an address like 127.0.0.1:110"))?
+            }
+            "MAILPORTAL_SMTP_BACKEND" => {
+                self.mail_auth.smtp_backend = value
+                    .parse()
+                    .map_err(|_| bad("an address like 127.0.0.1:25"))?
+            }
             other if ENV_OTHER.contains(&other) => {}
             other => {
                 let known: Vec<&str> = ENV_VARS
@@ -177,6 +262,10 @@ impl Config {
                 "session.idle_minutes and session.absolute_hours must be at least 1".into(),
             ));
         }
+        parse_networks(&self.mail_auth.allowed_ips)
+            .map_err(|e| ConfigError(format!("mail_auth.allowed_ips: {e}")))?;
+        parse_networks(&self.mail_auth.webmail_ips)
+            .map_err(|e| ConfigError(format!("mail_auth.webmail_ips: {e}")))?;
         if let Some(relay) = &self.notify.smtp_relay {
             relay_host_port(relay)?;
         }
@@ -199,6 +288,16 @@ impl Config {
             .as_deref()
             .and_then(|r| relay_host_port(r).ok())
     }
+}
+
+/// A comma-separated list from an environment variable.
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn relay_host_port(relay: &str) -> Result<(String, u16), ConfigError> {

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod mail_auth;
 pub mod web;
 
 use app::backend::{auth, keys, notify::Notifier, store, Backend, Clock, Settings};
@@ -33,6 +34,8 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         data_dir: config.data_dir.clone(),
         session_idle_secs: i64::from(config.session.idle_minutes) * 60,
         session_absolute_secs: i64::from(config.session.absolute_hours) * 3600,
+        device_password_idle_secs: i64::from(config.mail_auth.device_password_idle_days) * 86_400,
+        webmail_ips: config.mail_auth.webmail(),
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(
@@ -78,7 +81,15 @@ pub async fn serve(
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let app = web::router(options, backend);
+    let gate = mail_auth::MailGate {
+        allowed: config.mail_auth.allowed(),
+        secret: config.mail_auth.secret.clone(),
+        imap: config.mail_auth.imap_backend,
+        pop3: config.mail_auth.pop3_backend,
+        smtp: config.mail_auth.smtp_backend,
+        max_attempts: config.mail_auth.max_login_attempts,
+    };
+    let app = web::router(options, backend, gate);
     tracing::info!(%addr, public_url = %config.public_url, "web portal listening");
     axum::serve(
         listener,

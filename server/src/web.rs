@@ -1,7 +1,10 @@
 //! The web plane: the router (portal pages, server functions, static files, health) and
 //! the layers every response passes through.
 
-use crate::csrf::{refuse_cross_site, AllowedOrigins};
+use crate::{
+    csrf::{refuse_cross_site, AllowedOrigins},
+    mail_auth::MailGate,
+};
 use app::{backend::Backend, shell, App};
 use axum::{
     extract::{FromRef, State},
@@ -19,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub backend: Backend,
+    pub gate: Arc<MailGate>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -27,16 +31,18 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-pub fn router(leptos_options: LeptosOptions, backend: Backend) -> Router {
+pub fn router(leptos_options: LeptosOptions, backend: Backend, gate: MailGate) -> Router {
     let origins = Arc::new(AllowedOrigins::for_public_url(&backend.settings.public_url));
     let state = AppState {
         leptos_options,
         backend: backend.clone(),
+        gate: Arc::new(gate),
     };
     let context = move || provide_context(backend.clone());
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/auth/mail", get(crate::mail_auth::check))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

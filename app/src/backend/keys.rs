@@ -31,12 +31,14 @@ impl fmt::Debug for ServerKey {
 #[derive(Debug, Clone, Copy)]
 pub enum Purpose {
     TotpSecret,
+    DevicePassword,
 }
 
 impl Purpose {
     fn label(self) -> &'static [u8] {
         match self {
             Purpose::TotpSecret => b"mailportal/totp-secret/v1",
+            Purpose::DevicePassword => b"mailportal/device-password/v1",
         }
     }
 }
@@ -84,6 +86,19 @@ impl ServerKey {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
         mac.update(purpose.label());
         mac.finalize().into_bytes().into()
+    }
+
+    /// HMAC-SHA-256 of `data` under the key for `purpose`, in hex: the stored form of a
+    /// random secret that is only ever compared, never read back.
+    pub fn mac_hex(&self, purpose: Purpose, data: &[u8]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.derive(purpose)).expect("any key length");
+        mac.update(data);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Encrypts `plain`, bound to `context` (for example the account id): a sealed value

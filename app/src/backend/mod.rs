@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod keys;
+pub mod mail_access;
 pub mod notify;
 pub mod passkeys;
 pub mod request;
@@ -50,6 +51,10 @@ pub struct Settings {
     pub session_idle_secs: i64,
     /// Sessions end this long after sign-in, active or not.
     pub session_absolute_secs: i64,
+    /// A device password unused this long stops working.
+    pub device_password_idle_secs: i64,
+    /// Webmail hosts: their mail logins pass even when non-webmail access is off.
+    pub webmail_ips: Vec<ipnetwork::IpNetwork>,
 }
 
 impl Settings {

@@ -1,6 +1,7 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
 pub mod email;
+pub mod mail_access;
 pub mod passkey;
 pub mod password;
 pub mod role;

@@ -15,6 +15,40 @@ pub fn format_utc(t: UnixTime) -> String {
     )
 }
 
+/// `YYYY-MM-DD` (as a date input sends it) to midnight UTC of that day.
+pub fn parse_date(text: &str) -> Result<UnixTime, String> {
+    let bad = || format!("“{text}” is not a date like 2027-01-31.");
+    let mut parts = text.trim().splitn(3, '-');
+    let mut next = |digits: usize| -> Result<i64, String> {
+        let p = parts.next().ok_or_else(bad)?;
+        if p.len() != digits || !p.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        p.parse().map_err(|_| bad())
+    };
+    let (y, m, d) = (next(4)?, next(2)?, next(2)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    let days = days_from_civil(y, m as u32, d as u32);
+    // A day that does not exist (31 April) comes back as another date.
+    if civil_from_days(days) != (y, m as u32, d as u32) {
+        return Err(bad());
+    }
+    Ok(days * 86_400)
+}
+
+/// Howard Hinnant's civil-to-days algorithm.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -38,5 +72,14 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(format_utc(1_795_425_900), "2026-11-23 09:25 UTC");
+    }
+
+    #[test]
+    fn dates_parse_to_midnight_utc() {
+        assert_eq!(parse_date("1970-01-01"), Ok(0));
+        assert_eq!(parse_date("2000-02-29"), Ok(951_782_400));
+        assert!(parse_date("2001-02-29").is_err());
+        assert!(parse_date("2027-13-01").is_err());
+        assert!(parse_date("27-01-01").is_err());
     }
 }

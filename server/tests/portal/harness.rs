@@ -30,9 +30,19 @@ pub struct Answer {
     pub cache_control: Option<String>,
     /// Where a redirect (or a server function's redirect header) points.
     pub location: Option<String>,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The session cookie (`name=value`) this answer set.
     pub fn session_cookie(&self) -> Option<String> {
         self.set_cookie
@@ -154,6 +164,15 @@ impl Portal {
             .header("accept", "text/html");
         if let Some(c) = cookie {
             req = req.header("cookie", c);
+        }
+        answer(req.send().await.expect("GET")).await
+    }
+
+    /// A GET with the given headers (as nginx's mail module asks `/auth/mail`).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         answer(req.send().await.expect("GET")).await
     }
@@ -321,6 +340,16 @@ async fn answer(res: reqwest::Response) -> Answer {
             .map(String::from)
     };
     let cache_control = header("cache-control");
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                v.to_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
     let location = header("location");
     let set_cookie = res
         .headers()
@@ -335,6 +364,7 @@ async fn answer(res: reqwest::Response) -> Answer {
         set_cookie,
         cache_control,
         location,
+        headers,
     }
 }
 

@@ -5,6 +5,7 @@ mod access;
 mod cli;
 mod csrf;
 mod harness;
+mod mail_auth;
 mod notify;
 mod passkeys;
 mod reset;

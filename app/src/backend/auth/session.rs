@@ -93,6 +93,8 @@ mod tests {
             data_dir: ".".into(),
             session_idle_secs: 1800,
             session_absolute_secs: 12 * 3600,
+            device_password_idle_secs: 180 * 86_400,
+            webmail_ips: vec![],
         }
     }
 

@@ -276,6 +276,7 @@ pub(crate) async fn record(
         protocol: "web",
         result,
         user_agent: &meta.user_agent,
+        detail: "",
     };
     store::login_events::record(&backend.pool, event, now).await?;
     Ok(())

@@ -78,6 +78,19 @@ pub async fn check(
     }
 }
 
+/// The longest wait any of the keys now asks for, if any.
+pub async fn wait_for(
+    pool: &SqlitePool,
+    keys: &[(String, Policy)],
+    now: UnixTime,
+) -> Result<Option<u64>, AppError> {
+    match check(pool, keys, now).await {
+        Ok(()) => Ok(None),
+        Err(AppError::Throttled { retry_after_secs }) => Ok(Some(retry_after_secs)),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn record_failure(
     pool: &SqlitePool,
     keys: &[(String, Policy)],

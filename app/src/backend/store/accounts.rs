@@ -249,3 +249,24 @@ pub async fn set_password_sign_in(
         .await?;
     Ok(())
 }
+
+/// Whether IMAP, POP3 and SMTP logins are open for the account (outside webmail).
+pub async fn mail_access(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT mail_access FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn set_mail_access(
+    pool: &SqlitePool,
+    account_id: i64,
+    open: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET mail_access = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(open)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -26,6 +26,9 @@ pub enum AuditAction {
     PasskeyRenamed,
     PasskeyDeleted,
     PasswordSignInChanged,
+    DevicePasswordCreated,
+    DevicePasswordRevoked,
+    MailAccessChanged,
 }
 
 impl AuditAction {
@@ -51,6 +54,9 @@ impl AuditAction {
             AuditAction::PasskeyRenamed => "passkey_renamed",
             AuditAction::PasskeyDeleted => "passkey_deleted",
             AuditAction::PasswordSignInChanged => "password_sign_in_changed",
+            AuditAction::DevicePasswordCreated => "device_password_created",
+            AuditAction::DevicePasswordRevoked => "device_password_revoked",
+            AuditAction::MailAccessChanged => "mail_access_changed",
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct LoginEvent<'a> {
     pub protocol: &'a str,
     pub result: LoginResult,
     pub user_agent: &'a str,
+    /// The credential used, or the reason for a refusal.
+    pub detail: &'a str,
 }
 
 pub async fn record(
@@ -42,8 +44,8 @@ pub async fn record(
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(now)
     .bind(e.account_id)
@@ -52,6 +54,7 @@ pub async fn record(
     .bind(e.protocol)
     .bind(e.result.as_str())
     .bind(e.user_agent)
+    .bind(e.detail)
     .execute(pool)
     .await?;
     Ok(())

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod device_passwords;
 pub mod domains;
 pub mod links;
 pub mod login_events;

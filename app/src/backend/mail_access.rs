@@ -1,0 +1,362 @@
+//! The mail access gate: device passwords, the non-webmail switch, and the decision for a
+//! mail login (IMAP, POP3, SMTP) that the `/auth/mail` endpoint answers nginx with.
+//!
+//! The rules: a disabled account, or one whose non-webmail access is off (unless the login
+//! comes from a webmail host), is refused. A device password works for the protocols it
+//! was made for until it expires (its own date, or `device_password_idle_secs` without
+//! use). The account password works only while the account has no second factor. Failures
+//! count on the same per-account counter as web sign-in, TOTP and recovery codes.
+
+use super::{
+    auth::{ctx::UserCtx, password, throttle},
+    keys::Purpose,
+    store::{
+        self,
+        accounts::Account,
+        audit::AuditAction,
+        device_passwords::{NewDevicePassword as NewRow, StoredDevicePassword},
+        login_events::{LoginEvent, LoginResult},
+    },
+    two_factor::require_recent,
+    Backend,
+};
+use crate::{
+    error::AppError,
+    model::{
+        mail_access::{
+            parse_name, protocols_from_text, protocols_to_text, DevicePasswordRow, MailAccess,
+            NewDevicePassword, Protocol,
+        },
+        password::MAX_CHARS,
+        time::UnixTime,
+        EmailAddress,
+    },
+};
+use rand::{rngs::OsRng, RngCore};
+use std::net::IpAddr;
+
+/// 17 random bytes: 136 bits, 28 base32 characters in seven groups of four.
+const SECRET_BYTES: usize = 17;
+/// Device passwords expiring within this long are flagged on the screen.
+const SOON_SECS: i64 = 14 * 86_400;
+
+/// The form a device password is compared in: lower case, without the grouping hyphens
+/// or spaces people may or may not type.
+fn compact(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn mac(backend: &Backend, typed: &str) -> String {
+    backend
+        .key
+        .mac_hex(Purpose::DevicePassword, compact(typed).as_bytes())
+}
+
+/// When a device password stops working: its own expiry or the end of the idle period,
+/// whichever comes first.
+fn expiry(backend: &Backend, d: &StoredDevicePassword) -> UnixTime {
+    let idle_end =
+        d.last_used_at.unwrap_or(d.created_at) + backend.settings.device_password_idle_secs;
+    d.expires_at.map_or(idle_end, |own| own.min(idle_end))
+}
+
+pub async fn overview(
+    backend: &Backend,
+    user: &UserCtx,
+    now: UnixTime,
+) -> Result<MailAccess, AppError> {
+    let rows = store::device_passwords::list(&backend.pool, user.account_id).await?;
+    let device_passwords = rows
+        .iter()
+        .map(|d| {
+            let expires_at = expiry(backend, d);
+            DevicePasswordRow {
+                id: d.id,
+                name: d.name.clone(),
+                protocols: protocols_from_text(&d.protocols),
+                created_at: d.created_at,
+                expires_at,
+                expiring_soon: expires_at - now < SOON_SECS,
+                last_used_at: d.last_used_at,
+                last_used_ip: d.last_used_ip.clone(),
+                last_used_protocol: d.last_used_protocol.clone(),
+            }
+        })
+        .collect();
+    Ok(MailAccess {
+        device_passwords,
+        mail_access: store::accounts::mail_access(&backend.pool, user.account_id).await?,
+        second_factor: store::accounts::has_second_factor(&backend.pool, user.account_id).await?,
+        idle_days: backend.settings.device_password_idle_secs / 86_400,
+    })
+}
+
+/// Makes a device password for the caller, shown once. Needs a recent password.
+pub async fn create(
+    backend: &Backend,
+    user: &UserCtx,
+    name: &str,
+    protocols: &[Protocol],
+    expires_at: Option<UnixTime>,
+    now: UnixTime,
+) -> Result<NewDevicePassword, AppError> {
+    require_recent(user, now)?;
+    let name = parse_name(name).map_err(|r| AppError::invalid("name", r))?;
+    if protocols.is_empty() {
+        return Err(AppError::invalid(
+            "protocols",
+            "Choose at least one protocol.",
+        ));
+    }
+    if expires_at.is_some_and(|t| t <= now) {
+        return Err(AppError::invalid(
+            "expires",
+            "Choose a date in the future, or none.",
+        ));
+    }
+    let mut bytes = [0u8; SECRET_BYTES];
+    OsRng.fill_bytes(&mut bytes);
+    let secret = base32::encode(base32::Alphabet::Rfc4648Lower { padding: false }, &bytes);
+    let new = NewRow {
+        account_id: user.account_id,
+        name: &name,
+        secret_mac: &mac(backend, &secret),
+        protocols: &protocols_to_text(protocols),
+        expires_at,
+    };
+    store::device_passwords::insert(&backend.pool, new, now).await?;
+    user.audit(backend, AuditAction::DevicePasswordCreated, &name, now)
+        .await?;
+    let password = secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-");
+    Ok(NewDevicePassword { name, password })
+}
+
+pub async fn revoke(
+    backend: &Backend,
+    user: &UserCtx,
+    id: i64,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let name = store::device_passwords::delete(&backend.pool, user.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.audit(backend, AuditAction::DevicePasswordRevoked, &name, now)
+        .await
+}
+
+/// Opens or closes IMAP/POP3/SMTP for the caller's own mailbox.
+pub async fn set_mail_access(
+    backend: &Backend,
+    user: &UserCtx,
+    open: bool,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    store::accounts::set_mail_access(&backend.pool, user.account_id, open).await?;
+    let detail = format!(
+        "{} set non-webmail access {}",
+        user.email,
+        if open { "on" } else { "off" }
+    );
+    user.audit(backend, AuditAction::MailAccessChanged, &detail, now)
+        .await
+}
+
+/// A mail login as the proxy reports it.
+#[derive(Debug, Clone)]
+pub struct MailLogin<'a> {
+    pub user: &'a str,
+    pub password: &'a str,
+    pub protocol: Protocol,
+    pub client_ip: IpAddr,
+}
+
+/// Which credential let a login in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    AccountPassword,
+    DevicePassword(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Granted {
+        account_id: i64,
+        credential: Credential,
+    },
+    /// `wait`: seconds before the next attempt may succeed (the throttle's answer).
+    Refused {
+        reason: &'static str,
+        wait: Option<u64>,
+    },
+}
+
+/// Decides a mail login. Every decision is a login event with its reason.
+pub async fn check(
+    backend: &Backend,
+    login: &MailLogin<'_>,
+    now: UnixTime,
+) -> Result<Decision, AppError> {
+    let ip = login.client_ip.to_string();
+    let keys = [
+        (throttle::account_key(login.user), throttle::ACCOUNT),
+        (throttle::ip_key(&ip), throttle::IP),
+    ];
+    let account = match EmailAddress::parse(login.user) {
+        Ok(address) => store::accounts::find_by_email(&backend.pool, &address).await?,
+        Err(_) => None,
+    };
+    let decision = match throttle::check(&backend.pool, &keys, now).await {
+        Err(AppError::Throttled { retry_after_secs }) => Decision::Refused {
+            reason: "throttled",
+            wait: Some(retry_after_secs),
+        },
+        Err(e) => return Err(e),
+        Ok(()) => decide(backend, account.as_ref(), login, now).await?,
+    };
+    let result = match &decision {
+        Decision::Granted { credential, .. } => {
+            store::throttle::clear(&backend.pool, &keys[0].0).await?;
+            if let Credential::DevicePassword(id) = credential {
+                store::device_passwords::record_use(
+                    &backend.pool,
+                    *id,
+                    &ip,
+                    login.protocol.as_str(),
+                    now,
+                )
+                .await?;
+            }
+            LoginResult::Success
+        }
+        Decision::Refused {
+            reason: "throttled",
+            ..
+        } => LoginResult::Throttled,
+        Decision::Refused { .. } => {
+            throttle::record_failure(&backend.pool, &keys, now).await?;
+            LoginResult::BadCredentials
+        }
+    };
+    let email: String = login.user.trim().to_lowercase().chars().take(254).collect();
+    let event = LoginEvent {
+        account_id: account.as_ref().map(|a| a.id),
+        email: &email,
+        ip: &ip,
+        protocol: login.protocol.as_str(),
+        result,
+        user_agent: "",
+        detail: describe(&decision),
+    };
+    store::login_events::record(&backend.pool, event, now).await?;
+    Ok(match decision {
+        // The wait after a failure is what the counter now says.
+        Decision::Refused { reason, wait: None } => Decision::Refused {
+            reason,
+            wait: throttle::wait_for(&backend.pool, &keys, now).await?,
+        },
+        other => other,
+    })
+}
+
+/// What the login event records as the credential and reason.
+fn describe(d: &Decision) -> &'static str {
+    match d {
+        Decision::Granted {
+            credential: Credential::AccountPassword,
+            ..
+        } => "account password",
+        Decision::Granted {
+            credential: Credential::DevicePassword(_),
+            ..
+        } => "device password",
+        Decision::Refused { reason, .. } => reason,
+    }
+}
+
+async fn decide(
+    backend: &Backend,
+    account: Option<&Account>,
+    login: &MailLogin<'_>,
+    now: UnixTime,
+) -> Result<Decision, AppError> {
+    let refuse = |reason| Ok(Decision::Refused { reason, wait: None });
+    if login.password.is_empty() || login.password.chars().count() > MAX_CHARS {
+        return refuse("empty or over-long password");
+    }
+    let Some(account) = account.filter(|a| a.enabled) else {
+        // The same work as a wrong password, so unknown addresses take as long.
+        password::verify(login.password, None).await?;
+        return refuse("unknown or disabled account");
+    };
+    let from_webmail = backend
+        .settings
+        .webmail_ips
+        .iter()
+        .any(|n| n.contains(login.client_ip));
+    if !from_webmail && !store::accounts::mail_access(&backend.pool, account.id).await? {
+        return refuse("non-webmail access is off");
+    }
+    if let Some(device) =
+        store::device_passwords::find_by_mac(&backend.pool, &mac(backend, login.password)).await?
+    {
+        if device.account_id == account.id {
+            if !protocols_from_text(&device.protocols).contains(&login.protocol) {
+                return refuse("device password not allowed for this protocol");
+            }
+            if expiry(backend, &device) <= now {
+                return refuse("device password expired");
+            }
+            return Ok(Decision::Granted {
+                account_id: account.id,
+                credential: Credential::DevicePassword(device.id),
+            });
+        }
+    }
+    if store::accounts::has_second_factor(&backend.pool, account.id).await? {
+        password::verify(login.password, None).await?;
+        return refuse("account password refused: two-factor authentication is on");
+    }
+    if password::verify(login.password, Some(&account.password_hash)).await? {
+        Ok(Decision::Granted {
+            account_id: account.id,
+            credential: Credential::AccountPassword,
+        })
+    } else {
+        refuse("wrong password")
+    }
+}
+
+/// Records a mail login refused before it could be checked (a malformed request, too many
+/// attempts on one connection): still a login event, and a failure for the client's IP.
+pub async fn record_refusal(
+    backend: &Backend,
+    user: &str,
+    ip: &str,
+    protocol: Option<&str>,
+    reason: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let email: String = user.trim().to_lowercase().chars().take(254).collect();
+    let protocol: String = protocol.unwrap_or("unknown").chars().take(10).collect();
+    let event = LoginEvent {
+        account_id: None,
+        email: &email,
+        ip,
+        protocol: &protocol,
+        result: LoginResult::BadCredentials,
+        user_agent: "",
+        detail: reason,
+    };
+    store::login_events::record(&backend.pool, event, now).await?;
+    throttle::record_failure(&backend.pool, &[(throttle::ip_key(ip), throttle::IP)], now).await?;
+    Ok(())
+}

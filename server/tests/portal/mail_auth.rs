@@ -1,0 +1,420 @@
+//! The mail login check (`/auth/mail`, nginx's auth_http): the rule matrix, device
+//! passwords' limits, who may ask, malformed requests, and the shared failure counter.
+
+use crate::harness::{Portal, PASSWORD};
+use app::{backend::store, model::Role};
+
+const ALICE: &str = "alice@example.test";
+const WEBMAIL: &str = "192.0.2.10";
+const ELSEWHERE: &str = "198.51.100.7";
+
+async fn portal() -> Portal {
+    let p = Portal::start_with(|c| {
+        c.mail_auth.webmail_ips = vec![WEBMAIL.into()];
+        c.mail_auth.imap_backend = "127.0.0.1:1143".parse().unwrap();
+    })
+    .await;
+    p.add_domain("example.test").await;
+    p.add_user(ALICE, Role::MailUser).await;
+    p
+}
+
+/// What nginx would ask; answers `Auth-Status` and `Auth-Wait`.
+async fn login(
+    p: &Portal,
+    user: &str,
+    pass: &str,
+    protocol: &str,
+    ip: &str,
+) -> (String, Option<String>) {
+    let a = mail_login(
+        p,
+        &[
+            ("auth-method", "plain"),
+            ("auth-user", user),
+            ("auth-pass", pass),
+            ("auth-protocol", protocol),
+            ("auth-login-attempt", "1"),
+            ("client-ip", ip),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    (
+        a.header("auth-status").unwrap_or_default().to_string(),
+        a.header("auth-wait").map(String::from),
+    )
+}
+
+async fn mail_login(p: &Portal, headers: &[(&str, &str)]) -> crate::harness::Answer {
+    p.get_with("/auth/mail", headers).await
+}
+
+/// Makes a device password through the screen's server function; answers the secret.
+async fn device_password(p: &Portal, cookie: &str, protocols: &[&str], expires: &str) -> String {
+    let mut form = vec![("name", "Mail app"), ("expires", expires)];
+    form.extend(protocols.iter().map(|p| (*p, "on")));
+    let a = p.call("mail_access/create", Some(cookie), &form).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    v["password"].as_str().unwrap().to_string()
+}
+
+async fn alice_id(p: &Portal) -> i64 {
+    sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+        .bind(ALICE)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_rule_matrix_holds() {
+    let p = portal().await;
+    let cookie = p.sign_in(ALICE).await;
+    let device = device_password(&p, &cookie, &["imap", "pop3", "smtp"], "").await;
+    let id = alice_id(&p).await;
+    for second_factor in [false, true] {
+        if second_factor {
+            let cookie = p.sign_in(ALICE).await;
+            p.enable_totp(&cookie).await;
+        }
+        for open in [true, false] {
+            store::accounts::set_mail_access(&p.backend.pool, id, open)
+                .await
+                .unwrap();
+            for (ip, webmail) in [(ELSEWHERE, false), (WEBMAIL, true)] {
+                for protocol in ["imap", "pop3", "smtp"] {
+                    for (credential, pass) in [
+                        ("account password", PASSWORD),
+                        ("device password", &device),
+                        ("wrong", "not it at all"),
+                    ] {
+                        // An hour apart: each check starts with a clean throttle.
+                        p.clock().advance(3601);
+                        let (status, _) = login(&p, ALICE, pass, protocol, ip).await;
+                        let expected = (open || webmail)
+                            && match credential {
+                                "device password" => true,
+                                "account password" => !second_factor,
+                                _ => false,
+                            };
+                        assert_eq!(
+                            status == "OK",
+                            expected,
+                            "2FA {second_factor}, access {open}, webmail {webmail}, {protocol}, {credential}: {status}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_granted_login_goes_to_the_configured_backend() {
+    let p = portal().await;
+    let a = mail_login(
+        &p,
+        &[
+            ("auth-method", "plain"),
+            ("auth-user", "alice%40example.test"),
+            ("auth-pass", "violet%20tram%20quietly%20sings"),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+            // Request data never chooses the backend.
+            ("auth-server", "203.0.113.9"),
+        ],
+    )
+    .await;
+    assert_eq!(a.header("auth-status"), Some("OK"));
+    assert_eq!(a.header("auth-server"), Some("127.0.0.1"));
+    assert_eq!(a.header("auth-port"), Some("1143"));
+    let (status, _) = login(&p, ALICE, PASSWORD, "smtp", ELSEWHERE).await;
+    assert_eq!(status, "OK");
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn device_passwords_keep_to_their_protocols_expiry_and_idle_limit() {
+    let p = portal().await;
+    let cookie = p.sign_in(ALICE).await;
+    // 2027-01-20, five days after the test clock's start.
+    let scanner = device_password(&p, &cookie, &["smtp"], "2027-01-20").await;
+    assert_eq!(
+        scanner.replace('-', "").len(),
+        28,
+        "136 bits in base32: {scanner}"
+    );
+    assert_eq!(login(&p, ALICE, &scanner, "smtp", ELSEWHERE).await.0, "OK");
+    assert_ne!(login(&p, ALICE, &scanner, "imap", ELSEWHERE).await.0, "OK");
+    let typed_plainly = scanner.replace('-', "").to_uppercase();
+    assert_eq!(
+        login(&p, ALICE, &typed_plainly, "smtp", ELSEWHERE).await.0,
+        "OK"
+    );
+    p.clock().advance(6 * 86_400);
+    assert_ne!(
+        login(&p, ALICE, &scanner, "smtp", ELSEWHERE).await.0,
+        "OK",
+        "expired"
+    );
+
+    let cookie = p.sign_in(ALICE).await;
+    let phone = device_password(&p, &cookie, &["imap"], "").await;
+    assert_eq!(login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0, "OK");
+    p.clock().advance(179 * 86_400);
+    assert_eq!(
+        login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0,
+        "OK",
+        "used within 180 days"
+    );
+    p.clock().advance(180 * 86_400);
+    assert_ne!(
+        login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0,
+        "OK",
+        "180 days unused"
+    );
+
+    let cookie = p.sign_in(ALICE).await;
+    let laptop = device_password(&p, &cookie, &["imap"], "").await;
+    let list = p.call("mail_access/overview", Some(&cookie), &[]).await;
+    assert!(
+        !list.body.contains(&laptop.replace('-', "")),
+        "the secret is shown once only"
+    );
+    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM device_passwords")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    let a = p
+        .call(
+            "mail_access/revoke",
+            Some(&cookie),
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_ne!(
+        login(&p, ALICE, &laptop, "imap", ELSEWHERE).await.0,
+        "OK",
+        "revoked"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_device_password_works_for_its_own_account_only() {
+    let p = portal().await;
+    p.add_user("bob@example.test", Role::MailUser).await;
+    let cookie = p.sign_in(ALICE).await;
+    let alices = device_password(&p, &cookie, &["imap"], "").await;
+    assert_ne!(
+        login(&p, "bob@example.test", &alices, "imap", ELSEWHERE)
+            .await
+            .0,
+        "OK"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn creating_one_needs_a_recent_password() {
+    let p = portal().await;
+    let cookie = p.sign_in(ALICE).await;
+    p.clock().advance(11 * 60);
+    let a = p
+        .call(
+            "mail_access/create",
+            Some(&cookie),
+            &[("name", "Phone"), ("imap", "on"), ("expires", "")],
+        )
+        .await;
+    assert_eq!(a.status, 403);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn only_configured_proxies_with_the_secret_are_answered() {
+    let p = Portal::start_with(|c| c.mail_auth.allowed_ips = vec!["192.0.2.1".into()]).await;
+    let a = mail_login(&p, &[("auth-user", "x"), ("auth-pass", "y")]).await;
+    assert_eq!(a.status, 403, "127.0.0.1 is not a configured proxy");
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_events")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "refused before the store");
+    p.stop().await;
+
+    let p =
+        Portal::start_with(|c| c.mail_auth.secret = Some("s3cret-shared-with-nginx".into())).await;
+    p.add_domain("example.test").await;
+    p.add_user(ALICE, Role::MailUser).await;
+    let base = [
+        ("auth-method", "plain"),
+        ("auth-user", ALICE),
+        ("auth-pass", PASSWORD),
+        ("auth-protocol", "imap"),
+        ("client-ip", ELSEWHERE),
+    ];
+    assert_eq!(mail_login(&p, &base).await.status, 403, "no secret");
+    let mut wrong = base.to_vec();
+    wrong.push(("x-mailportal-secret", "s3cret-shared-with-nginy"));
+    assert_eq!(mail_login(&p, &wrong).await.status, 403, "wrong secret");
+    let mut right = base.to_vec();
+    right.push(("x-mailportal-secret", "s3cret-shared-with-nginx"));
+    let a = mail_login(&p, &right).await;
+    assert_eq!(a.header("auth-status"), Some("OK"));
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_are_refusals_and_login_events() {
+    let p = portal().await;
+    let long = "x".repeat(200);
+    let cases: Vec<Vec<(&str, &str)>> = vec![
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", "alice%40example.test%0d%0aAuth-Status: OK"),
+            ("auth-pass", PASSWORD),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", ALICE),
+            ("auth-pass", "pass%00word"),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", "%ff%fe"),
+            ("auth-pass", PASSWORD),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", ALICE),
+            ("auth-pass", ""),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "none"),
+            ("auth-user", ALICE),
+            ("auth-pass", PASSWORD),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", ALICE),
+            ("auth-pass", PASSWORD),
+            ("auth-protocol", "nntp"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", ALICE),
+            ("auth-pass", PASSWORD),
+            ("auth-protocol", "imap"),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", ALICE),
+            ("auth-pass", &long),
+            ("auth-protocol", "imap"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![
+            ("auth-method", "plain"),
+            ("auth-user", ALICE),
+            ("auth-pass", PASSWORD),
+            ("auth-protocol", "imap"),
+            ("auth-login-attempt", "11"),
+            ("client-ip", ELSEWHERE),
+        ],
+        vec![],
+    ];
+    for (i, headers) in cases.iter().enumerate() {
+        p.clock().advance(3601);
+        let a = mail_login(&p, headers).await;
+        assert_eq!(a.status, 200, "case {i}");
+        assert_eq!(
+            a.header("auth-status"),
+            Some("Invalid login or password"),
+            "case {i}"
+        );
+        if i == 8 {
+            assert_eq!(
+                a.header("auth-wait"),
+                None,
+                "too many attempts: no wait offered"
+            );
+        }
+    }
+    let events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_events WHERE result <> 'success'")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        events as usize,
+        cases.len(),
+        "each refusal is a login event"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn mail_failures_share_the_counter_with_web_sign_in_and_ask_to_wait() {
+    let p = portal().await;
+    for i in 0..5 {
+        let (status, wait) = login(&p, ALICE, "wrong password here", "imap", ELSEWHERE).await;
+        assert_ne!(status, "OK");
+        assert_eq!(
+            wait.is_some(),
+            i == 4,
+            "a wait once the free failures are used ({i})"
+        );
+    }
+    let a = p
+        .call(
+            "auth/sign_in",
+            None,
+            &[("email", ALICE), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(a.status, 429, "the web sign-in counts the same failures");
+    let (status, wait) = login(&p, ALICE, PASSWORD, "imap", "203.0.113.5").await;
+    assert_ne!(
+        status, "OK",
+        "a new IP does not reset the account's counter"
+    );
+    assert!(wait.is_some());
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
+    let p = portal().await;
+    let (a, _) = login(
+        &p,
+        "nobody@example.test",
+        "some password",
+        "imap",
+        ELSEWHERE,
+    )
+    .await;
+    let (b, _) = login(&p, ALICE, "some password", "imap", "203.0.113.6").await;
+    assert_eq!(a, b);
+    let detail: Vec<String> = sqlx::query_scalar("SELECT detail FROM login_events ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(detail, ["unknown or disabled account", "wrong password"]);
+    p.stop().await;
+}
