@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/password") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::password::PasswordPage)/>
                 <Route path=path!("/account/recovery-email") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::recovery_email::RecoveryEmailPage)/>
                 <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sessions::SessionsPage)/>
+                <Route path=path!("/account/mail-apps") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::mail_apps::MailAppsPage)/>
                 <Route path=path!("/account/passkeys") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::passkeys::PasskeysPage)/>
                 <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
                 <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>

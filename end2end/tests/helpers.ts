@@ -22,6 +22,7 @@ export const USERS = {
   adam: `adam@${DOMAIN}`, // domain admin: the admin two-factor requirement
   max: `max@${DOMAIN}`, // master admin: the admin two-factor requirement
   pia: `pia@${DOMAIN}`, // mail user: passkeys
+  mia: `mia@${DOMAIN}`, // mail user: device passwords and mail access
 };
 
 /** The role each test account gets; mail user when not named here. */

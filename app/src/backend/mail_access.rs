@@ -92,6 +92,7 @@ pub async fn overview(
         mail_access: store::accounts::mail_access(&backend.pool, user.account_id).await?,
         second_factor: store::accounts::has_second_factor(&backend.pool, user.account_id).await?,
         idle_days: backend.settings.device_password_idle_secs / 86_400,
+        confirmed: user.recently_authenticated(now),
     })
 }
 

@@ -89,6 +89,11 @@ const NAV: &[NavItem] = &[
         role: Role::MailUser,
     },
     NavItem {
+        href: "/account/mail-apps",
+        label: "Mail apps",
+        role: Role::MailUser,
+    },
+    NavItem {
         href: "/admin/domains",
         label: "Domains",
         role: Role::DomainAdmin,

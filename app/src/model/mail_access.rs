@@ -117,6 +117,8 @@ pub struct MailAccess {
     pub second_factor: bool,
     /// Days without use after which a device password stops working.
     pub idle_days: i64,
+    /// The password was proved recently enough to create a device password.
+    pub confirmed: bool,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The signed-in person's own account screens.
 
+pub mod mail_apps;
 pub mod overview;
 pub mod passkeys;
 pub mod password;
