@@ -29,6 +29,7 @@ use crate::{
         },
         password::MAX_CHARS,
         time::UnixTime,
+        two_factor::group_by_four,
         EmailAddress,
     },
 };
@@ -132,12 +133,7 @@ pub async fn create(
     store::device_passwords::insert(&backend.pool, new, now).await?;
     user.audit(backend, AuditAction::DevicePasswordCreated, &name, now)
         .await?;
-    let password = secret
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-");
+    let password = group_by_four(&secret, "-");
     Ok(NewDevicePassword { name, password })
 }
 

@@ -61,14 +61,15 @@ impl SecondFactorCode {
     }
 }
 
-/// A recovery code as shown to the person: four groups of four.
-pub fn group_recovery_code(compact: &str) -> String {
+/// A generated secret as shown to the person: groups of four characters, easier to read
+/// out and type (`abcd-efgh-…` with `separator` "-").
+pub fn group_by_four(compact: &str, separator: &str) -> String {
     compact
         .as_bytes()
         .chunks(4)
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
-        .join("-")
+        .join(separator)
 }
 
 /// A new TOTP secret, shown once: while setting up, and never again.
@@ -129,10 +130,11 @@ mod tests {
     }
 
     #[test]
-    fn recovery_codes_are_grouped_by_four() {
+    fn secrets_are_shown_in_groups_of_four() {
         assert_eq!(
-            group_recovery_code("abcdefghijklmnop"),
+            group_by_four("abcdefghijklmnop", "-"),
             "abcd-efgh-ijkl-mnop"
         );
+        assert_eq!(group_by_four("ABCDEFGHIJ", " "), "ABCD EFGH IJ");
     }
 }

@@ -17,7 +17,7 @@ use crate::{
     error::AppError,
     model::{
         time::UnixTime,
-        two_factor::{group_recovery_code, SecondFactorCode, TotpOffer, RECOVERY_CODE_COUNT},
+        two_factor::{group_by_four, SecondFactorCode, TotpOffer, RECOVERY_CODE_COUNT},
     },
 };
 use rand::{rngs::OsRng, RngCore};
@@ -98,12 +98,7 @@ pub async fn offer(
         .min_dimensions(200, 200)
         .build();
     let key = totp.get_secret_base32();
-    let key_groups = key
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let key_groups = group_by_four(&key, " ");
     Ok(TotpOffer {
         key_groups,
         uri,
@@ -266,7 +261,7 @@ pub async fn new_recovery_codes() -> Result<(Vec<String>, Vec<String>), AppError
         OsRng.fill_bytes(&mut bytes);
         let compact = base32::encode(base32::Alphabet::Rfc4648Lower { padding: false }, &bytes);
         hashes.push(password::hash(&compact).await?.as_stored().to_string());
-        shown.push(group_recovery_code(&compact));
+        shown.push(group_by_four(&compact, "-"));
     }
     Ok((shown, hashes))
 }

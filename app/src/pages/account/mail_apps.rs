@@ -8,7 +8,7 @@ use crate::{
         copy::CopyButton,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
-        table::TableRegion,
+        table::DataTable,
     },
     model::{
         mail_access::{parse_name, DevicePasswordRow, MailAccess, NewDevicePassword, Protocol},
@@ -153,22 +153,9 @@ fn DeviceTable(
         .map(|d| view! { <DeviceLine d revoke/> })
         .collect_view();
     view! {
-        <TableRegion label="Device passwords">
-            <table class="cards">
-                <caption class="visually-hidden">"Device passwords"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Protocols"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Stops working"</th>
-                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableRegion>
+        <DataTable label="Device passwords" columns=&["Name", "Protocols", "Created", "Last used", "Stops working"] actions=true>
+                {rows}
+            </DataTable>
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{
     api::passkeys::{my_passkeys, DeletePasskey, RenamePasskey, SetPasswordSignIn},
-    components::{confirm::ConfirmIt, form::Outcome, loaded::Loaded, table::TableRegion},
+    components::{confirm::ConfirmIt, form::Outcome, loaded::Loaded, table::DataTable},
     error::AppError,
     model::{
         passkey::{parse_name, PasskeyOverview, PasskeyRow, PASSKEY_ONLY_MIN},
@@ -132,20 +132,9 @@ fn PasskeyTable(rows: Vec<PasskeyRow>, changed: RwSignal<u32>, notice: Notice) -
         .map(|row| view! { <PasskeyLine row changed notice/> })
         .collect_view();
     view! {
-        <TableRegion label="Passkeys">
-            <table class="cards">
-                <caption class="visually-hidden">"Passkeys"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Added"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableRegion>
+        <DataTable label="Passkeys" columns=&["Name", "Added", "Last used"] actions=true>
+                {rows}
+            </DataTable>
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/account/sessions`: where the account is signed in, with sign-out of any session.
 
-use crate::components::table::TableRegion;
+use crate::components::table::DataTable;
 use crate::{
     api::account::{list_sessions, RevokeSession, SignOutOtherSessions},
     components::{
@@ -64,20 +64,8 @@ fn SessionTable(rows: Vec<SessionRow>, revoke: ServerAction<RevokeSession>) -> i
         })
         .collect_view();
     view! {
-        <TableRegion label="Signed-in sessions">
-            <table class="cards">
-                <caption class="visually-hidden">"Signed-in sessions"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Device"</th>
-                        <th scope="col">"IP address"</th>
-                        <th scope="col">"Signed in"</th>
-                        <th scope="col">"Last seen"</th>
-                        <th scope="col"><span class="visually-hidden">"Action"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableRegion>
+        <DataTable label="Signed-in sessions" columns=&["Device", "IP address", "Signed in", "Last seen"] actions=true>
+                {rows}
+            </DataTable>
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     api::admin::list_audit,
-    components::{loaded::Loaded, table::TableRegion},
+    components::{loaded::Loaded, table::DataTable},
     model::{rows::AuditRow, time::format_utc},
 };
 use leptos::prelude::*;
@@ -20,18 +20,8 @@ pub fn AuditPage() -> impl IntoView {
 
 fn audit_table(rows: Vec<AuditRow>) -> impl IntoView {
     view! {
-            <TableRegion label="Audit log">
-                <table class="cards">
-                    <caption class="visually-hidden">"Audit log, newest first"</caption>
-                    <thead><tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Detail"</th>
-                        <th scope="col">"From"</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|r| view! {
+            <DataTable label="Audit log, newest first" columns=&["When", "Who", "What", "Detail", "From"]>
+                {rows.into_iter().map(|r| view! {
                             <tr>
                                 <td data-label="When" class="time">{format_utc(r.at)}</td>
                                 <td data-label="Who">{r.actor.unwrap_or_else(|| "—".into())}</td>
@@ -40,9 +30,7 @@ fn audit_table(rows: Vec<AuditRow>) -> impl IntoView {
                                 <td data-label="From">{r.ip.unwrap_or_default()}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </TableRegion>
+            </DataTable>
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::{
     api::admin::list_domains,
-    components::{loaded::Loaded, table::TableRegion},
+    components::{loaded::Loaded, table::DataTable},
     model::{rows::DomainRow, time::format_utc},
 };
 use leptos::prelude::*;
@@ -25,25 +25,15 @@ fn domain_table(rows: Vec<DomainRow>) -> impl IntoView {
                 }.into_any();
     }
     view! {
-        <TableRegion label="Domains">
-            <table class="cards">
-                <caption class="visually-hidden">"Domains"</caption>
-                <thead><tr>
-                    <th scope="col">"Domain"</th>
-                    <th scope="col">"Mailboxes"</th>
-                    <th scope="col">"Added"</th>
-                </tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|d| view! {
+        <DataTable label="Domains" columns=&["Domain", "Mailboxes", "Added"]>
+                {rows.into_iter().map(|d| view! {
                         <tr>
                             <td data-label="Domain">{d.name}</td>
                             <td data-label="Mailboxes">{d.mailbox_count}</td>
                             <td data-label="Added" class="time">{format_utc(d.created_at)}</td>
                         </tr>
                     }).collect_view()}
-                </tbody>
-            </table>
-        </TableRegion>
+            </DataTable>
     }
     .into_any()
 }
