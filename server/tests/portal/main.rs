@@ -6,6 +6,7 @@ mod cli;
 mod csrf;
 mod harness;
 mod mail_auth;
+mod mail_peers;
 mod notify;
 mod passkeys;
 mod reset;
