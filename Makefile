@@ -15,7 +15,7 @@ BIN := $(CARGO_TARGET_DIR)/release/mailportal
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: run test build setup setup-test site server test-rust test-e2e lint clean
+.PHONY: run test build setup setup-test site server test-rust test-e2e lint bench-auth clean
 
 run: build
 	MAILPORTAL_SITE_ROOT=$(SITE) $(BIN) serve
@@ -57,6 +57,10 @@ test-e2e:
 lint:
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+## A bounded load on the mail login check (/auth/mail): requests/s, p50/p99, peak memory.
+bench-auth: setup
+	cargo run --release -p server --example bench_auth
 
 clean:
 	rm -rf $(SITE)

@@ -120,21 +120,34 @@ pub async fn create(
             "Choose a date in the future, or none.",
         ));
     }
+    let password = issue(backend, user.account_id, &name, protocols, expires_at, now).await?;
+    user.audit(backend, AuditAction::DevicePasswordCreated, &name, now)
+        .await?;
+    Ok(NewDevicePassword { name, password })
+}
+
+/// Stores a new device password for the account and returns it in groups of four. The
+/// caller has checked the person's rights and the name, and keeps the audit log.
+pub async fn issue(
+    backend: &Backend,
+    account_id: i64,
+    name: &str,
+    protocols: &[Protocol],
+    expires_at: Option<UnixTime>,
+    now: UnixTime,
+) -> Result<String, AppError> {
     let mut bytes = [0u8; SECRET_BYTES];
     OsRng.fill_bytes(&mut bytes);
     let secret = base32::encode(base32::Alphabet::Rfc4648Lower { padding: false }, &bytes);
     let new = NewRow {
-        account_id: user.account_id,
-        name: &name,
+        account_id,
+        name,
         secret_mac: &mac(backend, &secret),
         protocols: &protocols_to_text(protocols),
         expires_at,
     };
     store::device_passwords::insert(&backend.pool, new, now).await?;
-    user.audit(backend, AuditAction::DevicePasswordCreated, &name, now)
-        .await?;
-    let password = group_by_four(&secret, "-");
-    Ok(NewDevicePassword { name, password })
+    Ok(group_by_four(&secret, "-"))
 }
 
 pub async fn revoke(

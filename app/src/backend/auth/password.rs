@@ -38,10 +38,29 @@ fn normalise(password: &str) -> String {
     password.nfkc().collect()
 }
 
+/// At most one argon2 run per CPU at a time. Each takes 19 MiB and tens of milliseconds; more
+/// at once only queue up on the CPUs while their memory adds up (a flood of mail logins with
+/// wrong passwords would otherwise grow the process by 19 MiB per waiting check).
+fn slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cpus)
+    })
+}
+
+/// Runs an argon2 computation on the blocking pool, within the CPU slots.
+async fn run_argon2<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = slots().acquire().await.map_err(|_| AppError::Internal)?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
 /// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU.
 pub async fn hash(password: &str) -> Result<PasswordHash, AppError> {
     let password = normalise(password);
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    run_argon2(move || hash_blocking(&password)).await?
 }
 
 fn hash_blocking(normalised: &str) -> Result<PasswordHash, AppError> {
@@ -78,7 +97,7 @@ pub async fn verify(password: &str, stored: Option<&PasswordHash>) -> Result<boo
         Some(h) => (h.clone(), true),
         None => (dummy_hash().clone(), false),
     };
-    let ok = tokio::task::spawn_blocking(move || {
+    let ok = run_argon2(move || {
         argon2::PasswordHash::new(&stored.0)
             .map(|parsed| {
                 hasher()
