@@ -295,6 +295,38 @@ impl Portal {
         app
     }
 
+    /// Makes a device password through the Mail apps screen's server function; answers the
+    /// secret as shown.
+    pub async fn new_device_password(
+        &self,
+        cookie: &str,
+        protocols: &[&str],
+        expires: &str,
+    ) -> String {
+        let mut form = vec![("name", "Mail app"), ("expires", expires)];
+        form.extend(protocols.iter().map(|p| (*p, "on")));
+        let a = self.call("mail_access/create", Some(cookie), &form).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        v["password"].as_str().unwrap().to_string()
+    }
+
+    /// Revokes the newest device password through the screen's server function.
+    pub async fn revoke_newest_device_password(&self, cookie: &str) {
+        let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM device_passwords")
+            .fetch_one(&self.backend.pool)
+            .await
+            .unwrap();
+        let a = self
+            .call(
+                "mail_access/revoke",
+                Some(cookie),
+                &[("id", &id.to_string())],
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+
     /// The password step for an account with a second factor; returns the ticket cookie.
     pub async fn password_step(&self, email: &str) -> String {
         let a = self

@@ -50,16 +50,6 @@ async fn mail_login(p: &Portal, headers: &[(&str, &str)]) -> crate::harness::Ans
     p.get_with("/auth/mail", headers).await
 }
 
-/// Makes a device password through the screen's server function; answers the secret.
-async fn device_password(p: &Portal, cookie: &str, protocols: &[&str], expires: &str) -> String {
-    let mut form = vec![("name", "Mail app"), ("expires", expires)];
-    form.extend(protocols.iter().map(|p| (*p, "on")));
-    let a = p.call("mail_access/create", Some(cookie), &form).await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
-    v["password"].as_str().unwrap().to_string()
-}
-
 async fn alice_id(p: &Portal) -> i64 {
     sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
         .bind(ALICE)
@@ -72,7 +62,9 @@ async fn alice_id(p: &Portal) -> i64 {
 async fn the_rule_matrix_holds() {
     let p = portal().await;
     let cookie = p.sign_in(ALICE).await;
-    let device = device_password(&p, &cookie, &["imap", "pop3", "smtp"], "").await;
+    let device = p
+        .new_device_password(&cookie, &["imap", "pop3", "smtp"], "")
+        .await;
     let id = alice_id(&p).await;
     for second_factor in [false, true] {
         if second_factor {
@@ -141,7 +133,9 @@ async fn device_passwords_keep_to_their_protocols_expiry_and_idle_limit() {
     let p = portal().await;
     let cookie = p.sign_in(ALICE).await;
     // 2027-01-20, five days after the test clock's start.
-    let scanner = device_password(&p, &cookie, &["smtp"], "2027-01-20").await;
+    let scanner = p
+        .new_device_password(&cookie, &["smtp"], "2027-01-20")
+        .await;
     assert_eq!(
         scanner.replace('-', "").len(),
         28,
@@ -162,7 +156,7 @@ async fn device_passwords_keep_to_their_protocols_expiry_and_idle_limit() {
     );
 
     let cookie = p.sign_in(ALICE).await;
-    let phone = device_password(&p, &cookie, &["imap"], "").await;
+    let phone = p.new_device_password(&cookie, &["imap"], "").await;
     assert_eq!(login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0, "OK");
     p.clock().advance(179 * 86_400);
     assert_eq!(
@@ -178,24 +172,13 @@ async fn device_passwords_keep_to_their_protocols_expiry_and_idle_limit() {
     );
 
     let cookie = p.sign_in(ALICE).await;
-    let laptop = device_password(&p, &cookie, &["imap"], "").await;
+    let laptop = p.new_device_password(&cookie, &["imap"], "").await;
     let list = p.call("mail_access/overview", Some(&cookie), &[]).await;
     assert!(
         !list.body.contains(&laptop.replace('-', "")),
         "the secret is shown once only"
     );
-    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM device_passwords")
-        .fetch_one(&p.backend.pool)
-        .await
-        .unwrap();
-    let a = p
-        .call(
-            "mail_access/revoke",
-            Some(&cookie),
-            &[("id", &id.to_string())],
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
+    p.revoke_newest_device_password(&cookie).await;
     assert_ne!(
         login(&p, ALICE, &laptop, "imap", ELSEWHERE).await.0,
         "OK",
@@ -209,7 +192,7 @@ async fn a_device_password_works_for_its_own_account_only() {
     let p = portal().await;
     p.add_user("bob@example.test", Role::MailUser).await;
     let cookie = p.sign_in(ALICE).await;
-    let alices = device_password(&p, &cookie, &["imap"], "").await;
+    let alices = p.new_device_password(&cookie, &["imap"], "").await;
     assert_ne!(
         login(&p, "bob@example.test", &alices, "imap", ELSEWHERE)
             .await

@@ -142,18 +142,7 @@ async fn nginx_and_dovecot_follow_the_portals_decisions() {
     );
 
     let cookie = p.sign_in(ALICE).await;
-    let a = p
-        .call(
-            "mail_access/create",
-            Some(&cookie),
-            &[("name", "Thunderbird"), ("imap", "on"), ("expires", "")],
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    let device: String = serde_json::from_str::<serde_json::Value>(&a.body).unwrap()["password"]
-        .as_str()
-        .unwrap()
-        .into();
+    let device = p.new_device_password(&cookie, &["imap"], "").await;
     p.enable_totp(&cookie).await;
     assert!(
         !login("127.0.0.1", PASSWORD.into()).await.unwrap(),
@@ -184,18 +173,7 @@ async fn nginx_and_dovecot_follow_the_portals_decisions() {
         .await
         .unwrap();
 
-    let dp: i64 = sqlx::query_scalar("SELECT id FROM device_passwords")
-        .fetch_one(&p.backend.pool)
-        .await
-        .unwrap();
-    let a = p
-        .call(
-            "mail_access/revoke",
-            Some(&cookie),
-            &[("id", &dp.to_string())],
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
+    p.revoke_newest_device_password(&cookie).await;
     assert!(
         !login("127.0.0.1", device).await.unwrap(),
         "a revoked device password"
