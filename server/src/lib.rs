@@ -55,6 +55,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         notifier,
         clock,
         key,
+        mail_cache: Default::default(),
         webauthn: webauthn.map(Arc::new),
     })
 }

@@ -32,6 +32,7 @@ impl fmt::Debug for ServerKey {
 pub enum Purpose {
     TotpSecret,
     DevicePassword,
+    MailLoginCache,
 }
 
 impl Purpose {
@@ -39,6 +40,7 @@ impl Purpose {
         match self {
             Purpose::TotpSecret => b"mailportal/totp-secret/v1",
             Purpose::DevicePassword => b"mailportal/device-password/v1",
+            Purpose::MailLoginCache => b"mailportal/mail-login-cache/v1",
         }
     }
 }
@@ -91,14 +93,18 @@ impl ServerKey {
     /// HMAC-SHA-256 of `data` under the key for `purpose`, in hex: the stored form of a
     /// random secret that is only ever compared, never read back.
     pub fn mac_hex(&self, purpose: Purpose, data: &[u8]) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.derive(purpose)).expect("any key length");
-        mac.update(data);
-        mac.finalize()
-            .into_bytes()
+        self.mac(purpose, data)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    /// HMAC-SHA-256 of `data` under the key for `purpose`.
+    pub fn mac(&self, purpose: Purpose, data: &[u8]) -> [u8; 32] {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.derive(purpose)).expect("any key length");
+        mac.update(data);
+        mac.finalize().into_bytes().into()
     }
 
     /// Encrypts `plain`, bound to `context` (for example the account id): a sealed value

@@ -10,6 +10,7 @@
 use super::{
     auth::{ctx::UserCtx, password, throttle},
     keys::Purpose,
+    mail_cache::{Entry, MailLoginCache, TTL_SECS},
     store::{
         self,
         accounts::Account,
@@ -209,13 +210,52 @@ pub enum Decision {
     },
 }
 
-/// Decides a mail login. Every decision is a login event with its reason.
+/// Decides a mail login. Every decision is a login event with its reason. A success seen in
+/// the last minute for the same address, password, protocol and kind of client is answered
+/// from the cache after one read (see `mail_cache`).
 pub async fn check(
     backend: &Backend,
     login: &MailLogin<'_>,
     now: UnixTime,
 ) -> Result<Decision, AppError> {
     let ip = login.client_ip.to_string();
+    let email: String = login.user.trim().to_lowercase().chars().take(254).collect();
+    let from_webmail = backend
+        .settings
+        .webmail_ips
+        .iter()
+        .any(|n| n.contains(login.client_ip));
+    let cache_key = MailLoginCache::key(
+        &backend.key,
+        &email,
+        login.password,
+        login.protocol,
+        from_webmail,
+    );
+    let current = store::accounts::auth_version(&backend.pool, &email).await?;
+    if let (Some(hit), Some((id, version))) = (backend.mail_cache.get(&cache_key, now), current) {
+        if hit.account_id == id && hit.auth_version == version {
+            let decision = Decision::Granted {
+                account_id: id,
+                credential: hit
+                    .device_password
+                    .map_or(Credential::AccountPassword, Credential::DevicePassword),
+            };
+            record(
+                backend,
+                Some(id),
+                &email,
+                &ip,
+                login.protocol,
+                &decision,
+                true,
+                now,
+            )
+            .await?;
+            return Ok(decision);
+        }
+        backend.mail_cache.remove(&cache_key);
+    }
     let keys = [
         (throttle::account_key(login.user), throttle::ACCOUNT),
         (throttle::ip_key(&ip), throttle::IP),
@@ -224,49 +264,66 @@ pub async fn check(
         Ok(address) => store::accounts::find_by_email(&backend.pool, &address).await?,
         Err(_) => None,
     };
-    let decision = match throttle::check(&backend.pool, &keys, now).await {
-        Err(AppError::Throttled { retry_after_secs }) => Decision::Refused {
-            reason: "throttled",
-            wait: Some(retry_after_secs),
-        },
+    let (decision, until) = match throttle::check(&backend.pool, &keys, now).await {
+        Err(AppError::Throttled { retry_after_secs }) => (
+            Decision::Refused {
+                reason: "throttled",
+                wait: Some(retry_after_secs),
+            },
+            None,
+        ),
         Err(e) => return Err(e),
-        Ok(()) => decide(backend, account.as_ref(), login, now).await?,
+        Ok(()) => decide(backend, account.as_ref(), login, from_webmail, now).await?,
     };
-    let result = match &decision {
-        Decision::Granted { credential, .. } => {
+    match &decision {
+        Decision::Granted {
+            account_id,
+            credential,
+        } => {
             store::throttle::clear(&backend.pool, &keys[0].0).await?;
-            if let Credential::DevicePassword(id) = credential {
-                store::device_passwords::record_use(
-                    &backend.pool,
-                    *id,
-                    &ip,
-                    login.protocol.as_str(),
-                    now,
-                )
-                .await?;
+            let device_password = match credential {
+                Credential::DevicePassword(id) => {
+                    store::device_passwords::record_use(
+                        &backend.pool,
+                        *id,
+                        &ip,
+                        login.protocol.as_str(),
+                        now,
+                    )
+                    .await?;
+                    Some(*id)
+                }
+                Credential::AccountPassword => None,
+            };
+            // The version read before the check: a change made meanwhile voids the entry.
+            if let (Some((_, auth_version)), Some(until)) = (current, until) {
+                let entry = Entry {
+                    account_id: *account_id,
+                    auth_version,
+                    device_password,
+                    until: until.min(now + TTL_SECS),
+                };
+                backend.mail_cache.put(cache_key, entry);
             }
-            LoginResult::Success
         }
         Decision::Refused {
             reason: "throttled",
             ..
-        } => LoginResult::Throttled,
-        Decision::Refused { .. } => {
-            throttle::record_failure(&backend.pool, &keys, now).await?;
-            LoginResult::BadCredentials
-        }
-    };
-    let email: String = login.user.trim().to_lowercase().chars().take(254).collect();
-    let event = LoginEvent {
-        account_id: account.as_ref().map(|a| a.id),
-        email: &email,
-        ip: &ip,
-        protocol: login.protocol.as_str(),
-        result,
-        user_agent: "",
-        detail: describe(&decision),
-    };
-    store::login_events::record(&backend.pool, event, now).await?;
+        } => {}
+        Decision::Refused { .. } => throttle::record_failure(&backend.pool, &keys, now).await?,
+    }
+    let account_id = account.as_ref().map(|a| a.id);
+    record(
+        backend,
+        account_id,
+        &email,
+        &ip,
+        login.protocol,
+        &decision,
+        false,
+        now,
+    )
+    .await?;
     Ok(match decision {
         // The wait after a failure is what the counter now says.
         Decision::Refused { reason, wait: None } => Decision::Refused {
@@ -275,6 +332,44 @@ pub async fn check(
         },
         other => other,
     })
+}
+
+/// The login event for a decision.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    backend: &Backend,
+    account_id: Option<i64>,
+    email: &str,
+    ip: &str,
+    protocol: Protocol,
+    decision: &Decision,
+    cached: bool,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let result = match decision {
+        Decision::Granted { .. } => LoginResult::Success,
+        Decision::Refused {
+            reason: "throttled",
+            ..
+        } => LoginResult::Throttled,
+        Decision::Refused { .. } => LoginResult::BadCredentials,
+    };
+    let detail = if cached {
+        format!("{} (cached)", describe(decision))
+    } else {
+        describe(decision).to_string()
+    };
+    let event = LoginEvent {
+        account_id,
+        email,
+        ip,
+        protocol: protocol.as_str(),
+        result,
+        user_agent: "",
+        detail: &detail,
+    };
+    store::login_events::record(&backend.pool, event, now).await?;
+    Ok(())
 }
 
 /// What the login event records as the credential and reason.
@@ -292,13 +387,16 @@ fn describe(d: &Decision) -> &'static str {
     }
 }
 
+/// The full rule check. A success comes with how long it may be trusted: a device
+/// password's expiry, or no limit of its own for the account password.
 async fn decide(
     backend: &Backend,
     account: Option<&Account>,
     login: &MailLogin<'_>,
+    from_webmail: bool,
     now: UnixTime,
-) -> Result<Decision, AppError> {
-    let refuse = |reason| Ok(Decision::Refused { reason, wait: None });
+) -> Result<(Decision, Option<UnixTime>), AppError> {
+    let refuse = |reason| Ok((Decision::Refused { reason, wait: None }, None));
     if login.password.is_empty() || login.password.chars().count() > MAX_CHARS {
         return refuse("empty or over-long password");
     }
@@ -307,11 +405,6 @@ async fn decide(
         password::verify(login.password, None).await?;
         return refuse("unknown or disabled account");
     };
-    let from_webmail = backend
-        .settings
-        .webmail_ips
-        .iter()
-        .any(|n| n.contains(login.client_ip));
     if !from_webmail && !store::accounts::mail_access(&backend.pool, account.id).await? {
         return refuse("non-webmail access is off");
     }
@@ -322,13 +415,15 @@ async fn decide(
             if !protocols_from_text(&device.protocols).contains(&login.protocol) {
                 return refuse("device password not allowed for this protocol");
             }
-            if expiry(backend, &device) <= now {
+            let until = expiry(backend, &device);
+            if until <= now {
                 return refuse("device password expired");
             }
-            return Ok(Decision::Granted {
+            let granted = Decision::Granted {
                 account_id: account.id,
                 credential: Credential::DevicePassword(device.id),
-            });
+            };
+            return Ok((granted, Some(until)));
         }
     }
     if store::accounts::has_second_factor(&backend.pool, account.id).await? {
@@ -336,10 +431,11 @@ async fn decide(
         return refuse("account password refused: two-factor authentication is on");
     }
     if password::verify(login.password, Some(&account.password_hash)).await? {
-        Ok(Decision::Granted {
+        let granted = Decision::Granted {
             account_id: account.id,
             credential: Credential::AccountPassword,
-        })
+        };
+        Ok((granted, Some(UnixTime::MAX)))
     } else {
         refuse("wrong password")
     }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod keys;
 pub mod mail_access;
+pub mod mail_cache;
 pub mod notify;
 pub mod passkeys;
 pub mod request;
@@ -36,6 +37,8 @@ pub struct Backend {
     pub clock: Clock,
     /// Seals stored secrets; read from the data directory at start.
     pub key: keys::ServerKey,
+    /// Recent mail login successes (see `mail_cache`).
+    pub mail_cache: mail_cache::MailLoginCache,
     /// The WebAuthn relying party; `None` when the portal is opened by IP address.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }

@@ -242,11 +242,16 @@ impl Portal {
 
     /// Signs in and returns the session cookie.
     pub async fn sign_in(&self, email: &str) -> String {
+        self.sign_in_as(email, PASSWORD).await
+    }
+
+    /// Signs in with `password` and returns the session cookie.
+    pub async fn sign_in_as(&self, email: &str, password: &str) -> String {
         let a = self
             .call(
                 "auth/sign_in",
                 None,
-                &[("email", email), ("password", PASSWORD)],
+                &[("email", email), ("password", password)],
             )
             .await;
         assert_eq!(a.status, 200, "sign in as {email}: {}", a.body);

@@ -401,3 +401,88 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
     assert_eq!(detail, ["unknown or disabled account", "wrong password"]);
     p.stop().await;
 }
+
+/// True when Alice's IMAP login with `pass` from an ordinary address gets in.
+async fn ok(p: &Portal, pass: &str) -> bool {
+    login(p, ALICE, pass, "imap", ELSEWHERE).await.0 == "OK"
+}
+
+/// The detail of the newest login event: the credential (and "(cached)") or the reason.
+async fn last_detail(p: &Portal) -> String {
+    sqlx::query_scalar("SELECT detail FROM login_events ORDER BY id DESC LIMIT 1")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_success_cache_answers_repeats_and_forgets_at_every_change() {
+    let p = portal().await;
+    let id = alice_id(&p).await;
+
+    assert!(ok(&p, PASSWORD).await);
+    assert_eq!(last_detail(&p).await, "account password");
+    assert!(ok(&p, PASSWORD).await);
+    assert_eq!(last_detail(&p).await, "account password (cached)");
+    assert!(
+        !ok(&p, "another password").await,
+        "a different password is never a hit"
+    );
+    p.clock().advance(61);
+    assert!(ok(&p, PASSWORD).await);
+    assert_eq!(
+        last_detail(&p).await,
+        "account password",
+        "a minute later: the full check"
+    );
+
+    // Closing mail-app access takes effect at the next login.
+    store::accounts::set_mail_access(&p.backend.pool, id, false)
+        .await
+        .unwrap();
+    assert!(!ok(&p, PASSWORD).await, "switch off");
+    store::accounts::set_mail_access(&p.backend.pool, id, true)
+        .await
+        .unwrap();
+    assert!(ok(&p, PASSWORD).await);
+
+    // A new password: the old one stops at once.
+    let cookie = p.sign_in(ALICE).await;
+    let form = [
+        ("current_password", PASSWORD),
+        ("new_password", "amber kettle forest lantern"),
+        ("confirm", "amber kettle forest lantern"),
+    ];
+    assert_eq!(
+        p.call("account/change_password", Some(&cookie), &form)
+            .await
+            .status,
+        200
+    );
+    assert!(!ok(&p, PASSWORD).await, "old password after a change");
+    assert!(ok(&p, "amber kettle forest lantern").await);
+    assert!(ok(&p, "amber kettle forest lantern").await);
+    assert_eq!(last_detail(&p).await, "account password (cached)");
+
+    // Turning on 2FA refuses the account password at once.
+    let cookie = p.sign_in_as(ALICE, "amber kettle forest lantern").await;
+    p.enable_totp(&cookie).await;
+    assert!(!ok(&p, "amber kettle forest lantern").await, "2FA on");
+
+    // A disabled account loses every mail login at once, device passwords included.
+    let device = p.new_device_password(&cookie, &["imap"], "").await;
+    assert_eq!(login(&p, ALICE, &device, "imap", ELSEWHERE).await.0, "OK");
+    assert_eq!(login(&p, ALICE, &device, "imap", ELSEWHERE).await.0, "OK");
+    assert_eq!(last_detail(&p).await, "device password (cached)");
+    sqlx::query("UPDATE accounts SET enabled = FALSE WHERE id = $1")
+        .bind(id)
+        .execute(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_ne!(
+        login(&p, ALICE, &device, "imap", ELSEWHERE).await.0,
+        "OK",
+        "disabled"
+    );
+    p.stop().await;
+}
