@@ -8,6 +8,9 @@
 //! before the full check: any change to the account's password, switch, factors or device
 //! passwords bumps the stored version, and the next lookup misses. Entries also end after
 //! `TTL_SECS`, and a device password's entry no later than the password itself.
+//!
+//! A hit does not consult the failure throttle: it proves the right password within the
+//! last minute, so a stranger's failures cannot shut out a mail app that has it.
 
 use super::keys::{Purpose, ServerKey};
 use crate::model::{mail_access::Protocol, time::UnixTime};
