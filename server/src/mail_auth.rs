@@ -93,26 +93,15 @@ pub async fn check(
     let (Some(user), Some(password), Some(protocol), Some(client_ip), true) =
         (user, password, protocol, client_ip, method_ok)
     else {
-        let ip = client_ip.map_or_else(|| peer.ip().to_string(), |ip| ip.to_string());
+        let ip = client_ip.unwrap_or(peer.ip());
         let user = text("auth-user").unwrap_or_default();
-        if let Err(e) =
-            mail_access::record_refusal(backend, user, &ip, text("auth-protocol"), BAD_REQUEST, now)
-                .await
-        {
-            tracing::error!(error = %e, "login event not recorded");
-        }
-        return refused(None, protocol);
+        let typed_protocol = text("auth-protocol");
+        return refuse_unchecked(&state, user, ip, typed_protocol, protocol, BAD_REQUEST).await;
     };
     if attempt > gate.max_attempts {
-        let ip = client_ip.to_string();
         let reason = "too many attempts on one connection";
-        if let Err(e) =
-            mail_access::record_refusal(backend, &user, &ip, Some(protocol.as_str()), reason, now)
-                .await
-        {
-            tracing::error!(error = %e, "login event not recorded");
-        }
-        return refused(None, Some(protocol));
+        let name = Some(protocol.as_str());
+        return refuse_unchecked(&state, &user, client_ip, name, Some(protocol), reason).await;
     }
     let login = MailLogin {
         user: &user,
@@ -138,6 +127,27 @@ pub async fn check(
             )])
         }
     }
+}
+
+/// Refuses a login that was not checked (a malformed request, too many attempts), recording
+/// it as a login event all the same; no `Auth-Wait` is offered.
+async fn refuse_unchecked(
+    state: &AppState,
+    user: &str,
+    ip: IpAddr,
+    typed_protocol: Option<&str>,
+    protocol: Option<Protocol>,
+    reason: &str,
+) -> Response {
+    let backend = &state.backend;
+    let ip = ip.to_string();
+    let now = backend.clock.now();
+    if let Err(e) =
+        mail_access::record_refusal(backend, user, &ip, typed_protocol, reason, now).await
+    {
+        tracing::error!(error = %e, "login event not recorded");
+    }
+    refused(None, protocol)
 }
 
 /// A refusal nginx passes on to the client; `Auth-Wait` makes it pause before the next try.

@@ -219,7 +219,7 @@ pub async fn check(
     now: UnixTime,
 ) -> Result<Decision, AppError> {
     let ip = login.client_ip.to_string();
-    let email: String = login.user.trim().to_lowercase().chars().take(254).collect();
+    let email = store::login_events::typed_address(login.user);
     let from_webmail = backend
         .settings
         .webmail_ips
@@ -232,29 +232,31 @@ pub async fn check(
         login.protocol,
         from_webmail,
     );
-    let current = store::accounts::auth_version(&backend.pool, &email).await?;
-    if let (Some(hit), Some((id, version))) = (backend.mail_cache.get(&cache_key, now), current) {
-        if hit.account_id == id && hit.auth_version == version {
-            let decision = Decision::Granted {
-                account_id: id,
-                credential: hit
-                    .device_password
-                    .map_or(Credential::AccountPassword, Credential::DevicePassword),
-            };
-            record(
-                backend,
-                Some(id),
-                &email,
-                &ip,
-                login.protocol,
-                &decision,
-                true,
-                now,
-            )
-            .await?;
-            return Ok(decision);
+    // A remembered success counts only while the account's auth version is unchanged.
+    if let Some(hit) = backend.mail_cache.get(&cache_key, now) {
+        match store::accounts::auth_version(&backend.pool, &email).await? {
+            Some((id, version)) if hit.account_id == id && hit.auth_version == version => {
+                let decision = Decision::Granted {
+                    account_id: id,
+                    credential: hit
+                        .device_password
+                        .map_or(Credential::AccountPassword, Credential::DevicePassword),
+                };
+                record(
+                    backend,
+                    Some(id),
+                    &email,
+                    &ip,
+                    login.protocol,
+                    &decision,
+                    true,
+                    now,
+                )
+                .await?;
+                return Ok(decision);
+            }
+            _ => backend.mail_cache.remove(&cache_key),
         }
-        backend.mail_cache.remove(&cache_key);
     }
     let keys = [
         (throttle::account_key(login.user), throttle::ACCOUNT),
@@ -296,10 +298,10 @@ pub async fn check(
                 Credential::AccountPassword => None,
             };
             // The version read before the check: a change made meanwhile voids the entry.
-            if let (Some((_, auth_version)), Some(until)) = (current, until) {
+            if let (Some(account), Some(until)) = (&account, until) {
                 let entry = Entry {
                     account_id: *account_id,
-                    auth_version,
+                    auth_version: account.auth_version,
                     device_password,
                     until: until.min(now + TTL_SECS),
                 };
@@ -451,7 +453,7 @@ pub async fn record_refusal(
     reason: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let email: String = user.trim().to_lowercase().chars().take(254).collect();
+    let email = store::login_events::typed_address(user);
     let protocol: String = protocol.unwrap_or("unknown").chars().take(10).collect();
     let event = LoginEvent {
         account_id: None,

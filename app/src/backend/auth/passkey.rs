@@ -141,6 +141,21 @@ fn to_json(passkey: &Passkey) -> Result<String, AppError> {
     serde_json::to_string(passkey).map_err(|_| AppError::Internal)
 }
 
+/// Records that a stored passkey signed, with its new signature counter (and backup flags)
+/// when they changed: the next answer is checked against them.
+async fn remember_use(
+    backend: &Backend,
+    stored: &StoredPasskey,
+    mut passkey: Passkey,
+    result: &AuthenticationResult,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let changed = passkey.update_credential(result) == Some(true);
+    let json = changed.then(|| to_json(&passkey)).transpose()?;
+    store::passkeys::record_use(&backend.pool, stored.id, json.as_deref(), now).await?;
+    Ok(())
+}
+
 /// Step one of adding a passkey: options for `navigator.credentials.create`. The
 /// account's own passkeys are excluded, so one authenticator is not registered twice.
 pub async fn begin_registration(
@@ -280,7 +295,7 @@ pub async fn finish_sign_in(
         ip[0].clone(),
     ];
     throttle::check(&backend.pool, &keys, now).await?;
-    let mut passkey = parse_passkey(&stored)?;
+    let passkey = parse_passkey(&stored)?;
     let result = match webauthn.finish_discoverable_authentication(
         answer,
         state,
@@ -301,9 +316,7 @@ pub async fn finish_sign_in(
             return Err(refused(e));
         }
     };
-    let changed = passkey.update_credential(&result) == Some(true);
-    let json = changed.then(|| to_json(&passkey)).transpose()?;
-    store::passkeys::record_use(&backend.pool, stored.id, json.as_deref(), now).await?;
+    remember_use(backend, &stored, passkey, &result, now).await?;
     store::throttle::clear(&backend.pool, &keys[0].0).await?;
     sign_in::finish(backend, meta, &account, now).await
 }
@@ -360,10 +373,7 @@ pub async fn finish_confirm(
         .await?
         .filter(|s| s.account_id == user.account_id)
         .ok_or_else(|| AppError::PasskeyRefused(NOT_REGISTERED.into()))?;
-    let mut passkey = parse_passkey(&stored)?;
-    let changed = passkey.update_credential(&result) == Some(true);
-    let json = changed.then(|| to_json(&passkey)).transpose()?;
-    store::passkeys::record_use(&backend.pool, stored.id, json.as_deref(), now).await?;
+    remember_use(backend, &stored, parse_passkey(&stored)?, &result, now).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     Ok(())
 }

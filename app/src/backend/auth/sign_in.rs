@@ -268,7 +268,7 @@ pub(crate) async fn record(
     result: LoginResult,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let email: String = email.trim().to_lowercase().chars().take(254).collect();
+    let email = store::login_events::typed_address(email);
     let event = LoginEvent {
         account_id,
         email: &email,

@@ -17,6 +17,8 @@ pub struct Account {
     pub password_changed_at: UnixTime,
     pub recovery_email: Option<String>,
     pub enabled: bool,
+    /// Bumped by every change to how the account may log in (migration 0005).
+    pub auth_version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -29,6 +31,7 @@ struct AccountRow {
     password_changed_at: i64,
     recovery_email: Option<String>,
     enabled: bool,
+    auth_version: i64,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -46,12 +49,13 @@ impl TryFrom<AccountRow> for Account {
             password_changed_at: r.password_changed_at,
             recovery_email: r.recovery_email,
             enabled: r.enabled,
+            auth_version: r.auth_version,
         })
     }
 }
 
 const COLUMNS: &str = "id, email, role, domain_id, password_hash, password_changed_at, \
-                       recovery_email, enabled";
+                       recovery_email, enabled, auth_version";
 
 pub async fn find_by_email(
     pool: &SqlitePool,

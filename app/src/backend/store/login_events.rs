@@ -27,6 +27,12 @@ impl LoginResult {
     }
 }
 
+/// The address as a login event records it: what was typed, trimmed, in lower case, and
+/// cut to the longest address there can be (an unknown one is recorded too).
+pub fn typed_address(typed: &str) -> String {
+    typed.trim().to_lowercase().chars().take(254).collect()
+}
+
 pub struct LoginEvent<'a> {
     pub account_id: Option<i64>,
     pub email: &'a str,
