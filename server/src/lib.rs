@@ -6,7 +6,10 @@ pub mod csrf;
 pub mod mail_auth;
 pub mod web;
 
-use app::backend::{auth, keys, notify::Notifier, store, Backend, Clock, Settings};
+use app::backend::{
+    auth, keys, notify::Notifier, recorder::Recorder, store, store::hot_reads::HotReads, Backend,
+    Clock, Settings,
+};
 use config::Config;
 use leptos::prelude::LeptosOptions;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -50,6 +53,8 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         tracing::warn!(public_url = %config.public_url, "passkeys are off: the public URL is an IP address");
     }
     Ok(Backend {
+        recorder: Recorder::start(pool.clone()),
+        hot_reads: Arc::new(HotReads::new(&config.data_dir.join(store::DATABASE_FILE))),
         pool,
         settings: Arc::new(settings),
         notifier,
@@ -90,6 +95,7 @@ pub async fn serve(
         smtp: config.mail_auth.smtp_backend,
         max_attempts: config.mail_auth.max_login_attempts,
     };
+    let recorder = backend.recorder.clone();
     let app = web::router(options, backend, gate);
     tracing::info!(%addr, public_url = %config.public_url, "web portal listening");
     axum::serve(
@@ -98,6 +104,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await?;
+    recorder.flush().await;
     tracing::info!("web portal stopped");
     Ok(())
 }

@@ -10,6 +10,13 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        tracing::error!(error = %e, "database error (hot-path read)");
+        AppError::Internal
+    }
+}
+
 impl From<std::io::Error> for AppError {
     fn from(e: std::io::Error) -> Self {
         tracing::error!(error = %e, "i/o error");

@@ -11,12 +11,13 @@ use super::{
     auth::{ctx::UserCtx, password, throttle},
     keys::Purpose,
     mail_cache::{Entry, MailLoginCache, TTL_SECS},
+    recorder::{DeviceUse, Event},
     store::{
         self,
         accounts::Account,
         audit::AuditAction,
         device_passwords::{NewDevicePassword as NewRow, StoredDevicePassword},
-        login_events::{LoginEvent, LoginResult},
+        login_events::LoginResult,
     },
     two_factor::require_recent,
     Backend,
@@ -234,25 +235,27 @@ pub async fn check(
     );
     // A remembered success counts only while the account's auth version is unchanged.
     if let Some(hit) = backend.mail_cache.get(&cache_key, now) {
-        match store::accounts::auth_version(&backend.pool, &email).await? {
+        match backend.hot_reads.auth_version(&email)? {
             Some((id, version)) if hit.account_id == id && hit.auth_version == version => {
+                let credential = hit
+                    .device_password
+                    .map_or(Credential::AccountPassword, Credential::DevicePassword);
                 let decision = Decision::Granted {
                     account_id: id,
-                    credential: hit
-                        .device_password
-                        .map_or(Credential::AccountPassword, Credential::DevicePassword),
+                    credential,
                 };
+                granted(backend, login, credential, &ip, now).await;
                 record(
                     backend,
                     Some(id),
-                    &email,
-                    &ip,
+                    email,
+                    ip,
                     login.protocol,
                     &decision,
                     true,
                     now,
                 )
-                .await?;
+                .await;
                 return Ok(decision);
             }
             _ => backend.mail_cache.remove(&cache_key),
@@ -283,18 +286,9 @@ pub async fn check(
             credential,
         } => {
             store::throttle::clear(&backend.pool, &keys[0].0).await?;
+            granted(backend, login, *credential, &ip, now).await;
             let device_password = match credential {
-                Credential::DevicePassword(id) => {
-                    store::device_passwords::record_use(
-                        &backend.pool,
-                        *id,
-                        &ip,
-                        login.protocol.as_str(),
-                        now,
-                    )
-                    .await?;
-                    Some(*id)
-                }
+                Credential::DevicePassword(id) => Some(*id),
                 Credential::AccountPassword => None,
             };
             // The version read before the check: a change made meanwhile voids the entry.
@@ -318,14 +312,14 @@ pub async fn check(
     record(
         backend,
         account_id,
-        &email,
-        &ip,
+        email,
+        ip,
         login.protocol,
         &decision,
         false,
         now,
     )
-    .await?;
+    .await;
     Ok(match decision {
         // The wait after a failure is what the counter now says.
         Decision::Refused { reason, wait: None } => Decision::Refused {
@@ -336,18 +330,37 @@ pub async fn check(
     })
 }
 
-/// The login event for a decision.
+/// Marks a device password as used just now (the account password has no such mark).
+async fn granted(
+    backend: &Backend,
+    login: &MailLogin<'_>,
+    credential: Credential,
+    ip: &str,
+    now: UnixTime,
+) {
+    if let Credential::DevicePassword(id) = credential {
+        let used = DeviceUse {
+            id,
+            at: now,
+            ip: ip.to_string(),
+            protocol: login.protocol.as_str(),
+        };
+        backend.recorder.device_use(used).await;
+    }
+}
+
+/// The login event for a decision, handed to the batch writer.
 #[allow(clippy::too_many_arguments)]
 async fn record(
     backend: &Backend,
     account_id: Option<i64>,
-    email: &str,
-    ip: &str,
+    email: String,
+    ip: String,
     protocol: Protocol,
     decision: &Decision,
     cached: bool,
     now: UnixTime,
-) -> Result<(), AppError> {
+) {
     let result = match decision {
         Decision::Granted { .. } => LoginResult::Success,
         Decision::Refused {
@@ -361,17 +374,16 @@ async fn record(
     } else {
         describe(decision).to_string()
     };
-    let event = LoginEvent {
+    let event = Event {
+        at: now,
         account_id,
         email,
         ip,
-        protocol: protocol.as_str(),
+        protocol: protocol.as_str().to_string(),
         result,
-        user_agent: "",
-        detail: &detail,
+        detail,
     };
-    store::login_events::record(&backend.pool, event, now).await?;
-    Ok(())
+    backend.recorder.event(event).await;
 }
 
 /// What the login event records as the credential and reason.
@@ -453,18 +465,16 @@ pub async fn record_refusal(
     reason: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let email = store::login_events::typed_address(user);
-    let protocol: String = protocol.unwrap_or("unknown").chars().take(10).collect();
-    let event = LoginEvent {
+    let event = Event {
+        at: now,
         account_id: None,
-        email: &email,
-        ip,
-        protocol: &protocol,
+        email: store::login_events::typed_address(user),
+        ip: ip.to_string(),
+        protocol: protocol.unwrap_or("unknown").chars().take(10).collect(),
         result: LoginResult::BadCredentials,
-        user_agent: "",
-        detail: reason,
+        detail: reason.to_string(),
     };
-    store::login_events::record(&backend.pool, event, now).await?;
+    backend.recorder.event(event).await;
     throttle::record_failure(&backend.pool, &[(throttle::ip_key(ip), throttle::IP)], now).await?;
     Ok(())
 }

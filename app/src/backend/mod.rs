@@ -12,6 +12,7 @@ pub mod mail_access;
 pub mod mail_cache;
 pub mod notify;
 pub mod passkeys;
+pub mod recorder;
 pub mod request;
 pub mod store;
 pub mod two_factor;
@@ -39,6 +40,10 @@ pub struct Backend {
     pub key: keys::ServerKey,
     /// Recent mail login successes (see `mail_cache`).
     pub mail_cache: mail_cache::MailLoginCache,
+    /// The mail login check's hot-path read (see `store::hot_reads`).
+    pub hot_reads: Arc<store::hot_reads::HotReads>,
+    /// Writes the mail login check's rows in batches (see `recorder`).
+    pub recorder: recorder::Recorder,
     /// The WebAuthn relying party; `None` when the portal is opened by IP address.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }

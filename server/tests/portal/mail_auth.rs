@@ -164,7 +164,15 @@ async fn device_passwords_keep_to_their_protocols_expiry_and_idle_limit() {
         "OK",
         "used within 180 days"
     );
-    p.clock().advance(180 * 86_400);
+    p.backend.recorder.flush().await;
+    p.clock().advance(179 * 86_400);
+    assert_eq!(
+        login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0,
+        "OK",
+        "each use starts the 180 days again"
+    );
+    p.backend.recorder.flush().await;
+    p.clock().advance(181 * 86_400);
     assert_ne!(
         login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0,
         "OK",
@@ -184,6 +192,46 @@ async fn device_passwords_keep_to_their_protocols_expiry_and_idle_limit() {
         "OK",
         "revoked"
     );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn every_check_is_a_login_event_and_a_use_marks_the_device_password() {
+    let p = portal().await;
+    let cookie = p.sign_in(ALICE).await;
+    let phone = p.new_device_password(&cookie, &["imap"], "").await;
+    for i in 1..=40 {
+        let ip = format!("198.51.100.{i}");
+        assert_eq!(login(&p, ALICE, &phone, "imap", &ip).await.0, "OK");
+    }
+    assert_ne!(login(&p, ALICE, "wrong", "imap", ELSEWHERE).await.0, "OK");
+    // The rows are written in batches off the request path; a flush waits for them.
+    p.backend.recorder.flush().await;
+    let results: Vec<(String, String)> = sqlx::query_as(
+        "SELECT result, detail FROM login_events WHERE email = $1 AND protocol = 'imap' ORDER BY id",
+    )
+    .bind(ALICE)
+    .fetch_all(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(results.len(), 41, "{results:?}");
+    assert!(results[..40]
+        .iter()
+        .all(|(r, d)| r == "success" && d.starts_with("device password")));
+    assert_eq!(results[0].1, "device password", "the first is a full check");
+    assert_eq!(results[1].1, "device password (cached)");
+    assert_eq!(
+        results[40],
+        ("bad_credentials".into(), "wrong password".into())
+    );
+    let (ip, protocol): (String, String) = sqlx::query_as(
+        "SELECT last_used_ip, last_used_protocol FROM device_passwords WHERE account_id = $1",
+    )
+    .bind(alice_id(&p).await)
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!((ip.as_str(), protocol.as_str()), ("198.51.100.40", "imap"));
     p.stop().await;
 }
 
@@ -223,6 +271,7 @@ async fn only_configured_proxies_with_the_secret_are_answered() {
     let p = Portal::start_with(|c| c.mail_auth.allowed_ips = vec!["192.0.2.1".into()]).await;
     let a = mail_login(&p, &[("auth-user", "x"), ("auth-pass", "y")]).await;
     assert_eq!(a.status, 403, "127.0.0.1 is not a configured proxy");
+    p.backend.recorder.flush().await;
     let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_events")
         .fetch_one(&p.backend.pool)
         .await
@@ -339,6 +388,7 @@ async fn malformed_requests_are_refusals_and_login_events() {
             );
         }
     }
+    p.backend.recorder.flush().await;
     let events: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM login_events WHERE result <> 'success'")
             .fetch_one(&p.backend.pool)
@@ -394,6 +444,7 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
     .await;
     let (b, _) = login(&p, ALICE, "some password", "imap", "203.0.113.6").await;
     assert_eq!(a, b);
+    p.backend.recorder.flush().await;
     let detail: Vec<String> = sqlx::query_scalar("SELECT detail FROM login_events ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
@@ -409,6 +460,7 @@ async fn ok(p: &Portal, pass: &str) -> bool {
 
 /// The detail of the newest login event: the credential (and "(cached)") or the reason.
 async fn last_detail(p: &Portal) -> String {
+    p.backend.recorder.flush().await;
     sqlx::query_scalar("SELECT detail FROM login_events ORDER BY id DESC LIMIT 1")
         .fetch_one(&p.backend.pool)
         .await

@@ -274,15 +274,3 @@ pub async fn set_mail_access(
         .await?;
     Ok(())
 }
-
-/// The account's id and auth version by address (see migration 0005), for the mail login
-/// check's cache.
-pub async fn auth_version(
-    pool: &SqlitePool,
-    email: &str,
-) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, auth_version FROM accounts WHERE email = $1")
-        .bind(email)
-        .fetch_optional(pool)
-        .await
-}

@@ -72,7 +72,7 @@ pub async fn find_by_mac(
 }
 
 pub async fn record_use(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     id: i64,
     ip: &str,
     protocol: &str,
@@ -85,7 +85,7 @@ pub async fn record_use(
     .bind(now)
     .bind(ip)
     .bind(protocol)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

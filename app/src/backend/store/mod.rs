@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod device_passwords;
 pub mod domains;
+pub mod hot_reads;
 pub mod links;
 pub mod login_events;
 pub mod passkeys;
@@ -44,6 +45,8 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A local file needs no liveness check; the ping cost a round trip per query.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;

@@ -1,0 +1,151 @@
+//! Writes the mail login check's login events and device-password last-use marks in
+//! batches, off the request path.
+//!
+//! Mail apps log in thousands of times a second on a busy host; one SQLite write per check
+//! would serialise them all on the database's single writer. Instead each check hands its
+//! rows to one task, which writes what has gathered over a few milliseconds in one
+//! transaction (one multi-row INSERT): a row waits `GATHER` and one transaction at most.
+//! The channel is bounded: when the writer falls behind, checks wait for room rather than
+//! dropping rows. `flush` returns once everything handed in before it is stored; the server
+//! calls it on shutdown, and tests before they count rows.
+
+use super::store::login_events::LoginResult;
+use crate::model::time::UnixTime;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::{collections::HashMap, time::Duration};
+use tokio::sync::{mpsc, oneshot};
+
+/// How long the writer gathers rows after the first before it writes them. Under load this
+/// makes a few hundred transactions a second of many rows each, instead of one per check.
+const GATHER: Duration = Duration::from_millis(5);
+/// Rows waiting at most; past this, checks wait for the writer.
+const QUEUE: usize = 16_384;
+/// Rows per INSERT: eight bound values each stays far below SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// A login event, owned so that it can wait in the queue.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub at: UnixTime,
+    pub account_id: Option<i64>,
+    pub email: String,
+    pub ip: String,
+    pub protocol: String,
+    pub result: LoginResult,
+    pub detail: String,
+}
+
+/// A device password was used: when, from where, over which protocol.
+#[derive(Debug, Clone)]
+pub struct DeviceUse {
+    pub id: i64,
+    pub at: UnixTime,
+    pub ip: String,
+    pub protocol: &'static str,
+}
+
+enum Job {
+    Event(Event),
+    DeviceUse(DeviceUse),
+    Flush(oneshot::Sender<()>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Recorder {
+    /// Starts the writer on the current Tokio runtime.
+    pub fn start(pool: SqlitePool) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool, queue));
+        Recorder { jobs }
+    }
+
+    pub async fn event(&self, event: Event) {
+        self.send(Job::Event(event)).await;
+    }
+
+    pub async fn device_use(&self, used: DeviceUse) {
+        self.send(Job::DeviceUse(used)).await;
+    }
+
+    /// Waits until every row handed in before this call is stored (or could not be).
+    pub async fn flush(&self) {
+        let (done, stored) = oneshot::channel();
+        self.send(Job::Flush(done)).await;
+        stored.await.ok();
+    }
+
+    async fn send(&self, job: Job) {
+        if self.jobs.send(job).await.is_err() {
+            // Only when the runtime is going away: nothing is left to write with.
+            tracing::error!("login event writer has stopped; a row is lost");
+        }
+    }
+}
+
+async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(QUEUE);
+    while queue.recv_many(&mut jobs, QUEUE).await > 0 {
+        if !matches!(jobs.last(), Some(Job::Flush(_))) {
+            tokio::time::sleep(GATHER).await;
+            while jobs.len() < QUEUE {
+                match queue.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
+        let mut events = Vec::new();
+        let mut uses: HashMap<i64, DeviceUse> = HashMap::new();
+        let mut flushed = Vec::new();
+        for job in jobs.drain(..) {
+            match job {
+                Job::Event(e) => events.push(e),
+                // Only the latest use of each device password matters.
+                Job::DeviceUse(u) => {
+                    uses.insert(u.id, u);
+                }
+                Job::Flush(done) => flushed.push(done),
+            }
+        }
+        if events.is_empty() && uses.is_empty() {
+            // Only flushes: everything before them is already stored.
+        } else if let Err(e) = write(&pool, &events, uses.values()).await {
+            tracing::error!(error = %e, rows = events.len(), "login events not stored");
+        }
+        for done in flushed {
+            done.send(()).ok();
+        }
+    }
+}
+
+async fn write(
+    pool: &SqlitePool,
+    events: &[Event],
+    uses: impl Iterator<Item = &DeviceUse>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent, detail) ",
+        );
+        insert.push_values(chunk, |mut row, e| {
+            row.push_bind(e.at)
+                .push_bind(e.account_id)
+                .push_bind(&e.email)
+                .push_bind(&e.ip)
+                .push_bind(&e.protocol)
+                .push_bind(e.result.as_str())
+                .push_bind("")
+                .push_bind(&e.detail);
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    for u in uses {
+        super::store::device_passwords::record_use(&mut *tx, u.id, &u.ip, u.protocol, u.at).await?;
+    }
+    tx.commit().await
+}
