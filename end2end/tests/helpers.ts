@@ -23,6 +23,7 @@ export const USERS = {
   max: `max@${DOMAIN}`, // master admin: the admin two-factor requirement
   pia: `pia@${DOMAIN}`, // mail user: passkeys
   mia: `mia@${DOMAIN}`, // mail user: device passwords and mail access
+  mona: `mona@${DOMAIN}`, // mail user: mail access that a domain admin manages
 };
 
 /** The role each test account gets; mail user when not named here. */

@@ -17,7 +17,7 @@ test('a mail user sees account screens only', async ({ page }) => {
 test('a domain admin also sees their domains, not the audit log', async ({ page }) => {
   await signIn(page, USERS.dora);
   await expect(nav(page).getByRole('link')).toHaveText([
-    'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Domains', 'Unlock 2FA codes',
+    'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Domains', 'Mailbox access', 'Unlock 2FA codes',
   ]);
   await nav(page).getByRole('link', { name: 'Domains' }).click();
   await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
@@ -29,7 +29,7 @@ test('a domain admin also sees their domains, not the audit log', async ({ page 
 test('a master admin sees everything, including refusals in the audit log', async ({ page }) => {
   await signIn(page, 'admin@example.test', GOOD_PASSWORD);
   await expect(nav(page).getByRole('link')).toHaveText([
-    'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Domains', 'Unlock 2FA codes',
+    'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Domains', 'Mailbox access', 'Unlock 2FA codes',
     'Audit log', 'Admin 2FA',
   ]);
   await nav(page).getByRole('link', { name: 'Audit log' }).click();

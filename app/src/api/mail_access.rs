@@ -1,5 +1,6 @@
-//! Mail apps' access (My account → Mail apps): device passwords and the switch for
-//! IMAP/POP3/SMTP outside webmail.
+//! Mail apps' access: device passwords and the switch for IMAP/POP3/SMTP outside webmail.
+//! Without `mailbox` a call manages the caller's own mailbox (My account → Mail apps); with
+//! it, a mailbox in a domain the caller administers (Mailbox access).
 
 use crate::{
     error::AppError,
@@ -8,14 +9,19 @@ use crate::{
 use leptos::prelude::*;
 
 #[server(endpoint = "mail_access/overview")]
-pub async fn my_mail_access() -> Result<MailAccess, AppError> {
+pub async fn get_mail_access(mailbox: Option<String>) -> Result<MailAccess, AppError> {
     use crate::{api::ssr::as_user, backend::mail_access};
-    as_user(|call, user| async move { mail_access::overview(&call.backend, &user, call.now).await })
-        .await
+    as_user(|call, user| async move {
+        let (user, mailbox) =
+            mail_access::mailbox(&call.backend, user, mailbox.as_deref(), call.now).await?;
+        mail_access::overview(&call.backend, &user, &mailbox, call.now).await
+    })
+    .await
 }
 
 /// `imap`, `pop3`, `smtp` are checkboxes (present when ticked); `expires` is a date
-/// (`YYYY-MM-DD`, the end of that day UTC) or empty for none.
+/// (`YYYY-MM-DD`, the end of that day UTC) or empty for none. Only for oneself: a device
+/// password is a secret its owner alone should see.
 #[server(endpoint = "mail_access/create")]
 pub async fn create_device_password(
     name: String,
@@ -58,20 +64,24 @@ pub async fn create_device_password(
 }
 
 #[server(endpoint = "mail_access/revoke")]
-pub async fn revoke_device_password(id: i64) -> Result<(), AppError> {
+pub async fn revoke_device_password(id: i64, mailbox: Option<String>) -> Result<(), AppError> {
     use crate::{api::ssr::as_user, backend::mail_access};
-    as_user(
-        |call, user| async move { mail_access::revoke(&call.backend, &user, id, call.now).await },
-    )
+    as_user(|call, user| async move {
+        let (user, mailbox) =
+            mail_access::mailbox(&call.backend, user, mailbox.as_deref(), call.now).await?;
+        mail_access::revoke(&call.backend, &user, &mailbox, id, call.now).await
+    })
     .await
 }
 
 /// `open`: "true" opens IMAP/POP3/SMTP, "false" closes them (webmail keeps working).
 #[server(endpoint = "mail_access/set_switch")]
-pub async fn set_mail_access(open: bool) -> Result<(), AppError> {
+pub async fn set_mail_access(open: bool, mailbox: Option<String>) -> Result<(), AppError> {
     use crate::{api::ssr::as_user, backend::mail_access};
     as_user(|call, user| async move {
-        mail_access::set_mail_access(&call.backend, &user, open, call.now).await
+        let (user, mailbox) =
+            mail_access::mailbox(&call.backend, user, mailbox.as_deref(), call.now).await?;
+        mail_access::set_mail_access(&call.backend, &user, &mailbox, open, call.now).await
     })
     .await
 }

@@ -67,12 +67,50 @@ fn expiry(backend: &Backend, d: &StoredDevicePassword) -> UnixTime {
     d.expires_at.map_or(idle_end, |own| own.min(idle_end))
 }
 
+/// The mailbox a call manages: the caller's own, or one a domain admin looks after.
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    pub account_id: i64,
+    pub email: String,
+    /// True when the caller is a domain admin acting for the mailbox's owner.
+    pub for_owner: bool,
+}
+
+/// The caller's own mailbox, or with `address`, a mailbox in a domain the caller
+/// administers (anything else is refused as if it did not exist).
+pub async fn mailbox(
+    backend: &Backend,
+    user: UserCtx,
+    address: Option<&str>,
+    now: UnixTime,
+) -> Result<(UserCtx, Mailbox), AppError> {
+    let Some(address) = address.map(str::trim).filter(|a| !a.is_empty()) else {
+        let own = Mailbox {
+            account_id: user.account_id,
+            email: user.email.clone(),
+            for_owner: false,
+        };
+        return Ok((user, own));
+    };
+    let admin = user
+        .domain_admin(backend, "manage a mailbox's mail access", now)
+        .await?;
+    let account = admin.scope.account(backend, address, "mailbox").await?;
+    let mailbox = Mailbox {
+        account_id: account.id,
+        email: account.email.to_string(),
+        for_owner: account.id != admin.user.account_id,
+    };
+    Ok((admin.user, mailbox))
+}
+
 pub async fn overview(
     backend: &Backend,
     user: &UserCtx,
+    mailbox: &Mailbox,
     now: UnixTime,
 ) -> Result<MailAccess, AppError> {
-    let rows = store::device_passwords::list(&backend.pool, user.account_id).await?;
+    let rows = store::device_passwords::list(&backend.pool, mailbox.account_id).await?;
     let device_passwords = rows
         .iter()
         .map(|d| {
@@ -90,10 +128,12 @@ pub async fn overview(
             }
         })
         .collect();
+    let id = mailbox.account_id;
     Ok(MailAccess {
+        email: mailbox.email.clone(),
         device_passwords,
-        mail_access: store::accounts::mail_access(&backend.pool, user.account_id).await?,
-        second_factor: store::accounts::has_second_factor(&backend.pool, user.account_id).await?,
+        mail_access: store::accounts::mail_access(&backend.pool, id).await?,
+        second_factor: store::accounts::has_second_factor(&backend.pool, id).await?,
         idle_days: backend.settings.device_password_idle_secs / 86_400,
         confirmed: user.recently_authenticated(now),
     })
@@ -152,31 +192,41 @@ pub async fn issue(
     Ok(group_by_four(&secret, "-"))
 }
 
+/// Revokes one of the mailbox's device passwords; the audit log names the mailbox when an
+/// admin did it.
 pub async fn revoke(
     backend: &Backend,
     user: &UserCtx,
+    mailbox: &Mailbox,
     id: i64,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let name = store::device_passwords::delete(&backend.pool, user.account_id, id)
+    let name = store::device_passwords::delete(&backend.pool, mailbox.account_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    user.audit(backend, AuditAction::DevicePasswordRevoked, &name, now)
+    let detail = if mailbox.for_owner {
+        format!("{name} (of {})", mailbox.email)
+    } else {
+        name
+    };
+    user.audit(backend, AuditAction::DevicePasswordRevoked, &detail, now)
         .await
 }
 
-/// Opens or closes IMAP/POP3/SMTP for the caller's own mailbox.
+/// Opens or closes IMAP/POP3/SMTP outside webmail for the mailbox.
 pub async fn set_mail_access(
     backend: &Backend,
     user: &UserCtx,
+    mailbox: &Mailbox,
     open: bool,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    store::accounts::set_mail_access(&backend.pool, user.account_id, open).await?;
+    store::accounts::set_mail_access(&backend.pool, mailbox.account_id, open).await?;
     let detail = format!(
-        "{} set non-webmail access {}",
+        "{} set non-webmail access {} for {}",
         user.email,
-        if open { "on" } else { "off" }
+        if open { "on" } else { "off" },
+        mailbox.email
     );
     user.audit(backend, AuditAction::MailAccessChanged, &detail, now)
         .await

@@ -20,7 +20,7 @@ use crate::{
     model::{
         time::UnixTime,
         two_factor::{TotpOffer, TwoFactorPolicy, TwoFactorStatus},
-        EmailAddress, Role,
+        Role,
     },
 };
 
@@ -228,16 +228,7 @@ pub async fn unlock(
     email: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let address = EmailAddress::parse(email).map_err(|r| AppError::invalid("email", r))?;
-    let account = store::accounts::find_by_email(&backend.pool, &address)
-        .await?
-        .filter(|a| match scope {
-            DomainScope::All => true,
-            DomainScope::Only(ids) => a.domain_id.is_some_and(|d| ids.contains(&d)),
-        })
-        .ok_or_else(|| {
-            AppError::invalid("email", "No account with this address is in your domains.")
-        })?;
+    let account = scope.account(backend, email, "email").await?;
     if !store::totp::unlock(&backend.pool, account.id).await? {
         return Err(AppError::invalid(
             "email",

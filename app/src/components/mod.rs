@@ -4,5 +4,6 @@ pub mod confirm;
 pub mod copy;
 pub mod form;
 pub mod loaded;
+pub mod mail_access;
 pub mod shell;
 pub mod table;

@@ -99,6 +99,11 @@ const NAV: &[NavItem] = &[
         role: Role::DomainAdmin,
     },
     NavItem {
+        href: "/admin/mailbox-access",
+        label: "Mailbox access",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
         href: "/admin/unlock-codes",
         label: "Unlock 2FA codes",
         role: Role::DomainAdmin,

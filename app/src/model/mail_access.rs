@@ -107,9 +107,12 @@ pub struct NewDevicePassword {
     pub password: String,
 }
 
-/// The caller's mail access: device passwords and the non-webmail switch.
+/// A mailbox's mail access (the caller's own, or one a domain admin looks after): device
+/// passwords and the non-webmail switch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailAccess {
+    /// The mailbox's address.
+    pub email: String,
     pub device_passwords: Vec<DevicePasswordRow>,
     /// IMAP/POP3/SMTP open (outside webmail).
     pub mail_access: bool,

@@ -538,3 +538,107 @@ async fn the_success_cache_answers_repeats_and_forgets_at_every_change() {
     );
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_domain_admin_manages_the_mail_access_of_their_domains_mailboxes_only() {
+    let p = portal().await;
+    p.add_domain("other.test").await;
+    p.add_user("dora@example.test", Role::DomainAdmin).await;
+    p.add_user("otto@other.test", Role::DomainAdmin).await;
+    p.add_user("bob@example.test", Role::MailUser).await;
+    let alice = p.sign_in(ALICE).await;
+    let phone = p.new_device_password(&alice, &["imap"], "").await;
+    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM device_passwords")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    let id = id.to_string();
+    let calls = [
+        ("mail_access/overview", vec![("mailbox", ALICE)]),
+        (
+            "mail_access/set_switch",
+            vec![("open", "false"), ("mailbox", ALICE)],
+        ),
+        (
+            "mail_access/revoke",
+            vec![("id", id.as_str()), ("mailbox", ALICE)],
+        ),
+    ];
+
+    // An admin of another domain finds no such mailbox; a mail user may not ask at all.
+    let otto = p.sign_in("otto@other.test").await;
+    let bob = p.sign_in("bob@example.test").await;
+    for (function, form) in &calls {
+        let a = p.call(function, Some(&otto), form).await;
+        assert_eq!(a.status, 400, "{function}: {}", a.body);
+        assert!(
+            a.body
+                .contains("No account with this address is in your domains"),
+            "{}",
+            a.body
+        );
+        let a = p.call(function, Some(&bob), form).await;
+        assert_eq!(a.status, 403, "{function}: {}", a.body);
+    }
+    assert_eq!(login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0, "OK");
+
+    // Her own domain's admin sees the device password (never its secret) and the switch.
+    let dora = p.sign_in("dora@example.test").await;
+    let a = p.call(calls[0].0, Some(&dora), &calls[0].1).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let seen: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(seen["email"], ALICE);
+    assert_eq!(seen["device_passwords"][0]["name"], "Mail app");
+    assert_eq!(seen["mail_access"], true);
+    assert!(!a.body.contains(&phone.replace('-', "")) && !a.body.contains(&phone));
+
+    // Closing the switch refuses Alice's mail apps at once; the audit log names Dora.
+    let a = p.call(calls[1].0, Some(&dora), &calls[1].1).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let (status, _) = login(&p, ALICE, &phone, "imap", ELSEWHERE).await;
+    assert_ne!(status, "OK", "the switch is off");
+    let open = [("open", "true"), ("mailbox", ALICE)];
+    let a = p.call(calls[1].0, Some(&dora), &open).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0, "OK");
+
+    // Revoking voids the device password at once, cached success or not.
+    let a = p.call(calls[2].0, Some(&dora), &calls[2].1).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_ne!(login(&p, ALICE, &phone, "imap", ELSEWHERE).await.0, "OK");
+    let a = p.call(calls[2].0, Some(&dora), &calls[2].1).await;
+    assert_eq!(a.status, 404, "already revoked: {}", a.body);
+
+    let audit: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT COALESCE(actor, ''), action, detail FROM audit_log \
+         WHERE action IN ('mail_access_changed', 'device_password_revoked') ORDER BY id",
+    )
+    .fetch_all(&p.backend.pool)
+    .await
+    .unwrap();
+    let dora_did = |action: &str, detail: &str| {
+        (
+            "dora@example.test".to_string(),
+            action.to_string(),
+            detail.to_string(),
+        )
+    };
+    assert_eq!(
+        audit,
+        vec![
+            dora_did(
+                "mail_access_changed",
+                "dora@example.test set non-webmail access off for alice@example.test"
+            ),
+            dora_did(
+                "mail_access_changed",
+                "dora@example.test set non-webmail access on for alice@example.test"
+            ),
+            dora_did(
+                "device_password_revoked",
+                "Mail app (of alice@example.test)"
+            ),
+        ]
+    );
+    p.stop().await;
+}

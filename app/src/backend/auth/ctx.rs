@@ -38,6 +38,29 @@ pub enum DomainScope {
     Only(Vec<i64>),
 }
 
+impl DomainScope {
+    /// The account with this address, when it is in one of the scope's domains. An address
+    /// outside them answers like an unknown one, so admins learn nothing of other domains.
+    pub async fn account(
+        &self,
+        backend: &Backend,
+        email: &str,
+        field: &str,
+    ) -> Result<store::accounts::Account, AppError> {
+        let address =
+            crate::model::EmailAddress::parse(email).map_err(|r| AppError::invalid(field, r))?;
+        store::accounts::find_by_email(&backend.pool, &address)
+            .await?
+            .filter(|a| match self {
+                DomainScope::All => true,
+                DomainScope::Only(ids) => a.domain_id.is_some_and(|d| ids.contains(&d)),
+            })
+            .ok_or_else(|| {
+                AppError::invalid(field, "No account with this address is in your domains.")
+            })
+    }
+}
+
 /// Proof that the caller is a master admin.
 #[derive(Debug, Clone)]
 pub struct MasterAdminCtx {

@@ -2,18 +2,17 @@
 //! that closes those protocols outside webmail.
 
 use crate::{
-    api::mail_access::{my_mail_access, CreateDevicePassword, RevokeDevicePassword, SetMailAccess},
+    api::mail_access::{
+        get_mail_access, CreateDevicePassword, RevokeDevicePassword, SetMailAccess,
+    },
     components::{
         confirm::ConfirmIt,
         copy::CopyButton,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
-        table::DataTable,
+        mail_access::{AccessSwitch, DeviceTable},
     },
-    model::{
-        mail_access::{parse_name, DevicePasswordRow, MailAccess, NewDevicePassword, Protocol},
-        time::format_utc,
-    },
+    model::mail_access::{parse_name, MailAccess, NewDevicePassword, Protocol},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,7 +27,7 @@ pub fn MailAppsPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
     let access = Resource::new(
         move || (changed.get(), confirmed.get()),
-        |_| my_mail_access(),
+        |_| get_mail_access(None),
     );
     // The new password stays on screen until the person says it is in the app.
     let fresh = RwSignal::new(None::<NewDevicePassword>);
@@ -140,121 +139,5 @@ fn NewPassword(new: NewDevicePassword, on_done: impl Fn() + 'static) -> impl Int
             </p>
             <button type="button" on:click=move |_| on_done()>"Done"</button>
         </section>
-    }
-}
-
-#[component]
-fn DeviceTable(
-    rows: Vec<DevicePasswordRow>,
-    revoke: ServerAction<RevokeDevicePassword>,
-) -> impl IntoView {
-    let rows = rows
-        .into_iter()
-        .map(|d| view! { <DeviceLine d revoke/> })
-        .collect_view();
-    view! {
-        <DataTable label="Device passwords" columns=&["Name", "Protocols", "Created", "Last used", "Stops working"] actions=true>
-                {rows}
-            </DataTable>
-    }
-}
-
-#[component]
-fn DeviceLine(d: DevicePasswordRow, revoke: ServerAction<RevokeDevicePassword>) -> impl IntoView {
-    let asking = RwSignal::new(false);
-    let name = StoredValue::new(d.name.clone());
-    let protocols = d
-        .protocols
-        .iter()
-        .map(|p| p.label())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let last_used = match (d.last_used_at, &d.last_used_ip, &d.last_used_protocol) {
-        (Some(t), Some(ip), Some(p)) => {
-            format!("{} from {ip} ({})", format_utc(t), p.to_uppercase())
-        }
-        _ => "Never".to_string(),
-    };
-    let id = d.id;
-    let action = move || {
-        if asking.get() {
-            view! {
-                <ActionForm action=revoke attr:class="inline-actions">
-                    <input type="hidden" name="id" value=id/>
-                    <p>"Revoke “" {name.get_value()} "”? The app stops receiving mail until you give it a new one."</p>
-                    <button type="submit" class="danger">"Revoke"</button>
-                    <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Cancel"</button>
-                </ActionForm>
-            }
-            .into_any()
-        } else {
-            view! {
-                <button type="button" class="secondary" on:click=move |_| asking.set(true)>
-                    "Revoke"<span class="visually-hidden">" " {name.get_value()}</span>
-                </button>
-            }
-            .into_any()
-        }
-    };
-    view! {
-        <tr>
-            <td data-label="Name">{d.name.clone()}</td>
-            <td data-label="Protocols">{protocols}</td>
-            <td data-label="Created" class="time">{format_utc(d.created_at)}</td>
-            <td data-label="Last used" class="time">{last_used}</td>
-            <td data-label="Stops working" class="time">
-                {format_utc(d.expires_at)}
-                {d.expiring_soon.then(|| view! { " " <span class="badge">"Soon"</span> })}
-            </td>
-            <td>{action}</td>
-        </tr>
-    }
-}
-
-/// IMAP, POP3 and SMTP outside webmail: closing asks first.
-#[component]
-fn AccessSwitch(open: bool, switch: ServerAction<SetMailAccess>) -> impl IntoView {
-    let asking = RwSignal::new(false);
-    let outcome = outcome(switch);
-    let (state, explain) = if open {
-        (
-            "Access from mail apps: open",
-            "If you read mail only in webmail, close IMAP, POP3 and SMTP: a stolen password then opens nothing in a mail app.",
-        )
-    } else {
-        (
-            "Access from mail apps: closed",
-            "IMAP, POP3 and SMTP logins are refused, even with a device password. Webmail keeps working.",
-        )
-    };
-    let form = move || {
-        if open && !asking.get() {
-            view! {
-                <button type="button" class="secondary" on:click=move |_| asking.set(true)>"Close access from mail apps"</button>
-            }
-            .into_any()
-        } else {
-            view! {
-                <ActionForm action=switch attr:class="inline-actions">
-                    <input type="hidden" name="open" value=if open { "false" } else { "true" }/>
-                    {open.then(|| view! { <p>"Close IMAP, POP3 and SMTP? Mail apps stop working until you open them again."</p> })}
-                    <button type="submit" class=if open { "danger" } else { "" }>
-                        {if open { "Close access" } else { "Open access from mail apps" }}
-                    </button>
-                    {open.then(|| view! {
-                        <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Cancel"</button>
-                    })}
-                </ActionForm>
-            }
-            .into_any()
-        }
-    };
-    view! {
-        <h2>{state}</h2>
-        <div class="card">
-            <p>{explain}</p>
-            <Outcome outcome success="Saved."/>
-            {form}
-        </div>
     }
 }

@@ -3,4 +3,5 @@
 pub mod admin_two_factor;
 pub mod audit;
 pub mod domains;
+pub mod mailbox_access;
 pub mod unlock_codes;
