@@ -5,7 +5,9 @@
 //! comes from a webmail host), is refused. A device password works for the protocols it
 //! was made for until it expires (its own date, or `device_password_idle_secs` without
 //! use). The account password works only while the account has no second factor. Failures
-//! count on the same per-account counter as web sign-in, TOTP and recovery codes.
+//! count on the same per-account counter as web sign-in, TOTP and recovery codes, and a
+//! burst of refusals from one client IP blocks it for a while (`throttle::record_ip_burst`).
+//! Owners manage their own mailbox; domain admins the mailboxes of their domains.
 
 use super::{
     auth::{ctx::UserCtx, password, throttle},
@@ -319,16 +321,14 @@ pub async fn check(
         Ok(address) => store::accounts::find_by_email(&backend.pool, &address).await?,
         Err(_) => None,
     };
-    let (decision, until) = match throttle::check(&backend.pool, &keys, now).await {
-        Err(AppError::Throttled { retry_after_secs }) => (
-            Decision::Refused {
-                reason: "throttled",
-                wait: Some(retry_after_secs),
-            },
-            None,
-        ),
-        Err(e) => return Err(e),
-        Ok(()) => decide(backend, account.as_ref(), login, from_webmail, now).await?,
+    let blocked = store::ip_blocks::blocked_until(&backend.pool, &ip, now).await?;
+    let (decision, until) = match (blocked, throttle::check(&backend.pool, &keys, now).await) {
+        (Some(end), _) => (refused_to_wait(IP_BLOCKED, end - now), None),
+        (None, Err(AppError::Throttled { retry_after_secs })) => {
+            (refused_to_wait(THROTTLED, retry_after_secs as i64), None)
+        }
+        (None, Err(e)) => return Err(e),
+        (None, Ok(())) => decide(backend, account.as_ref(), login, from_webmail, now).await?,
     };
     match &decision {
         Decision::Granted {
@@ -352,11 +352,14 @@ pub async fn check(
                 backend.mail_cache.put(cache_key, entry);
             }
         }
-        Decision::Refused {
-            reason: "throttled",
-            ..
-        } => {}
-        Decision::Refused { .. } => throttle::record_failure(&backend.pool, &keys, now).await?,
+        Decision::Refused { reason, .. } => {
+            // Attempts refused unchecked are not failures of the password, but they are
+            // part of a burst.
+            if !unchecked(reason) {
+                throttle::record_failure(&backend.pool, &keys, now).await?;
+            }
+            throttle::record_ip_burst(&backend.pool, &ip, now).await?;
+        }
     }
     let account_id = account.as_ref().map(|a| a.id);
     record(
@@ -378,6 +381,21 @@ pub async fn check(
         },
         other => other,
     })
+}
+
+/// Refused before the credentials were looked at: the client must wait.
+const THROTTLED: &str = "throttled";
+const IP_BLOCKED: &str = "client IP blocked after a burst of refused logins";
+
+fn unchecked(reason: &str) -> bool {
+    reason == THROTTLED || reason == IP_BLOCKED
+}
+
+fn refused_to_wait(reason: &'static str, secs: i64) -> Decision {
+    Decision::Refused {
+        reason,
+        wait: Some(secs.max(1) as u64),
+    }
 }
 
 /// Marks a device password as used just now (the account password has no such mark).
@@ -413,10 +431,7 @@ async fn record(
 ) {
     let result = match decision {
         Decision::Granted { .. } => LoginResult::Success,
-        Decision::Refused {
-            reason: "throttled",
-            ..
-        } => LoginResult::Throttled,
+        Decision::Refused { reason, .. } if unchecked(reason) => LoginResult::Throttled,
         Decision::Refused { .. } => LoginResult::BadCredentials,
     };
     let detail = if cached {
@@ -526,5 +541,6 @@ pub async fn record_refusal(
     };
     backend.recorder.event(event).await;
     throttle::record_failure(&backend.pool, &[(throttle::ip_key(ip), throttle::IP)], now).await?;
+    throttle::record_ip_burst(&backend.pool, ip, now).await?;
     Ok(())
 }

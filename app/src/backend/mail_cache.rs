@@ -9,8 +9,9 @@
 //! passwords bumps the stored version, and the next lookup misses. Entries also end after
 //! `TTL_SECS`, and a device password's entry no later than the password itself.
 //!
-//! A hit does not consult the failure throttle: it proves the right password within the
-//! last minute, so a stranger's failures cannot shut out a mail app that has it.
+//! A hit does not consult the failure throttle or IP blocks: it proves the right password
+//! within the last minute, so a stranger's failures cannot shut out a mail app that has it,
+//! and guessing gains nothing from it.
 
 use super::keys::{Purpose, ServerKey};
 use crate::model::{mail_access::Protocol, time::UnixTime};

@@ -2,7 +2,10 @@
 //! passwords' limits, who may ask, malformed requests, and the shared failure counter.
 
 use crate::harness::{Portal, PASSWORD};
-use app::{backend::store, model::Role};
+use app::{
+    backend::{auth::throttle, store},
+    model::Role,
+};
 
 const ALICE: &str = "alice@example.test";
 const WEBMAIL: &str = "192.0.2.10";
@@ -639,6 +642,53 @@ async fn a_domain_admin_manages_the_mail_access_of_their_domains_mailboxes_only(
                 "Mail app (of alice@example.test)"
             ),
         ]
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_refused_logins_blocks_the_client_ip_for_a_while() {
+    let p = portal().await;
+    let attacker = "203.0.113.66";
+    // Spread over addresses, so that no account's counter is what stops them; past the
+    // IP's free failures the attempts are throttled, and count toward the burst all the same.
+    for i in 0..throttle::BURST_ATTEMPTS {
+        let user = format!("user{i}@example.test");
+        assert_ne!(login(&p, &user, "guess", "imap", attacker).await.0, "OK");
+    }
+    let (status, wait) = login(&p, ALICE, PASSWORD, "imap", attacker).await;
+    assert_ne!(
+        status, "OK",
+        "even the right password is refused from a blocked IP"
+    );
+    let wait: i64 = wait.expect("Auth-Wait").parse().unwrap();
+    assert!(
+        (throttle::BLOCK_SECS - 5..=throttle::BLOCK_SECS).contains(&wait),
+        "{wait}"
+    );
+    assert_eq!(
+        last_detail(&p).await,
+        "client IP blocked after a burst of refused logins"
+    );
+    assert_eq!(
+        login(&p, ALICE, PASSWORD, "imap", ELSEWHERE).await.0,
+        "OK",
+        "other addresses are not blocked"
+    );
+    let (attempts, reason): (i64, String) =
+        sqlx::query_as("SELECT attempts, reason FROM ip_blocks WHERE ip = $1")
+            .bind(attacker)
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempts, throttle::BURST_ATTEMPTS);
+    assert_eq!(reason, "30 refused mail logins within 60 seconds");
+
+    p.clock().advance(throttle::BLOCK_SECS + 1);
+    assert_eq!(
+        login(&p, ALICE, PASSWORD, "imap", attacker).await.0,
+        "OK",
+        "the block ends by itself"
     );
     p.stop().await;
 }

@@ -35,6 +35,14 @@ pub const IP: Policy = Policy {
     window_cap: 300,
 };
 
+/// A burst: this many refused mail logins (wrong, throttled or malformed) from one client
+/// IP within `BURST_WINDOW_SECS` block the IP for `BLOCK_SECS`. Far above what people
+/// behind one address mistype, and counted on throttled attempts too: a client that keeps
+/// going while told to wait is a machine.
+pub const BURST_ATTEMPTS: i64 = 30;
+pub const BURST_WINDOW_SECS: i64 = 60;
+pub const BLOCK_SECS: i64 = 15 * 60;
+
 pub fn account_key(typed_email: &str) -> String {
     format!("account:{}", typed_email.trim().to_lowercase())
 }
@@ -100,6 +108,26 @@ pub async fn record_failure(
         store::record_failure(pool, key, now, WINDOW_SECS).await?;
     }
     Ok(())
+}
+
+/// Counts a refused mail login from `ip`; at a burst, blocks the IP and says until when.
+pub async fn record_ip_burst(
+    pool: &SqlitePool,
+    ip: &str,
+    now: UnixTime,
+) -> Result<Option<UnixTime>, AppError> {
+    let key = format!("burst:{ip}");
+    store::record_failure(pool, &key, now, BURST_WINDOW_SECS).await?;
+    let attempts = store::get(pool, &key).await?.map_or(0, |c| c.failures);
+    if attempts < BURST_ATTEMPTS {
+        return Ok(None);
+    }
+    let until = now + BLOCK_SECS;
+    let reason = format!("{attempts} refused mail logins within {BURST_WINDOW_SECS} seconds");
+    crate::backend::store::ip_blocks::block(pool, ip, now, until, attempts, &reason).await?;
+    store::clear(pool, &key).await?;
+    tracing::warn!(%ip, attempts, "client IP blocked after a burst of refused mail logins");
+    Ok(Some(until))
 }
 
 #[cfg(test)]

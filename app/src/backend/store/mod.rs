@@ -8,6 +8,7 @@ pub mod audit;
 pub mod device_passwords;
 pub mod domains;
 pub mod hot_reads;
+pub mod ip_blocks;
 pub mod links;
 pub mod login_events;
 pub mod passkeys;
