@@ -1,6 +1,6 @@
 // Flow helpers shared by the browser tests. Locators go by role and label: the names a
 // screen reader announces.
-import { expect, Page, test } from '@playwright/test';
+import { APIRequestContext, expect, Page, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -73,6 +73,27 @@ export async function signOut(page: Page) {
 }
 
 /** No WCAG 2.1 A/AA violations on the page as it is now. */
+/** Asks the mail login check as nginx's mail module would; answers Auth-Status. */
+export async function mailLogin(
+  request: APIRequestContext,
+  user: string,
+  password: string,
+  { protocol = 'imap', clientIp = '192.0.2.44' } = {},
+): Promise<string> {
+  const response = await request.get('/auth/mail', {
+    headers: {
+      'Auth-Method': 'plain',
+      'Auth-User': encodeURIComponent(user),
+      'Auth-Pass': encodeURIComponent(password),
+      'Auth-Protocol': protocol,
+      'Auth-Login-Attempt': '1',
+      'Client-IP': clientIp,
+    },
+  });
+  expect(response.status()).toBe(200);
+  return response.headers()['auth-status'];
+}
+
 export async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])

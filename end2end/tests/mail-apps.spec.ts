@@ -1,23 +1,7 @@
 // Device passwords and the switch for IMAP/POP3/SMTP, checked end to end: what the screen
 // makes is what the mail login check (/auth/mail, as nginx asks it) accepts.
-import { APIRequestContext, expect, test } from '@playwright/test';
-import { expectAccessible, open, signIn, USERS } from './helpers';
-
-/** Asks the login check as nginx's mail module would; answers Auth-Status. */
-async function mailLogin(request: APIRequestContext, password: string, protocol = 'imap'): Promise<string> {
-  const response = await request.get('/auth/mail', {
-    headers: {
-      'Auth-Method': 'plain',
-      'Auth-User': encodeURIComponent(USERS.mia),
-      'Auth-Pass': encodeURIComponent(password),
-      'Auth-Protocol': protocol,
-      'Auth-Login-Attempt': '1',
-      'Client-IP': '192.0.2.44',
-    },
-  });
-  expect(response.status()).toBe(200);
-  return response.headers()['auth-status'];
-}
+import { expect, test } from '@playwright/test';
+import { expectAccessible, mailLogin, open, signIn, USERS } from './helpers';
 
 test('device passwords and access from mail apps', async ({ page, request }) => {
   await signIn(page, USERS.mia);
@@ -46,8 +30,8 @@ test('device passwords and access from mail apps', async ({ page, request }) => 
   });
 
   await test.step('the login check accepts it for its protocols only', async () => {
-    expect(await mailLogin(request, password, 'imap')).toBe('OK');
-    expect(await mailLogin(request, password, 'pop3')).not.toBe('OK');
+    expect(await mailLogin(request, USERS.mia, password)).toBe('OK');
+    expect(await mailLogin(request, USERS.mia, password, { protocol: 'pop3' })).not.toBe('OK');
     await open(page, '/account/mail-apps');
     await expect(page.getByRole('row').filter({ hasText: 'Thunderbird on laptop' })).toContainText('from 192.0.2.44 (IMAP)');
   });
@@ -57,10 +41,10 @@ test('device passwords and access from mail apps', async ({ page, request }) => 
     await expect(page.getByText('Mail apps stop working until you open them again.')).toBeVisible();
     await page.getByRole('button', { name: 'Close access', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Access from mail apps: closed' })).toBeVisible();
-    expect(await mailLogin(request, password)).not.toBe('OK');
+    expect(await mailLogin(request, USERS.mia, password)).not.toBe('OK');
     await page.getByRole('button', { name: 'Open access from mail apps' }).click();
     await expect(page.getByRole('heading', { name: 'Access from mail apps: open' })).toBeVisible();
-    expect(await mailLogin(request, password)).toBe('OK');
+    expect(await mailLogin(request, USERS.mia, password)).toBe('OK');
   });
 
   await test.step('revoking asks first, then the password stops working', async () => {
@@ -69,6 +53,6 @@ test('device passwords and access from mail apps', async ({ page, request }) => 
     await page.getByRole('button', { name: 'Revoke Thunderbird on laptop' }).click();
     await page.getByRole('button', { name: 'Revoke', exact: true }).click();
     await expect(page.getByText('You have no device passwords yet.')).toBeVisible();
-    expect(await mailLogin(request, password)).not.toBe('OK');
+    expect(await mailLogin(request, USERS.mia, password)).not.toBe('OK');
   });
 });

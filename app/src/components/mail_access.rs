@@ -12,6 +12,23 @@ use crate::{
 };
 use leptos::prelude::*;
 
+/// A counter that moves each time a revoke or a switch takes: the screen reloads the
+/// mailbox on it (a refused change keeps the screen as it was).
+pub fn changes(
+    revoke: ServerAction<RevokeDevicePassword>,
+    switch: ServerAction<SetMailAccess>,
+) -> RwSignal<u32> {
+    let changed = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let revoked = matches!(revoke.value().get(), Some(Ok(())));
+        let switched = matches!(switch.value().get(), Some(Ok(())));
+        if revoked || switched {
+            changed.update(|n| *n += 1);
+        }
+    });
+    changed
+}
+
 /// The mailbox a form acts on, as a hidden field; nothing for one's own.
 fn mailbox_field(mailbox: &Option<String>) -> impl IntoView {
     mailbox

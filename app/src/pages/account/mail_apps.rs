@@ -10,7 +10,7 @@ use crate::{
         copy::CopyButton,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
-        mail_access::{AccessSwitch, DeviceTable},
+        mail_access::{changes, AccessSwitch, DeviceTable},
     },
     model::mail_access::{parse_name, MailAccess, NewDevicePassword, Protocol},
 };
@@ -24,7 +24,7 @@ pub fn MailAppsPage() -> impl IntoView {
     let switch = ServerAction::<SetMailAccess>::new();
     let confirmed = RwSignal::new(0u32);
     // Reloaded after a change that took: a refused one keeps the form as typed.
-    let changed = RwSignal::new(0u32);
+    let changed = changes(revoke, switch);
     let access = Resource::new(
         move || (changed.get(), confirmed.get()),
         |_| get_mail_access(None),
@@ -34,13 +34,6 @@ pub fn MailAppsPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(new)) = create.value().get() {
             fresh.set(Some(new));
-            changed.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |_| {
-        let revoked = matches!(revoke.value().get(), Some(Ok(())));
-        let switched = matches!(switch.value().get(), Some(Ok(())));
-        if revoked || switched {
             changed.update(|n| *n += 1);
         }
     });

@@ -6,7 +6,7 @@ use crate::{
     api::mail_access::{get_mail_access, RevokeDevicePassword, SetMailAccess},
     components::{
         form::{outcome, Field, Outcome},
-        mail_access::{AccessSwitch, DeviceTable},
+        mail_access::{changes, AccessSwitch, DeviceTable},
     },
     model::{mail_access::MailAccess, EmailAddress},
 };
@@ -20,15 +20,7 @@ pub fn MailboxAccessPage() -> impl IntoView {
     let typed = move || query.with(|q| q.get("mailbox").unwrap_or_default());
     let revoke = ServerAction::<RevokeDevicePassword>::new();
     let switch = ServerAction::<SetMailAccess>::new();
-    // Reloaded after a change that took.
-    let changed = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        let revoked = matches!(revoke.value().get(), Some(Ok(())));
-        let switched = matches!(switch.value().get(), Some(Ok(())));
-        if revoked || switched {
-            changed.update(|n| *n += 1);
-        }
-    });
+    let changed = changes(revoke, switch);
     let access = Resource::new(
         move || (typed(), changed.get()),
         |(mailbox, _)| async move {
