@@ -89,6 +89,14 @@ pub async fn check(
     let attempt: u32 = text("auth-login-attempt")
         .and_then(|a| a.parse().ok())
         .unwrap_or(1);
+    // For the login event only: a host name, "[UNAVAILABLE]" or "[TEMPUNAVAIL]".
+    let client_host: String = text("client-host")
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_graphic)
+        .take(255)
+        .collect();
+    let host = client_host.as_str();
 
     let (Some(user), Some(password), Some(protocol), Some(client_ip), true) =
         (user, password, protocol, client_ip, method_ok)
@@ -96,18 +104,21 @@ pub async fn check(
         let ip = client_ip.unwrap_or(peer.ip());
         let user = text("auth-user").unwrap_or_default();
         let typed_protocol = text("auth-protocol");
-        return refuse_unchecked(&state, user, ip, typed_protocol, protocol, BAD_REQUEST).await;
+        let reason = BAD_REQUEST;
+        return refuse_unchecked(&state, user, ip, host, typed_protocol, protocol, reason).await;
     };
     if attempt > gate.max_attempts {
         let reason = "too many attempts on one connection";
         let name = Some(protocol.as_str());
-        return refuse_unchecked(&state, &user, client_ip, name, Some(protocol), reason).await;
+        let protocol = Some(protocol);
+        return refuse_unchecked(&state, &user, client_ip, host, name, protocol, reason).await;
     }
     let login = MailLogin {
         user: &user,
         password: &password,
         protocol,
         client_ip,
+        client_host: host,
     };
     match mail_access::check(backend, &login, now).await {
         Ok(Decision::Granted { .. }) => {
@@ -135,6 +146,7 @@ async fn refuse_unchecked(
     state: &AppState,
     user: &str,
     ip: IpAddr,
+    client_host: &str,
     typed_protocol: Option<&str>,
     protocol: Option<Protocol>,
     reason: &str,
@@ -142,9 +154,8 @@ async fn refuse_unchecked(
     let backend = &state.backend;
     let ip = ip.to_string();
     let now = backend.clock.now();
-    if let Err(e) =
-        mail_access::record_refusal(backend, user, &ip, typed_protocol, reason, now).await
-    {
+    let record = mail_access::record_refusal;
+    if let Err(e) = record(backend, user, &ip, typed_protocol, client_host, reason, now).await {
         tracing::error!(error = %e, "login event not recorded");
     }
     refused(None, protocol)

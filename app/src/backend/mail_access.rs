@@ -241,6 +241,8 @@ pub struct MailLogin<'a> {
     pub password: &'a str,
     pub protocol: Protocol,
     pub client_ip: IpAddr,
+    /// The client's host name as the proxy resolved it (`Client-Host`), or empty.
+    pub client_host: &'a str,
 }
 
 /// Which credential let a login in.
@@ -297,17 +299,7 @@ pub async fn check(
                     credential,
                 };
                 granted(backend, login, credential, &ip, now).await;
-                record(
-                    backend,
-                    Some(id),
-                    email,
-                    ip,
-                    login.protocol,
-                    &decision,
-                    true,
-                    now,
-                )
-                .await;
+                record(backend, login, Some(id), email, ip, &decision, true, now).await;
                 return Ok(decision);
             }
             _ => backend.mail_cache.remove(&cache_key),
@@ -362,17 +354,7 @@ pub async fn check(
         }
     }
     let account_id = account.as_ref().map(|a| a.id);
-    record(
-        backend,
-        account_id,
-        email,
-        ip,
-        login.protocol,
-        &decision,
-        false,
-        now,
-    )
-    .await;
+    record(backend, login, account_id, email, ip, &decision, false, now).await;
     Ok(match decision {
         // The wait after a failure is what the counter now says.
         Decision::Refused { reason, wait: None } => Decision::Refused {
@@ -421,10 +403,10 @@ async fn granted(
 #[allow(clippy::too_many_arguments)]
 async fn record(
     backend: &Backend,
+    login: &MailLogin<'_>,
     account_id: Option<i64>,
     email: String,
     ip: String,
-    protocol: Protocol,
     decision: &Decision,
     cached: bool,
     now: UnixTime,
@@ -444,7 +426,8 @@ async fn record(
         account_id,
         email,
         ip,
-        protocol: protocol.as_str().to_string(),
+        protocol: login.protocol.as_str().to_string(),
+        client: login.client_host.to_string(),
         result,
         detail,
     };
@@ -527,6 +510,7 @@ pub async fn record_refusal(
     user: &str,
     ip: &str,
     protocol: Option<&str>,
+    client_host: &str,
     reason: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
@@ -536,6 +520,7 @@ pub async fn record_refusal(
         email: store::login_events::typed_address(user),
         ip: ip.to_string(),
         protocol: protocol.unwrap_or("unknown").chars().take(10).collect(),
+        client: client_host.to_string(),
         result: LoginResult::BadCredentials,
         detail: reason.to_string(),
     };

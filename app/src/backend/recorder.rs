@@ -31,6 +31,9 @@ pub struct Event {
     pub email: String,
     pub ip: String,
     pub protocol: String,
+    /// The client's host name as the mail proxy resolved it (kept where web sign-ins keep
+    /// the browser's User-Agent).
+    pub client: String,
     pub result: LoginResult,
     pub detail: String,
 }
@@ -139,7 +142,7 @@ async fn write(
                 .push_bind(&e.ip)
                 .push_bind(&e.protocol)
                 .push_bind(e.result.as_str())
-                .push_bind("")
+                .push_bind(&e.client)
                 .push_bind(&e.detail);
         });
         insert.build().execute(&mut *tx).await?;

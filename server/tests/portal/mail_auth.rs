@@ -207,7 +207,16 @@ async fn every_check_is_a_login_event_and_a_use_marks_the_device_password() {
         let ip = format!("198.51.100.{i}");
         assert_eq!(login(&p, ALICE, &phone, "imap", &ip).await.0, "OK");
     }
-    assert_ne!(login(&p, ALICE, "wrong", "imap", ELSEWHERE).await.0, "OK");
+    let wrong = [
+        ("auth-method", "plain"),
+        ("auth-user", ALICE),
+        ("auth-pass", "wrong"),
+        ("auth-protocol", "imap"),
+        ("client-ip", ELSEWHERE),
+        ("client-host", "host7.isp.example"),
+    ];
+    let a = mail_login(&p, &wrong).await;
+    assert_eq!(a.header("auth-status"), Some("Invalid login or password"));
     // The rows are written in batches off the request path; a flush waits for them.
     p.backend.recorder.flush().await;
     let results: Vec<(String, String)> = sqlx::query_as(

@@ -39,6 +39,7 @@ pub struct LoginEvent<'a> {
     pub ip: &'a str,
     pub protocol: &'a str,
     pub result: LoginResult,
+    /// The browser's User-Agent; for mail logins, the client's host name (`Client-Host`).
     pub user_agent: &'a str,
     /// The credential used, or the reason for a refusal.
     pub detail: &'a str,
