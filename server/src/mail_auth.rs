@@ -7,9 +7,11 @@
 //! unknown protocol or method, or too many attempts on one connection are refusals. The
 //! backend address comes from the configuration, never from the request.
 
-use crate::web::AppState;
 use app::{
-    backend::mail_access::{self, Decision, MailLogin},
+    backend::{
+        mail_access::{self, Decision, MailLogin},
+        Backend,
+    },
     model::mail_access::Protocol,
 };
 use axum::{
@@ -18,8 +20,17 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use ipnetwork::IpNetwork;
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 use subtle::ConstantTimeEq;
+
+/// The handler's state: the backend and the gate's settings.
+pub struct MailCheck {
+    pub backend: Backend,
+    pub gate: MailGate,
+}
 
 /// The login check's settings, from `[mail_auth]`.
 #[derive(Debug, Clone)]
@@ -62,7 +73,7 @@ impl MailGate {
 const BAD_REQUEST: &str = "malformed request";
 
 pub async fn check(
-    State(state): State<AppState>,
+    State(state): State<Arc<MailCheck>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
@@ -143,7 +154,7 @@ pub async fn check(
 /// Refuses a login that was not checked (a malformed request, too many attempts), recording
 /// it as a login event all the same; no `Auth-Wait` is offered.
 async fn refuse_unchecked(
-    state: &AppState,
+    state: &MailCheck,
     user: &str,
     ip: IpAddr,
     client_host: &str,

@@ -3,7 +3,7 @@
 
 use crate::{
     csrf::{refuse_cross_site, AllowedOrigins},
-    mail_auth::MailGate,
+    mail_auth::{MailCheck, MailGate},
 };
 use app::{backend::Backend, shell, App};
 use axum::{
@@ -22,7 +22,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub backend: Backend,
-    pub gate: Arc<MailGate>,
+    /// What `/auth/mail` needs, apart: its handler clones one `Arc` per request.
+    pub mail: Arc<MailCheck>,
+}
+
+impl FromRef<AppState> for Arc<MailCheck> {
+    fn from_ref(state: &AppState) -> Self {
+        state.mail.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -36,13 +43,15 @@ pub fn router(leptos_options: LeptosOptions, backend: Backend, gate: MailGate) -
     let state = AppState {
         leptos_options,
         backend: backend.clone(),
-        gate: Arc::new(gate),
+        mail: Arc::new(MailCheck {
+            backend: backend.clone(),
+            gate,
+        }),
     };
     let context = move || provide_context(backend.clone());
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/auth/mail", get(crate::mail_auth::check))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -60,6 +69,9 @@ pub fn router(leptos_options: LeptosOptions, backend: Backend, gate: MailGate) -
             header::CONTENT_SECURITY_POLICY,
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
         ))
+        // After the layers, which concern browsers: nginx asks with a GET and no cookies,
+        // reads only the Auth-* headers, and asks thousands of times a second.
+        .route("/auth/mail", get(crate::mail_auth::check))
         .with_state(state)
 }
 

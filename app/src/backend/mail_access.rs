@@ -305,6 +305,29 @@ pub async fn check(
             _ => backend.mail_cache.remove(&cache_key),
         }
     }
+    // Boxed: the full check's future is large, and the hit path above should not carry it.
+    Box::pin(check_fully(
+        backend,
+        login,
+        email,
+        ip,
+        from_webmail,
+        cache_key,
+        now,
+    ))
+    .await
+}
+
+/// The check without the cache: IP blocks, throttles, the rules, and remembering a success.
+async fn check_fully(
+    backend: &Backend,
+    login: &MailLogin<'_>,
+    email: String,
+    ip: String,
+    from_webmail: bool,
+    cache_key: crate::backend::mail_cache::Key,
+    now: UnixTime,
+) -> Result<Decision, AppError> {
     let keys = [
         (throttle::account_key(login.user), throttle::ACCOUNT),
         (throttle::ip_key(&ip), throttle::IP),
