@@ -298,7 +298,7 @@ pub async fn check(
                     account_id: id,
                     credential,
                 };
-                granted(backend, login, credential, &ip, now).await;
+                mark_used(backend, login, credential, &ip, now).await;
                 record(backend, login, Some(id), email, ip, &decision, true, now).await;
                 return Ok(decision);
             }
@@ -351,7 +351,7 @@ async fn check_fully(
             credential,
         } => {
             store::throttle::clear(&backend.pool, &keys[0].0).await?;
-            granted(backend, login, *credential, &ip, now).await;
+            mark_used(backend, login, *credential, &ip, now).await;
             let device_password = match credential {
                 Credential::DevicePassword(id) => Some(*id),
                 Credential::AccountPassword => None,
@@ -388,7 +388,7 @@ async fn check_fully(
     })
 }
 
-/// Refused before the credentials were looked at: the client must wait.
+// Refusals before the credentials were looked at: the client must wait.
 const THROTTLED: &str = "throttled";
 const IP_BLOCKED: &str = "client IP blocked after a burst of refused logins";
 
@@ -404,7 +404,7 @@ fn refused_to_wait(reason: &'static str, secs: i64) -> Decision {
 }
 
 /// Marks a device password as used just now (the account password has no such mark).
-async fn granted(
+async fn mark_used(
     backend: &Backend,
     login: &MailLogin<'_>,
     credential: Credential,
