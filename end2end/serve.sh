@@ -6,5 +6,7 @@ rm -rf .data && mkdir -p .data
 export MAILPORTAL_DATA_DIR="$PWD/.data"
 export MAILPORTAL_HTTP_ADDR=127.0.0.1:3100
 export MAILPORTAL_PUBLIC_URL=http://localhost:3100
+# The DNS server the domain verification tests start (dnsmasq, tests/domains.spec.ts).
+export MAILPORTAL_DNS_RESOLVER=127.0.0.1:3153
 export MAILPORTAL_SITE_ROOT="${MAILPORTAL_SITE_ROOT:-/var/tmp/mailportal-target/site}"
 exec "${PORTAL_BIN:-/var/tmp/mailportal-target/release/mailportal}" serve

@@ -31,6 +31,9 @@ pub enum AppError {
     PasskeyRefused(String),
     #[error("Passkeys are not available here: the portal must be opened by its host name, not an IP address.")]
     PasskeysUnavailable,
+    /// A domain's TXT record was not found (or DNS could not be asked); says what to do.
+    #[error("{0}")]
+    NotVerified(String),
     #[error("This link has expired or was already used. Please ask for a new one.")]
     LinkExpired,
     #[error("That was not found. It may have been removed already.")]
@@ -70,6 +73,7 @@ impl AppError {
             AppError::Unauthorized | AppError::BadCredentials | AppError::SignInExpired => 401,
             AppError::Forbidden | AppError::ReauthRequired | AppError::SecondFactorRequired => 403,
             AppError::Invalid { .. } | AppError::PasskeyRefused(_) => 400,
+            AppError::NotVerified(_) => 409,
             AppError::PasskeysUnavailable => 503,
             AppError::NotFound => 404,
             AppError::LinkExpired => 410,

@@ -24,6 +24,15 @@ pub struct Config {
     pub session: SessionConfig,
     pub notify: NotifyConfig,
     pub mail_auth: MailAuthConfig,
+    pub dns: DnsConfig,
+}
+
+/// DNS lookups (domain verification).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DnsConfig {
+    /// `ip:port` of the DNS server to ask; none: the system's (/etc/resolv.conf).
+    pub resolver: Option<SocketAddr>,
 }
 
 /// The login check for IMAP, POP3 and SMTP (`/auth/mail`, nginx's `auth_http`).
@@ -113,6 +122,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             notify: NotifyConfig::default(),
             mail_auth: MailAuthConfig::default(),
+            dns: DnsConfig::default(),
         }
     }
 }
@@ -160,6 +170,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_IMAP_BACKEND", "mail_auth.imap_backend"),
     ("MAILPORTAL_POP3_BACKEND", "mail_auth.pop3_backend"),
     ("MAILPORTAL_SMTP_BACKEND", "mail_auth.smtp_backend"),
+    ("MAILPORTAL_DNS_RESOLVER", "dns.resolver"),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -236,6 +247,12 @@ impl Config {
                 self.mail_auth.smtp_backend = value
                     .parse()
                     .map_err(|_| bad("an address like 127.0.0.1:25"))?
+            }
+            "MAILPORTAL_DNS_RESOLVER" => {
+                self.dns.resolver = match value {
+                    "" => None,
+                    v => Some(v.parse().map_err(|_| bad("an address like 127.0.0.1:53"))?),
+                }
             }
             other if ENV_OTHER.contains(&other) => {}
             other => {

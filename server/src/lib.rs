@@ -39,6 +39,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         session_absolute_secs: i64::from(config.session.absolute_hours) * 3600,
         device_password_idle_secs: i64::from(config.mail_auth.device_password_idle_days) * 86_400,
         webmail_ips: config.mail_auth.webmail(),
+        dns_resolver: config.dns.resolver,
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(

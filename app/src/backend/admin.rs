@@ -2,20 +2,13 @@
 //! the domain list and the audit log.
 
 use super::{
-    auth::{
-        ctx::{DomainAdminCtx, DomainScope, MasterAdminCtx},
-        password,
-    },
+    auth::{ctx::MasterAdminCtx, password},
     store::{self, accounts::NewAccount, audit::AuditAction, links::Purpose},
     Backend,
 };
 use crate::{
     error::AppError,
-    model::{
-        rows::{AuditRow, DomainRow},
-        time::UnixTime,
-        DomainName, EmailAddress, Role,
-    },
+    model::{rows::AuditRow, time::UnixTime, DomainName, EmailAddress, Role},
 };
 
 /// Who performs an administrative change. The command line runs with the host's rights.
@@ -43,7 +36,8 @@ pub async fn create_domain(
     now: UnixTime,
 ) -> Result<i64, AppError> {
     let name = DomainName::parse(name).map_err(|r| AppError::invalid("name", r))?;
-    let id = match store::domains::insert(&backend.pool, &name, now).await {
+    let token = super::domains::new_token();
+    let id = match store::domains::insert(&backend.pool, &name, &token, now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "name",
@@ -149,19 +143,6 @@ pub async fn set_password(
     )
     .await?;
     Ok(())
-}
-
-/// The domains the caller administers.
-pub async fn list_domains(
-    backend: &Backend,
-    ctx: &DomainAdminCtx,
-) -> Result<Vec<DomainRow>, AppError> {
-    Ok(match &ctx.scope {
-        DomainScope::All => store::domains::list_all(&backend.pool).await?,
-        DomainScope::Only(_) => {
-            store::domains::list_administered_by(&backend.pool, ctx.user.account_id).await?
-        }
-    })
 }
 
 /// The newest audit entries.

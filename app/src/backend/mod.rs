@@ -6,6 +6,8 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod dns;
+pub mod domains;
 pub mod error;
 pub mod keys;
 pub mod mail_access;
@@ -61,6 +63,8 @@ pub struct Settings {
     pub session_absolute_secs: i64,
     /// A device password unused this long stops working.
     pub device_password_idle_secs: i64,
+    /// The DNS server for domain verification; `None`: the system's resolver.
+    pub dns_resolver: Option<std::net::SocketAddr>,
     /// Webmail hosts: their mail logins pass even when non-webmail access is off.
     pub webmail_ips: Vec<ipnetwork::IpNetwork>,
 }

@@ -122,6 +122,8 @@ const NAV: &[NavItem] = &[
 
 #[component]
 fn Frame(me: Me, children: Children) -> impl IntoView {
+    // Screens that differ by role (a master admin's forms) read it from here.
+    provide_context(me.clone());
     let sign_out = ServerAction::<SignOut>::new();
     let items = NAV
         .iter()

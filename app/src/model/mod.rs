@@ -1,5 +1,6 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
+pub mod domain;
 pub mod email;
 pub mod mail_access;
 pub mod passkey;

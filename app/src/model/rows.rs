@@ -44,6 +44,19 @@ pub struct DomainRow {
     pub name: String,
     pub mailbox_count: i64,
     pub created_at: UnixTime,
+    /// The value of the TXT record that proves the domain is the host's (not secret: it is
+    /// published in DNS). Made when the domain is added, or when first shown.
+    pub verification_token: Option<String>,
+    pub verified_at: Option<UnixTime>,
+}
+
+impl DomainRow {
+    /// The TXT record's text to publish at the domain's name.
+    pub fn verification_record(&self) -> Option<String> {
+        self.verification_token
+            .as_deref()
+            .map(crate::model::domain::verification_record)
+    }
 }
 
 /// One audit log entry.

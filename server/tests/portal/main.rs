@@ -4,6 +4,7 @@
 mod access;
 mod cli;
 mod csrf;
+mod domains;
 mod harness;
 mod mail_auth;
 mod mail_peers;

@@ -95,6 +95,7 @@ mod tests {
             session_absolute_secs: 12 * 3600,
             device_password_idle_secs: 180 * 86_400,
             webmail_ips: vec![],
+            dns_resolver: None,
         }
     }
 

@@ -3,16 +3,53 @@
 use crate::model::{rows::DomainRow, time::UnixTime, DomainName};
 use sqlx::SqlitePool;
 
-/// Inserts a domain; an existing name comes back as a unique violation.
+/// Inserts a domain with its verification token; an existing name comes back as a unique
+/// violation.
 pub async fn insert(
     pool: &SqlitePool,
     name: &DomainName,
+    token: &str,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO domains (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(name.as_str())
+    sqlx::query_scalar(
+        "INSERT INTO domains (name, verification_token, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name.as_str())
+    .bind(token)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+}
+
+/// Gives a domain made before verification existed its token (only if it still has none).
+pub async fn set_token_if_missing(
+    pool: &SqlitePool,
+    id: i64,
+    token: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE domains SET verification_token = $2 WHERE id = $1 AND verification_token IS NULL",
+    )
+    .bind(id)
+    .bind(token)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_verified(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE domains SET verified_at = $2 WHERE id = $1")
+        .bind(id)
         .bind(now)
-        .fetch_one(pool)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<DomainRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{LIST} WHERE d.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
         .await
 }
 
@@ -23,7 +60,7 @@ pub async fn find_id(pool: &SqlitePool, name: &DomainName) -> Result<Option<i64>
         .await
 }
 
-const LIST: &str = "SELECT d.id, d.name, d.created_at, \
+const LIST: &str = "SELECT d.id, d.name, d.created_at, d.verification_token, d.verified_at, \
        (SELECT COUNT(*) FROM accounts a WHERE a.domain_id = d.id) AS mailbox_count \
      FROM domains d";
 

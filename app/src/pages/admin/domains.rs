@@ -1,39 +1,121 @@
-//! `/admin/domains`: the domains the admin looks after (every domain for a master admin).
+//! `/admin/domains`: the domains the admin looks after (every domain for a master admin,
+//! who also adds them). A domain is unverified until its DNS TXT record is found; the
+//! screen shows the record to publish and checks it on request.
 
 use crate::{
-    api::admin::list_domains,
-    components::{loaded::Loaded, table::DataTable},
-    model::{rows::DomainRow, time::format_utc},
+    api::domains::{list_domains, AddDomain, VerifyDomain},
+    components::{
+        copy::CopyButton,
+        form::{field_error, outcome, Field, Outcome},
+        loaded::Loaded,
+        table::DataTable,
+    },
+    model::{
+        rows::{DomainRow, Me},
+        time::format_utc,
+        DomainName, Role,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn DomainsPage() -> impl IntoView {
-    let domains = Resource::new(|| (), |_| list_domains());
+    let master = use_context::<Me>().is_some_and(|me| me.role == Role::MasterAdmin);
+    let add = ServerAction::<AddDomain>::new();
+    // Reloaded when a domain was added or verified.
+    let changed = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let domains = Resource::new(move || changed.get(), |_| list_domains());
     view! {
         <Title text="Domains"/>
         <h1>"Domains"</h1>
-        <Loaded resource=domains ok=domain_table/>
+        {master.then(|| view! { <AddForm add/> })}
+        <Loaded resource=domains ok=move |rows| view! { <Domains rows changed/> }/>
     }
 }
 
-fn domain_table(rows: Vec<DomainRow>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! {
-                    <p>"No domains yet. Add one with " <code>"mailportal domain add example.org"</code> "."</p>
-                }.into_any();
-    }
+#[component]
+fn AddForm(add: ServerAction<AddDomain>) -> impl IntoView {
+    let outcome = outcome(add);
     view! {
-        <DataTable label="Domains" columns=&["Domain", "Mailboxes", "Added"]>
-                {rows.into_iter().map(|d| view! {
-                        <tr>
-                            <td data-label="Domain">{d.name}</td>
-                            <td data-label="Mailboxes">{d.mailbox_count}</td>
-                            <td data-label="Added" class="time">{format_utc(d.created_at)}</td>
-                        </tr>
-                    }).collect_view()}
-            </DataTable>
+        <ActionForm action=add attr:class="card">
+            <Field label="Domain name" name="name" hint="For example example.org. It stays unverified until its DNS record is found."
+                error=field_error(outcome, "name") check=|v| DomainName::parse(v).map(drop)/>
+            <Outcome outcome success="The domain was added. Publish its TXT record, then verify it below."/>
+            <button type="submit" disabled=move || add.pending().get()>"Add domain"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p>"No domains yet."</p> }.into_any();
+    }
+    let unverified: Vec<DomainRow> = rows
+        .iter()
+        .filter(|d| d.verified_at.is_none())
+        .cloned()
+        .collect();
+    let lines = rows
+        .into_iter()
+        .map(|d| {
+            let status = match d.verified_at {
+                Some(at) => format!("Verified {}", format_utc(at)),
+                None => "Not verified".to_string(),
+            };
+            view! {
+                <tr>
+                    <td data-label="Domain">{d.name}</td>
+                    <td data-label="Status">{status}</td>
+                    <td data-label="Mailboxes">{d.mailbox_count}</td>
+                    <td data-label="Added" class="time">{format_utc(d.created_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable label="Domains" columns=&["Domain", "Status", "Mailboxes", "Added"]>
+            {lines}
+        </DataTable>
+        {unverified.into_iter().map(|d| view! { <Verify d changed/> }).collect_view()}
     }
     .into_any()
+}
+
+/// The record to publish for one unverified domain, and the button that looks it up.
+#[component]
+fn Verify(d: DomainRow, changed: RwSignal<u32>) -> impl IntoView {
+    let verify = ServerAction::<VerifyDomain>::new();
+    let outcome = outcome(verify);
+    Effect::new(move |_| {
+        if matches!(verify.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let record = d.verification_record().unwrap_or_default();
+    let heading = format!("verify-{}", d.id);
+    let labelled_by = heading.clone();
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=heading>{format!("Verify {}", d.name)}</h2>
+            <p>"Publish this TXT record at " <code>{d.name.clone()}</code> " with your DNS provider:"</p>
+            <p class="secret-line">
+                <code class="secret-key">{record.clone()}</code>
+                " " <CopyButton text=record label="Copy record"/>
+            </p>
+            <ActionForm action=verify>
+                <input type="hidden" name="id" value=d.id/>
+                <Outcome outcome success="Verified."/>
+                <button type="submit" disabled=move || verify.pending().get()>
+                    "Verify"<span class="visually-hidden">" " {d.name.clone()}</span>
+                </button>
+            </ActionForm>
+        </section>
+    }
 }

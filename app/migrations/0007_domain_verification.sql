@@ -1,0 +1,6 @@
+-- Domain ownership: a domain is unverified until the DNS TXT record
+-- `mailportal-verification=<token>` is found at its name. Domains made before this
+-- migration get their token when first shown.
+
+ALTER TABLE domains ADD COLUMN verification_token TEXT;
+ALTER TABLE domains ADD COLUMN verified_at BIGINT;

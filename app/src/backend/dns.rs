@@ -1,0 +1,45 @@
+//! DNS lookups (hickory-resolver): the TXT records that prove a domain is the host's.
+//!
+//! The resolver is the one in `[dns] resolver` when set (tests run dnsmasq on loopback),
+//! otherwise the system's (/etc/resolv.conf). Nothing is cached here: a verification
+//! button must see a record published a minute ago.
+
+use super::Settings;
+use hickory_resolver::{
+    config::{NameServerConfigGroup, ResolverConfig},
+    name_server::TokioConnectionProvider,
+    Resolver,
+};
+use std::time::Duration;
+
+/// The TXT texts at `name` (each record's strings joined, as SPF and DKIM read them); none
+/// when the name or its TXT records do not exist.
+pub async fn txt(settings: &Settings, name: &str) -> Result<Vec<String>, String> {
+    let mut builder = match settings.dns_resolver {
+        Some(addr) => {
+            let servers = NameServerConfigGroup::from_ips_clear(&[addr.ip()], addr.port(), true);
+            let config = ResolverConfig::from_parts(None, vec![], servers);
+            Resolver::builder_with_config(config, TokioConnectionProvider::default())
+        }
+        None => Resolver::builder_tokio().map_err(|e| e.to_string())?,
+    };
+    let options = builder.options_mut();
+    options.timeout = Duration::from_secs(3);
+    options.attempts = 2;
+    options.cache_size = 0;
+    let resolver = builder.build();
+    // The trailing dot: the name as given, never a search domain appended.
+    match resolver.txt_lookup(format!("{name}.")).await {
+        Ok(lookup) => Ok(lookup
+            .iter()
+            .map(|txt| {
+                txt.txt_data()
+                    .iter()
+                    .map(|part| String::from_utf8_lossy(part))
+                    .collect::<String>()
+            })
+            .collect()),
+        Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,96 @@
+//! The Domains screen: master admins add domains; a domain is the host's once its DNS TXT
+//! record `mailportal-verification=<token>` is found (looked up with hickory-resolver, see
+//! `dns`). Domain admins see and verify their own domains only.
+
+use super::{
+    admin::{self, Operator},
+    auth::ctx::{DomainAdminCtx, DomainScope, MasterAdminCtx},
+    dns,
+    store::{self, audit::AuditAction},
+    Backend,
+};
+use crate::{
+    error::AppError,
+    model::{domain, rows::DomainRow, time::UnixTime},
+};
+use rand::{rngs::OsRng, RngCore};
+
+/// 16 random bytes in lower-case base32: 26 characters, easy to paste into a DNS console.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    base32::encode(base32::Alphabet::Rfc4648Lower { padding: false }, &bytes)
+}
+
+/// The caller's domains (every domain for a master admin), each with its token.
+pub async fn list(backend: &Backend, ctx: &DomainAdminCtx) -> Result<Vec<DomainRow>, AppError> {
+    let mut rows = match &ctx.scope {
+        DomainScope::All => store::domains::list_all(&backend.pool).await?,
+        DomainScope::Only(_) => {
+            store::domains::list_administered_by(&backend.pool, ctx.user.account_id).await?
+        }
+    };
+    for row in rows.iter_mut().filter(|r| r.verification_token.is_none()) {
+        *row = with_token(backend, row.id).await?;
+    }
+    Ok(rows)
+}
+
+/// Adds a domain from the portal (master admins); unverified until its record is found.
+pub async fn add(
+    backend: &Backend,
+    master: &MasterAdminCtx,
+    name: &str,
+    now: UnixTime,
+) -> Result<i64, AppError> {
+    admin::create_domain(backend, &Operator::MasterAdmin(master), name, now).await
+}
+
+/// Looks the domain's TXT record up now and marks the domain verified when it is there.
+/// A domain outside the caller's scope is refused like any other forbidden access.
+pub async fn verify(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    id: i64,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    if let DomainScope::Only(ids) = &ctx.scope {
+        if !ids.contains(&id) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let row = with_token(backend, id).await?;
+    let token = row.verification_token.as_deref().unwrap_or_default();
+    let record = domain::verification_record(token);
+    let texts = dns::txt(&backend.settings, &row.name).await.map_err(|e| {
+        AppError::NotVerified(format!(
+            "The DNS lookup for {} failed ({e}). Try again in a few minutes.",
+            row.name
+        ))
+    })?;
+    if !domain::proves(&texts, token) {
+        return Err(AppError::NotVerified(format!(
+            "No TXT record “{record}” was found at {} yet. Publish it with your DNS provider; \
+             a change can take up to an hour to be seen.",
+            row.name
+        )));
+    }
+    store::domains::mark_verified(&backend.pool, id, now).await?;
+    ctx.user
+        .audit(backend, AuditAction::DomainVerified, &row.name, now)
+        .await
+}
+
+/// The domain, given a token first if it was made before tokens existed.
+async fn with_token(backend: &Backend, id: i64) -> Result<DomainRow, AppError> {
+    let row = store::domains::find(&backend.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.verification_token.is_some() {
+        return Ok(row);
+    }
+    store::domains::set_token_if_missing(&backend.pool, id, &new_token()).await?;
+    store::domains::find(&backend.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}

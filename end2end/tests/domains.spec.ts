@@ -1,0 +1,91 @@
+// The Domains screen: a master admin adds a domain and verifies it against a real DNS
+// server on loopback (Debian's dnsmasq, on the port serve.sh gives the portal as resolver);
+// a domain admin sees only their own domains and adds none.
+import { expect, test } from '@playwright/test';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as net from 'node:net';
+import { expectAccessible, GOOD_PASSWORD, open, signIn, USERS } from './helpers';
+
+const DNS_PORT = 3153;
+
+/** Starts dnsmasq answering one TXT record; resolves once it accepts connections. */
+async function startDns(name: string, text: string): Promise<ChildProcess> {
+  const dns = spawn('/usr/sbin/dnsmasq', [
+    '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
+    '--listen-address=127.0.0.1', '--bind-interfaces', '--pid-file=', `--port=${DNS_PORT}`,
+    `--txt-record=${name},${text}`,
+  ], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(DNS_PORT, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return dns;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  dns.kill();
+  throw new Error('dnsmasq did not start');
+}
+
+test('a master admin adds a domain and verifies it by its DNS record', async ({ page }) => {
+  let dns: ChildProcess | undefined;
+  try {
+    await signIn(page, 'admin@example.test', GOOD_PASSWORD);
+    await open(page, '/admin/domains');
+    await expect(page.getByRole('heading', { name: 'Domains', level: 1 })).toBeVisible();
+    await expectAccessible(page);
+
+    await test.step('a bad name is explained at the field', async () => {
+      // Tab out first: the check on leaving the field shows its message, which moves the button.
+      await page.getByLabel('Domain name').fill('not a domain');
+      await page.getByLabel('Domain name').press('Tab');
+      await expect(page.locator('#name-error')).toContainText('needs a dot');
+      await page.getByRole('button', { name: 'Add domain' }).click();
+      await expect(page.locator('#name-error')).not.toBeEmpty();
+      await expect(page.getByLabel('Domain name')).toHaveAttribute('aria-invalid', 'true');
+    });
+
+    let record = '';
+    await test.step('a new domain is unverified and shows the record to publish', async () => {
+      await page.getByLabel('Domain name').fill('Shop.Test');
+      await page.getByLabel('Domain name').press('Tab');
+      await page.getByRole('button', { name: 'Add domain' }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'The domain was added.' })).toBeVisible();
+      await expect(page.getByRole('row').filter({ hasText: 'shop.test' })).toContainText('Not verified');
+      const section = page.getByRole('region', { name: 'Verify shop.test' });
+      record = (await section.locator('code.secret-key').textContent()) ?? '';
+      expect(record).toMatch(/^mailportal-verification=[a-z2-7]{26}$/);
+      await expectAccessible(page);
+    });
+
+    await test.step('without the record, Verify says what is missing', async () => {
+      dns = await startDns('shop.test', 'v=spf1 -all');
+      const section = page.getByRole('region', { name: 'Verify shop.test' });
+      await section.getByRole('button', { name: 'Verify shop.test' }).click();
+      await expect(section.getByRole('alert')).toContainText(`No TXT record “${record}” was found at shop.test`);
+      dns.kill();
+    });
+
+    await test.step('once published, Verify marks the domain verified', async () => {
+      dns = await startDns('shop.test', record);
+      await page.getByRole('button', { name: 'Verify shop.test' }).click();
+      await expect(page.getByRole('row').filter({ hasText: 'shop.test' })).toContainText('Verified 20');
+      await expect(page.getByRole('region', { name: 'Verify shop.test' })).toHaveCount(0);
+    });
+  } finally {
+    dns?.kill();
+  }
+});
+
+test('a domain admin sees only their domains and cannot add one', async ({ page }) => {
+  await signIn(page, USERS.dora);
+  await open(page, '/admin/domains');
+  await expect(page.getByRole('cell', { name: 'example.test' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'shop.test' })).toHaveCount(0);
+  await expect(page.getByLabel('Domain name')).toHaveCount(0);
+  const answer = await page.request.post('/api/domains/add', {
+    form: { name: 'mine.test' },
+    headers: { Origin: 'http://localhost:3100' },
+  });
+  expect(answer.status()).toBe(403);
+});

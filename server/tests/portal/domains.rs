@@ -1,0 +1,187 @@
+//! The Domains screen's functions: adding a domain (master admins only), and verifying it
+//! against a real DNS server on loopback (Debian's dnsmasq) — found, not found, not
+//! reachable, and another domain's admin refused.
+
+use crate::harness::Portal;
+use app::model::Role;
+use std::{
+    net::{SocketAddr, TcpStream, UdpSocket},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// dnsmasq answering the given TXT records on 127.0.0.1; stopped when dropped.
+struct Dns(Child);
+
+impl Dns {
+    fn start(addr: SocketAddr, txt: &[(&str, &str)]) -> Dns {
+        let mut args = vec![
+            "--keep-in-foreground".to_string(),
+            "--conf-file=/dev/null".into(),
+            "--no-resolv".into(),
+            "--no-hosts".into(),
+            "--listen-address=127.0.0.1".into(),
+            "--bind-interfaces".into(),
+            "--pid-file=".into(),
+            format!("--port={}", addr.port()),
+        ];
+        args.extend(
+            txt.iter()
+                .map(|(name, text)| format!("--txt-record={name},{text}")),
+        );
+        let child = Command::new("/usr/sbin/dnsmasq")
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dnsmasq (Debian's dnsmasq-base; make test installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "dnsmasq did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Dns(child)
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn free_port() -> SocketAddr {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// The domain's id and the TXT text the screen asks to publish.
+async fn listed(p: &Portal, cookie: &str, name: &str) -> (i64, String, bool) {
+    let a = p.call("admin/domains", Some(cookie), &[]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let rows: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not listed: {}", a.body));
+    let token = row["verification_token"].as_str().unwrap();
+    (
+        row["id"].as_i64().unwrap(),
+        format!("mailportal-verification={token}"),
+        !row["verified_at"].is_null(),
+    )
+}
+
+#[tokio::test]
+async fn a_domain_is_verified_when_its_txt_record_is_found() {
+    let dns = free_port();
+    let p = Portal::start_with(|c| c.dns.resolver = Some(dns)).await;
+    p.add_user("boss@example.test", Role::MasterAdmin).await;
+    let boss = p.sign_in("boss@example.test").await;
+
+    let a = p
+        .call("domains/add", Some(&boss), &[("name", "Shop.Example")])
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = p
+        .call("domains/add", Some(&boss), &[("name", "shop.example")])
+        .await;
+    assert!(a.body.contains("exists already"), "{}", a.body);
+    let a = p
+        .call("domains/add", Some(&boss), &[("name", "not a domain")])
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    let (id, record, verified) = listed(&p, &boss, "shop.example").await;
+    assert!(!verified, "a new domain is unverified");
+    assert_eq!(record.len(), "mailportal-verification=".len() + 26);
+    let verify = |cookie: String| {
+        let p = &p;
+        async move {
+            p.call("domains/verify", Some(&cookie), &[("id", &id.to_string())])
+                .await
+        }
+    };
+
+    // Nobody answers on the resolver's port: the lookup fails and says so.
+    let a = verify(boss.clone()).await;
+    assert_eq!(a.status, 409, "{}", a.body);
+    assert!(
+        a.body.contains("The DNS lookup for shop.example failed"),
+        "{}",
+        a.body
+    );
+
+    // The name has TXT records, but not this one.
+    let server = Dns::start(dns, &[("shop.example", "v=spf1 -all")]);
+    let a = verify(boss.clone()).await;
+    assert_eq!(a.status, 409, "{}", a.body);
+    assert!(a.body.contains("No TXT record"), "{}", a.body);
+    assert!(
+        a.body.contains(&record),
+        "the message names the record: {}",
+        a.body
+    );
+    drop(server);
+
+    // Published (beside another record): verified, and the audit log says who did it.
+    let _server = Dns::start(
+        dns,
+        &[("shop.example", "v=spf1 -all"), ("shop.example", &record)],
+    );
+    let a = verify(boss.clone()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(listed(&p, &boss, "shop.example").await.2);
+    let who: String = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action = 'domain_verified' AND detail = 'shop.example'",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(who, "boss@example.test");
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn only_master_admins_add_and_admins_verify_only_their_own_domains() {
+    let p = Portal::start().await;
+    p.add_domain("one.test").await;
+    let other = p.add_domain("two.test").await;
+    p.add_user("dora@one.test", Role::DomainAdmin).await;
+    p.add_user("mo@one.test", Role::MailUser).await;
+    let dora = p.sign_in("dora@one.test").await;
+    let mo = p.sign_in("mo@one.test").await;
+
+    let a = p
+        .call("domains/add", Some(&dora), &[("name", "three.test")])
+        .await;
+    assert_eq!(
+        a.status, 403,
+        "a domain admin does not add domains: {}",
+        a.body
+    );
+    let a = p
+        .call("domains/add", Some(&mo), &[("name", "three.test")])
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    let (own, _, _) = listed(&p, &dora, "one.test").await;
+    assert_ne!(own, other);
+    let a = p
+        .call("domains/verify", Some(&dora), &[("id", &other.to_string())])
+        .await;
+    assert_eq!(a.status, 403, "another domain's id: {}", a.body);
+    let a = p
+        .call("domains/verify", Some(&mo), &[("id", &own.to_string())])
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    let list = p.call("admin/domains", Some(&dora), &[]).await;
+    assert!(!list.body.contains("two.test"), "{}", list.body);
+    p.stop().await;
+}
