@@ -56,7 +56,8 @@ pub async fn verify(
 ) -> Result<(), AppError> {
     if let DomainScope::Only(ids) = &ctx.scope {
         if !ids.contains(&id) {
-            return Err(AppError::Forbidden);
+            let what = format!("verify the domain with id {id}, not one of theirs");
+            return Err(ctx.user.deny(backend, &what, now).await);
         }
     }
     let row = with_token(backend, id).await?;

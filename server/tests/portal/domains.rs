@@ -177,6 +177,14 @@ async fn only_master_admins_add_and_admins_verify_only_their_own_domains() {
         .call("domains/verify", Some(&dora), &[("id", &other.to_string())])
         .await;
     assert_eq!(a.status, 403, "another domain's id: {}", a.body);
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test' \
+         AND detail LIKE '%verify the domain%'",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, 1, "the refusal is in the audit log");
     let a = p
         .call("domains/verify", Some(&mo), &[("id", &own.to_string())])
         .await;

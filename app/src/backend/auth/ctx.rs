@@ -194,7 +194,7 @@ impl UserCtx {
     }
 
     /// Records the refusal and returns the error to answer with.
-    async fn deny(&self, backend: &Backend, what: &str, now: UnixTime) -> AppError {
+    pub async fn deny(&self, backend: &Backend, what: &str, now: UnixTime) -> AppError {
         tracing::warn!(account = %self.email, role = %self.role, what, "access denied");
         let detail = format!("{} tried: {what}", self.role.label());
         match store::audit::record(
