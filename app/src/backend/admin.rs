@@ -1,5 +1,6 @@
-//! Administration that exists from the start: accounts and domains (command line for now),
-//! the domain list and the audit log.
+//! Administration that exists from the start: creating accounts and domains (the command
+//! line, and the Domains screen through `domains`), passwords set by an operator, and the
+//! audit log.
 
 use super::{
     auth::{ctx::MasterAdminCtx, password},
