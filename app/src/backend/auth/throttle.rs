@@ -117,8 +117,7 @@ pub async fn record_ip_burst(
     now: UnixTime,
 ) -> Result<Option<UnixTime>, AppError> {
     let key = format!("burst:{ip}");
-    store::record_failure(pool, &key, now, BURST_WINDOW_SECS).await?;
-    let attempts = store::get(pool, &key).await?.map_or(0, |c| c.failures);
+    let attempts = store::record_failure(pool, &key, now, BURST_WINDOW_SECS).await?;
     if attempts < BURST_ATTEMPTS {
         return Ok(None);
     }

@@ -20,26 +20,26 @@ pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<Counter>, sqlx::
 }
 
 /// Counts one failure in one statement, starting a new window when the old one is over,
-/// so concurrent failures are all counted.
+/// so concurrent failures are all counted; answers the failures now in the window.
 pub async fn record_failure(
     pool: &SqlitePool,
     key: &str,
     now: UnixTime,
     window_secs: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
         "INSERT INTO login_throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE WHEN login_throttle.window_started_at <= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
            window_started_at = CASE WHEN login_throttle.window_started_at <= $3 THEN $2 ELSE login_throttle.window_started_at END, \
-           last_failure_at = $2",
+           last_failure_at = $2 \
+         RETURNING failures",
     )
     .bind(key)
     .bind(now)
     .bind(now - window_secs)
-    .execute(pool)
-    .await?;
-    Ok(())
+    .fetch_one(pool)
+    .await
 }
 
 pub async fn clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
