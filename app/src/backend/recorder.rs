@@ -9,9 +9,9 @@
 //! dropping rows. `flush` returns once everything handed in before it is stored; the server
 //! calls it on shutdown, and tests before they count rows.
 
-use super::store::login_events::LoginResult;
+use super::store::login_events::{self, LoginEvent, LoginResult};
 use crate::model::time::UnixTime;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::SqlitePool;
 use std::{collections::HashMap, time::Duration};
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,8 +20,6 @@ use tokio::sync::{mpsc, oneshot};
 const GATHER: Duration = Duration::from_millis(5);
 /// Rows waiting at most; past this, checks wait for the writer.
 const QUEUE: usize = 16_384;
-/// Rows per INSERT: eight bound values each stays far below SQLite's limit of 32,766.
-const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// A login event, owned so that it can wait in the queue.
 #[derive(Debug, Clone)]
@@ -131,22 +129,22 @@ async fn write(
     uses: impl Iterator<Item = &DeviceUse>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent, detail) ",
-        );
-        insert.push_values(chunk, |mut row, e| {
-            row.push_bind(e.at)
-                .push_bind(e.account_id)
-                .push_bind(&e.email)
-                .push_bind(&e.ip)
-                .push_bind(&e.protocol)
-                .push_bind(e.result.as_str())
-                .push_bind(&e.client)
-                .push_bind(&e.detail);
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
+    let rows: Vec<_> = events
+        .iter()
+        .map(|e| {
+            let row = LoginEvent {
+                account_id: e.account_id,
+                email: &e.email,
+                ip: &e.ip,
+                protocol: &e.protocol,
+                result: e.result,
+                user_agent: &e.client,
+                detail: &e.detail,
+            };
+            (e.at, row)
+        })
+        .collect();
+    login_events::record_many(&mut tx, &rows).await?;
     for u in uses {
         super::store::device_passwords::record_use(&mut *tx, u.id, &u.ip, u.protocol, u.at).await?;
     }

@@ -1,7 +1,7 @@
 //! One row per sign-in attempt, on every protocol.
 
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginResult {
@@ -50,20 +50,33 @@ pub async fn record(
     e: LoginEvent<'_>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now)
-    .bind(e.account_id)
-    .bind(e.email)
-    .bind(e.ip)
-    .bind(e.protocol)
-    .bind(e.result.as_str())
-    .bind(e.user_agent)
-    .bind(e.detail)
-    .execute(pool)
-    .await?;
+    record_many(&mut *pool.acquire().await?, &[(now, e)]).await
+}
+
+/// Rows per INSERT: eight bound values each stays far below SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Stores events (each with its time) with one multi-row INSERT per thousand.
+pub async fn record_many(
+    db: &mut SqliteConnection,
+    events: &[(UnixTime, LoginEvent<'_>)],
+) -> Result<(), sqlx::Error> {
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent, detail) ",
+        );
+        insert.push_values(chunk, |mut row, (at, e)| {
+            row.push_bind(*at)
+                .push_bind(e.account_id)
+                .push_bind(e.email)
+                .push_bind(e.ip)
+                .push_bind(e.protocol)
+                .push_bind(e.result.as_str())
+                .push_bind(e.user_agent)
+                .push_bind(e.detail);
+        });
+        insert.build().execute(&mut *db).await?;
+    }
     Ok(())
 }
 
