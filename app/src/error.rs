@@ -13,6 +13,9 @@ pub enum AppError {
     Unauthorized,
     #[error("You do not have access to this.")]
     Forbidden,
+    /// The caller may not make this change; the reason says why and who can.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("Please confirm it's you: enter your current password.")]
     ReauthRequired,
     /// A form field holds a value the server refuses; `field` is the input's `name`.
@@ -71,7 +74,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::BadCredentials | AppError::SignInExpired => 401,
-            AppError::Forbidden | AppError::ReauthRequired | AppError::SecondFactorRequired => 403,
+            AppError::Forbidden
+            | AppError::NotAllowed(_)
+            | AppError::ReauthRequired
+            | AppError::SecondFactorRequired => 403,
             AppError::Invalid { .. } | AppError::PasskeyRefused(_) => 400,
             AppError::NotVerified(_) => 409,
             AppError::PasskeysUnavailable => 503,

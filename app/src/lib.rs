@@ -73,6 +73,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/passkeys") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::passkeys::PasskeysPage)/>
                 <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
                 <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>
+                <Route path=path!("/admin/domains/:id/mailboxes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailboxes::MailboxesPage)/>
+                <Route path=path!("/admin/domains/:id/aliases") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::aliases::AliasesPage)/>
+                <Route path=path!("/admin/domains/:id/admins") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_admins::DomainAdminsPage)/>
                 <Route path=path!("/admin/mailbox-access") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailbox_access::MailboxAccessPage)/>
                 <Route path=path!("/admin/unlock-codes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::unlock_codes::UnlockCodesPage)/>
                 <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::audit::AuditPage)/>

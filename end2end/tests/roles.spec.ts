@@ -21,7 +21,7 @@ test('a domain admin also sees their domains, not the audit log', async ({ page 
   ]);
   await nav(page).getByRole('link', { name: 'Domains' }).click();
   await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
-  await expect(page.getByRole('cell', { name: 'example.test' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'example.test', exact: true })).toBeVisible();
   await expectAccessible(page);
   expect((await page.goto('/admin/audit'))?.status()).toBe(403);
 });

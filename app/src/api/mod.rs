@@ -5,9 +5,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod aliases;
 pub mod auth;
 pub mod domains;
 pub mod mail_access;
+pub mod mailboxes;
 pub mod passkeys;
 pub mod reset;
 pub mod setup;

@@ -3,7 +3,7 @@
 
 use crate::{
     backend::{
-        auth::ctx::{authenticate, UserCtx},
+        auth::ctx::{authenticate, DomainAdminCtx, MasterAdminCtx, UserCtx},
         request::RequestMeta,
         Backend,
     },
@@ -60,6 +60,33 @@ where
         Err(e) => return reply(Err(e)),
     };
     reply(work(call, user).await)
+}
+
+/// `as_user` for a domain admin (or a master admin): anyone else is refused, audited as
+/// trying `what`.
+pub async fn as_domain_admin<T, F, Fut>(what: &'static str, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(Call, DomainAdminCtx) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    as_user(|call, user| async move {
+        let admin = user.domain_admin(&call.backend, what, call.now).await?;
+        work(call, admin).await
+    })
+    .await
+}
+
+/// `as_user` for a master admin.
+pub async fn as_master_admin<T, F, Fut>(what: &'static str, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(Call, MasterAdminCtx) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    as_user(|call, user| async move {
+        let master = user.master_admin(&call.backend, what, call.now).await?;
+        work(call, master).await
+    })
+    .await
 }
 
 fn missing(what: &str) -> AppError {

@@ -3,8 +3,16 @@
 //! audit log.
 
 use super::{
-    auth::{ctx::MasterAdminCtx, password},
-    store::{self, accounts::NewAccount, audit::AuditAction, links::Purpose},
+    auth::{
+        ctx::{DomainAdminCtx, MasterAdminCtx},
+        password,
+    },
+    store::{
+        self,
+        accounts::{NewAccount, Profile},
+        audit::AuditAction,
+        links::Purpose,
+    },
     Backend,
 };
 use crate::{
@@ -16,6 +24,7 @@ use crate::{
 pub enum Operator<'a> {
     CommandLine,
     MasterAdmin(&'a MasterAdminCtx),
+    DomainAdmin(&'a DomainAdminCtx),
 }
 
 impl Operator<'_> {
@@ -26,6 +35,7 @@ impl Operator<'_> {
                 ..Default::default()
             },
             Operator::MasterAdmin(ctx) => ctx.user.actor(),
+            Operator::DomainAdmin(ctx) => ctx.user.actor(),
         }
     }
 }
@@ -68,6 +78,19 @@ pub async fn create_account(
     pw: &str,
     now: UnixTime,
 ) -> Result<i64, AppError> {
+    create_account_with(backend, by, email, role, pw, &Profile::default(), now).await
+}
+
+/// `create_account` with a display name and quota (the Mailboxes screen).
+pub async fn create_account_with(
+    backend: &Backend,
+    by: &Operator<'_>,
+    email: &str,
+    role: Role,
+    pw: &str,
+    profile: &Profile,
+    now: UnixTime,
+) -> Result<i64, AppError> {
     let email = EmailAddress::parse(email).map_err(|r| AppError::invalid("email", r))?;
     password::check_new(pw, &email, "password")?;
     let domain_id = store::domains::find_id(&backend.pool, &email.domain()).await?;
@@ -87,6 +110,7 @@ pub async fn create_account(
         role,
         domain_id,
         password_hash: &hash,
+        profile,
     };
     let id = match store::accounts::insert(&mut tx, new, now).await {
         Err(e) if store::is_unique_violation(&e) => {

@@ -54,12 +54,7 @@ pub async fn verify(
     id: i64,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    if let DomainScope::Only(ids) = &ctx.scope {
-        if !ids.contains(&id) {
-            let what = format!("verify the domain with id {id}, not one of theirs");
-            return Err(ctx.user.deny(backend, &what, now).await);
-        }
-    }
+    ctx.domain(backend, id, "verify the domain", now).await?;
     let row = with_token(backend, id).await?;
     let token = row.verification_token.as_deref().unwrap_or_default();
     let record = domain::verification_record(token);

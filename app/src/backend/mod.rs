@@ -5,13 +5,16 @@
 
 pub mod account;
 pub mod admin;
+pub mod aliases;
 pub mod auth;
 pub mod dns;
+pub mod domain_admins;
 pub mod domains;
 pub mod error;
 pub mod keys;
 pub mod mail_access;
 pub mod mail_cache;
+pub mod mailboxes;
 pub mod notify;
 pub mod passkeys;
 pub mod recorder;

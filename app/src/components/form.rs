@@ -40,11 +40,11 @@ pub type Check = fn(&str) -> Result<(), String>;
 /// A label, an input, an optional hint and the field's error.
 #[component]
 pub fn Field(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(default = true)] required: bool,
     #[prop(optional, into)] value: Option<String>,
     /// The server's message for this field.
@@ -53,11 +53,18 @@ pub fn Field(
     /// The browser-side check, run when the field changes.
     #[prop(optional)]
     check: Option<Check>,
+    /// The input's id when `name` is not unique on the screen (a form per table row).
+    #[prop(optional, into)]
+    id: Option<String>,
+    /// A text area of this many lines instead of a one-line input.
+    #[prop(optional)]
+    lines: Option<u32>,
 ) -> impl IntoView {
     let local = RwSignal::new(None::<String>);
     let shown = move || local.get().or_else(|| error.get());
-    let hint_id = format!("{name}-hint");
-    let error_id = format!("{name}-error");
+    let id = id.unwrap_or_else(|| name.to_string());
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
     let described_by = if hint.is_some() {
         format!("{hint_id} {error_id}")
     } else {
@@ -73,20 +80,23 @@ pub fn Field(
             });
         }
     };
+    let invalid = move || if shown().is_some() { "true" } else { "false" };
+    let input = match lines {
+        Some(rows) => view! {
+            <textarea id=id.clone() name=name rows=rows autocomplete=autocomplete required=required
+                aria-invalid=invalid aria-describedby=described_by on:change=on_change>{value.unwrap_or_default()}</textarea>
+        }
+        .into_any(),
+        None => view! {
+            <input id=id.clone() name=name type=input_type autocomplete=autocomplete required=required
+                value=value aria-invalid=invalid aria-describedby=described_by on:change=on_change/>
+        }
+        .into_any(),
+    };
     view! {
         <div class="field">
-            <label for=name>{label}</label>
-            <input
-                id=name
-                name=name
-                type=input_type
-                autocomplete=autocomplete
-                required=required
-                value=value
-                aria-invalid=move || if shown().is_some() { "true" } else { "false" }
-                aria-describedby=described_by
-                on:change=on_change
-            />
+            <label for=id>{label}</label>
+            {input}
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             <p class="field-error" id=error_id>{shown}</p>
         </div>
@@ -112,6 +122,20 @@ pub fn Outcome<T: Clone + Send + Sync + 'static>(
         <p class="form-error" role="alert">{error}</p>
         <p class="form-success" role="status">{move || done().then_some(success)}</p>
     }
+}
+
+/// Bumps `changed` each time `action` succeeds: screens reload what they show on it (a
+/// refused change keeps the screen as it was).
+pub fn bump_on_success<S>(action: ServerAction<S>, changed: RwSignal<u32>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
 }
 
 /// The "sign out everywhere else" choice offered with every credential change; ticked by

@@ -2,8 +2,11 @@
 
 pub mod confirm;
 pub mod copy;
+pub mod domain_tabs;
 pub mod form;
 pub mod loaded;
 pub mod mail_access;
+pub mod paging;
+pub mod row_forms;
 pub mod shell;
 pub mod table;

@@ -16,8 +16,10 @@ pub struct DomainName(String);
 pub struct EmailAddress(String);
 
 impl DomainName {
+    /// Parses a name as typed: international labels (`bücher.example`) become their
+    /// punycode form (`xn--bcher-kva.example`), which is what DNS and SMTP carry.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
+        let name = to_ascii(input.trim().trim_end_matches('.'))?;
         if name.is_empty() {
             return Err("Enter a domain name, for example example.org.".into());
         }
@@ -40,9 +42,7 @@ impl DomainName {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             {
                 return Err(
-                    "A domain name may contain only letters, digits, hyphens and dots \
-                     (write international names in their xn-- form)."
-                        .into(),
+                    "A domain name may contain only letters, digits, hyphens and dots.".into(),
                 );
             }
             if label.starts_with('-') || label.ends_with('-') {
@@ -63,6 +63,44 @@ impl DomainName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name as people read it: punycode labels decoded (`bücher.example`).
+    pub fn to_unicode(&self) -> String {
+        self.0
+            .split('.')
+            .map(|label| {
+                label
+                    .strip_prefix("xn--")
+                    .and_then(idna::punycode::decode_to_string)
+                    .unwrap_or_else(|| label.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+/// Lower-cases a name and encodes each label that is not ASCII in punycode (RFC 3492).
+/// Labels are lower-cased with Unicode's rules; the full UTS #46 mapping (width folding,
+/// normalisation) is not applied, so a label must be typed in its usual composed form.
+fn to_ascii(name: &str) -> Result<String, String> {
+    if name.is_ascii() {
+        return Ok(name.to_ascii_lowercase());
+    }
+    let labels = name.split('.').map(|label| {
+        if label.is_ascii() {
+            return Ok(label.to_ascii_lowercase());
+        }
+        let lower: String = label.chars().flat_map(char::to_lowercase).collect();
+        if !lower.chars().all(|c| c.is_alphanumeric() || c == '-') {
+            return Err(format!(
+                "\"{label}\" may contain only letters, digits and hyphens."
+            ));
+        }
+        idna::punycode::encode_str(&lower)
+            .map(|encoded| format!("xn--{encoded}"))
+            .ok_or_else(|| format!("\"{label}\" cannot be written as a domain name."))
+    });
+    Ok(labels.collect::<Result<Vec<_>, _>>()?.join("."))
 }
 
 /// Characters RFC 5322 allows in a dot-atom besides letters and digits, less `%` and `!`:
@@ -184,6 +222,19 @@ mod tests {
         assert!(DomainName::parse("example")
             .unwrap_err()
             .contains("needs a dot"));
+    }
+
+    #[test]
+    fn international_names_become_punycode() {
+        let d = DomainName::parse("Bücher.Example").unwrap();
+        assert_eq!(d.as_str(), "xn--bcher-kva.example");
+        assert_eq!(d.to_unicode(), "bücher.example");
+        let a = EmailAddress::parse("Info@MÜNCHEN.de").unwrap();
+        assert_eq!(a.as_str(), "info@xn--mnchen-3ya.de");
+        assert_eq!(DomainName::parse("xn--bcher-kva.example").unwrap(), d);
+        assert!(DomainName::parse("bü cher.example").is_err());
+        assert!(DomainName::parse("bü☃.example").is_err());
+        assert!(EmailAddress::parse("jösé@example.org").is_err());
     }
 
     #[test]

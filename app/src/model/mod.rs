@@ -1,8 +1,11 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
+pub mod alias;
 pub mod domain;
 pub mod email;
+pub mod list;
 pub mod mail_access;
+pub mod mailbox;
 pub mod passkey;
 pub mod password;
 pub mod role;

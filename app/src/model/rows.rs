@@ -59,6 +59,20 @@ impl DomainRow {
     }
 }
 
+/// An account that administers a domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainAdminRow {
+    pub account_id: i64,
+    pub email: String,
+}
+
+/// A domain's admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainAdmins {
+    pub domain: String,
+    pub admins: Vec<DomainAdminRow>,
+}
+
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -2,12 +2,14 @@
 //! clock the test moves, spoken to over HTTP like a browser would.
 
 mod access;
+mod aliases;
 mod cli;
 mod csrf;
 mod domains;
 mod harness;
 mod mail_auth;
 mod mail_peers;
+mod mailboxes;
 mod notify;
 mod passkeys;
 mod reset;

@@ -10,7 +10,7 @@ use crate::{
         Backend,
     },
     error::AppError,
-    model::{time::UnixTime, Role},
+    model::{rows::DomainRow, time::UnixTime, Role},
 };
 
 /// A signed-in person with a live session.
@@ -58,6 +58,55 @@ impl DomainScope {
             .ok_or_else(|| {
                 AppError::invalid(field, "No account with this address is in your domains.")
             })
+    }
+}
+
+impl DomainAdminCtx {
+    pub fn covers(&self, domain_id: i64) -> bool {
+        match &self.scope {
+            DomainScope::All => true,
+            DomainScope::Only(ids) => ids.contains(&domain_id),
+        }
+    }
+
+    /// The domain with this id, when the caller administers it. Another domain's id is
+    /// refused like any forbidden access (403, audited); an unknown one is `NotFound`.
+    pub async fn domain(
+        &self,
+        backend: &Backend,
+        id: i64,
+        what: &str,
+        now: UnixTime,
+    ) -> Result<DomainRow, AppError> {
+        if !self.covers(id) {
+            let what = format!("{what} in the domain with id {id}, not one of theirs");
+            return Err(self.user.deny(backend, &what, now).await);
+        }
+        store::domains::find(&backend.pool, id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The account with this id, when it is in one of the caller's domains and the caller
+    /// may manage it: a domain admin manages mail users only (an admin's account is a
+    /// master admin's to change).
+    pub async fn mailbox(
+        &self,
+        backend: &Backend,
+        id: i64,
+        what: &str,
+        now: UnixTime,
+    ) -> Result<store::accounts::Account, AppError> {
+        let account = store::accounts::find_by_id(&backend.pool, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let in_scope = account.domain_id.is_some_and(|d| self.covers(d));
+        let above = self.scope != DomainScope::All && account.role != Role::MailUser;
+        if !in_scope || above {
+            let what = format!("{what} {}", account.email);
+            return Err(self.user.deny(backend, &what, now).await);
+        }
+        Ok(account)
     }
 }
 

@@ -4,7 +4,12 @@ use super::{password, sign_in::start_session, token::Token};
 use crate::{
     backend::{
         request::RequestMeta,
-        store::{self, accounts::NewAccount, audit::AuditAction, links::Purpose},
+        store::{
+            self,
+            accounts::{NewAccount, Profile},
+            audit::AuditAction,
+            links::Purpose,
+        },
         Backend,
     },
     error::AppError,
@@ -81,6 +86,7 @@ pub async fn create_first_admin(
         role: Role::MasterAdmin,
         domain_id: None,
         password_hash: &hash,
+        profile: &Profile::default(),
     };
     let id = match store::accounts::insert(&mut tx, new, now).await {
         Err(e) if store::is_unique_violation(&e) => {

@@ -2,7 +2,7 @@
 
 use crate::{
     backend::auth::password::PasswordHash,
-    model::{time::UnixTime, EmailAddress, Role},
+    model::{mailbox::Quota, time::UnixTime, EmailAddress, Role},
 };
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -83,6 +83,14 @@ pub struct NewAccount<'a> {
     pub role: Role,
     pub domain_id: Option<i64>,
     pub password_hash: &'a PasswordHash,
+    pub profile: &'a Profile,
+}
+
+/// What a domain admin sets on a mailbox besides its address and password.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub display_name: String,
+    pub quota: Quota,
 }
 
 /// Inserts an account; a taken address comes back as a unique violation.
@@ -92,14 +100,17 @@ pub async fn insert(
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO accounts (email, role, domain_id, password_hash, password_changed_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO accounts (email, role, domain_id, password_hash, password_changed_at, \
+             created_at, display_name, quota_bytes) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
     )
     .bind(new.email.as_str())
     .bind(new.role.as_str())
     .bind(new.domain_id)
     .bind(new.password_hash.as_stored())
     .bind(now)
+    .bind(new.profile.display_name.trim())
+    .bind(new.profile.quota.bytes() as i64)
     .fetch_one(conn)
     .await
 }
@@ -273,4 +284,52 @@ pub async fn set_mail_access(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Stops an account administering a domain; true when it administered it.
+pub async fn remove_domain_admin(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    domain_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM domain_admins WHERE account_id = $1 AND domain_id = $2")
+        .bind(account_id)
+        .bind(domain_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The accounts that administer a domain: (id, address), by address.
+pub async fn domain_admins(
+    pool: &SqlitePool,
+    domain_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.email FROM domain_admins da JOIN accounts a ON a.id = da.account_id \
+         WHERE da.domain_id = $1 ORDER BY a.email",
+    )
+    .bind(domain_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn set_role(conn: &mut SqliteConnection, id: i64, role: Role) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET role = $2 WHERE id = $1")
+        .bind(id)
+        .bind(role.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many domains an account administers.
+pub async fn administered_count(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM domain_admins WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(conn)
+        .await
 }

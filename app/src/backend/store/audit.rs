@@ -30,6 +30,15 @@ pub enum AuditAction {
     DevicePasswordCreated,
     DevicePasswordRevoked,
     MailAccessChanged,
+    MailboxChanged,
+    MailboxEnabled,
+    MailboxDisabled,
+    MailboxDeleted,
+    AliasCreated,
+    AliasChanged,
+    AliasDeleted,
+    DomainAdminAssigned,
+    DomainAdminRemoved,
 }
 
 impl AuditAction {
@@ -59,6 +68,15 @@ impl AuditAction {
             AuditAction::DevicePasswordCreated => "device_password_created",
             AuditAction::DevicePasswordRevoked => "device_password_revoked",
             AuditAction::MailAccessChanged => "mail_access_changed",
+            AuditAction::MailboxChanged => "mailbox_changed",
+            AuditAction::MailboxEnabled => "mailbox_enabled",
+            AuditAction::MailboxDisabled => "mailbox_disabled",
+            AuditAction::MailboxDeleted => "mailbox_deleted",
+            AuditAction::AliasCreated => "alias_created",
+            AuditAction::AliasChanged => "alias_changed",
+            AuditAction::AliasDeleted => "alias_deleted",
+            AuditAction::DomainAdminAssigned => "domain_admin_assigned",
+            AuditAction::DomainAdminRemoved => "domain_admin_removed",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Domains the portal serves mail for.
 
 use crate::model::{rows::DomainRow, time::UnixTime, DomainName};
-use sqlx::SqlitePool;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 /// Inserts a domain with its verification token; an existing name comes back as a unique
 /// violation.
@@ -53,10 +53,20 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<DomainRow>, sqlx:
         .await
 }
 
-pub async fn find_id(pool: &SqlitePool, name: &DomainName) -> Result<Option<i64>, sqlx::Error> {
+pub async fn find_id<'e>(
+    db: impl SqliteExecutor<'e>,
+    name: &DomainName,
+) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
         .bind(name.as_str())
-        .fetch_optional(pool)
+        .fetch_optional(db)
+        .await
+}
+
+/// The names of all domains served here.
+pub async fn names(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM domains ORDER BY name")
+        .fetch_all(pool)
         .await
 }
 

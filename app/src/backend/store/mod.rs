@@ -4,6 +4,7 @@
 //! queries; `RETURNING` and `ON CONFLICT` are understood by both.
 
 pub mod accounts;
+pub mod aliases;
 pub mod audit;
 pub mod device_passwords;
 pub mod domains;
@@ -11,6 +12,7 @@ pub mod hot_reads;
 pub mod ip_blocks;
 pub mod links;
 pub mod login_events;
+pub mod mailboxes;
 pub mod passkeys;
 pub mod pending_sign_ins;
 pub mod portal_settings;

@@ -18,6 +18,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn DomainsPage() -> impl IntoView {
@@ -69,18 +70,31 @@ fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
                 Some(at) => format!("Verified {}", format_utc(at)),
                 None => "Not verified".to_string(),
             };
+            // Domains → Actions: the domain's own pages.
+            let link = |page: &str, label: &'static str| {
+                let href = format!("/admin/domains/{}/{page}", d.id);
+                let of = format!(" of {}", d.name);
+                view! { <A href=href>{label}<span class="visually-hidden">{of.clone()}</span></A> }
+            };
             view! {
                 <tr>
-                    <td data-label="Domain">{d.name}</td>
+                    <td data-label="Domain">{d.name.clone()}</td>
                     <td data-label="Status">{status}</td>
                     <td data-label="Mailboxes">{d.mailbox_count}</td>
                     <td data-label="Added" class="time">{format_utc(d.created_at)}</td>
+                    <td>
+                        <div class="inline-actions">
+                            {link("mailboxes", "Mailboxes")}
+                            {link("aliases", "Aliases")}
+                            {link("admins", "Admins")}
+                        </div>
+                    </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <DataTable label="Domains" columns=&["Domain", "Status", "Mailboxes", "Added"]>
+        <DataTable label="Domains" columns=&["Domain", "Status", "Mailboxes", "Added"] actions=true>
             {lines}
         </DataTable>
         {unverified.into_iter().map(|d| view! { <Verify d changed/> }).collect_view()}

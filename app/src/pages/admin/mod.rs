@@ -1,7 +1,10 @@
 //! Admin screens.
 
 pub mod admin_two_factor;
+pub mod aliases;
 pub mod audit;
+pub mod domain_admins;
 pub mod domains;
 pub mod mailbox_access;
+pub mod mailboxes;
 pub mod unlock_codes;

@@ -1,0 +1,168 @@
+//! Aliases and their recipients.
+
+use crate::model::{
+    alias::AliasRow,
+    list::{offset, PAGE_SIZE},
+    time::UnixTime,
+};
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    domain_id: i64,
+    address: String,
+    created_at: i64,
+}
+
+/// The rows with their recipients, read in one more query for the whole page.
+async fn with_targets(
+    pool: &SqlitePool,
+    rows: Vec<Row>,
+) -> Result<Vec<(i64, AliasRow)>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=rows.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT alias_id, target FROM alias_targets WHERE alias_id IN ({placeholders}) ORDER BY target"
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for r in &rows {
+        query = query.bind(r.id);
+    }
+    let mut targets: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, target) in query.fetch_all(pool).await? {
+        targets.entry(id).or_default().push(target);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let row = AliasRow {
+                id: r.id,
+                targets: targets.remove(&r.id).unwrap_or_default(),
+                address: r.address,
+                created_at: r.created_at,
+            };
+            (r.domain_id, row)
+        })
+        .collect())
+}
+
+const SELECT: &str = "SELECT a.id, a.domain_id, a.address, a.created_at FROM aliases a";
+
+const MATCHING: &str = "WHERE a.domain_id = $1 AND (a.address LIKE $2 ESCAPE '\\' \
+       OR EXISTS (SELECT 1 FROM alias_targets t WHERE t.alias_id = a.id AND t.target LIKE $2 ESCAPE '\\'))";
+
+/// One page of the domain's aliases whose address or a recipient contains the search (a
+/// `like_pattern`), in address order, and how many match in all.
+pub async fn page(
+    pool: &SqlitePool,
+    domain_id: i64,
+    pattern: &str,
+    page: i64,
+) -> Result<(Vec<AliasRow>, i64), sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} {MATCHING} ORDER BY a.address LIMIT $3 OFFSET $4"
+    ))
+    .bind(domain_id)
+    .bind(pattern)
+    .bind(PAGE_SIZE)
+    .bind(offset(page))
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM aliases a {MATCHING}"))
+        .bind(domain_id)
+        .bind(pattern)
+        .fetch_one(pool)
+        .await?;
+    let rows = with_targets(pool, rows).await?;
+    Ok((rows.into_iter().map(|(_, row)| row).collect(), total))
+}
+
+/// The alias with this id and the id of its domain.
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, AliasRow)>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    Ok(with_targets(pool, rows).await?.pop())
+}
+
+/// The recipients of the alias with this address (`@domain` for a catch-all); `None`
+/// when there is no such alias.
+pub async fn targets_of(
+    conn: &mut SqliteConnection,
+    address: &str,
+) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM aliases WHERE address = $1")
+        .bind(address)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(id) = id else { return Ok(None) };
+    let targets = sqlx::query_scalar("SELECT target FROM alias_targets WHERE alias_id = $1")
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    Ok(Some(targets))
+}
+
+/// Inserts an alias; a taken address comes back as a unique violation.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    domain_id: i64,
+    address: &str,
+    targets: &[String],
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO aliases (domain_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(domain_id)
+    .bind(address)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    set_targets(conn, id, targets).await?;
+    Ok(id)
+}
+
+/// Replaces the alias's recipients.
+pub async fn set_targets(
+    conn: &mut SqliteConnection,
+    id: i64,
+    targets: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM alias_targets WHERE alias_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for target in targets {
+        sqlx::query("INSERT INTO alias_targets (alias_id, target) VALUES ($1, $2)")
+            .bind(id)
+            .bind(target)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM aliases WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// True when an alias has this address.
+pub async fn exists<'e>(db: impl SqliteExecutor<'e>, address: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM aliases WHERE address = $1)")
+        .bind(address)
+        .fetch_one(db)
+        .await
+}

@@ -1,0 +1,93 @@
+//! Search and paging for long lists. Both live in the address (`?search=…&page=…`), so a
+//! list can be bookmarked, reloaded and shared, and works before the page is hydrated.
+
+use crate::model::list::{page_number, Page};
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Form, A},
+    hooks::{use_location, use_query_map},
+};
+
+/// The search and page the address asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub search: String,
+    pub page: i64,
+}
+
+/// The list query as a signal of the address.
+pub fn use_list_query() -> Memo<ListQuery> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| ListQuery {
+            search: q.get("search").unwrap_or_default(),
+            page: page_number(q.get("page").and_then(|p| p.parse().ok())),
+        })
+    })
+}
+
+/// A search box for the list below it; `what` names the things searched ("mailboxes").
+#[component]
+pub fn SearchForm(what: &'static str, search: String) -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    let label = format!("Search {what}");
+    view! {
+        <Form method="GET" action=path attr:class="search" attr:role="search">
+            <div class="field">
+                <label for="search">{label}</label>
+                <input id="search" name="search" type="search" value=search/>
+            </div>
+            <button type="submit" class="secondary">"Search"</button>
+        </Form>
+    }
+}
+
+/// "32 found · page 1 of 2" with links to the pages around it.
+#[component]
+pub fn Pager<T: 'static>(page: Page<T>, search: String, what: &'static str) -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    let pages = page.pages();
+    let link = move |n: i64| {
+        if search.is_empty() {
+            format!("{path}?page={n}")
+        } else {
+            format!("{path}?search={}&page={n}", encode(&search))
+        }
+    };
+    let previous = (page.page > 1).then(|| {
+        let href = link(page.page - 1);
+        view! { <A href=href>"Previous page"</A> }
+    });
+    let next = (page.page < pages).then(|| {
+        let href = link(page.page + 1);
+        view! { <A href=href>"Next page"</A> }
+    });
+    view! {
+        <nav class="pager" aria-label=format!("Pages of {what}")>
+            <span>{format!("{} found · page {} of {pages}", page.total, page.page.min(pages))}</span>
+            {previous}
+            {next}
+        </nav>
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(super::encode("a b&c=ü"), "a%20b%26c%3D%C3%BC");
+    }
+}
