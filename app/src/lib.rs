@@ -75,6 +75,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>
                 <Route path=path!("/admin/domains/:id/mailboxes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailboxes::MailboxesPage)/>
                 <Route path=path!("/admin/domains/:id/aliases") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::aliases::AliasesPage)/>
+                <Route path=path!("/admin/domains/:id/domain-aliases") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_aliases::DomainAliasesPage)/>
+                <Route path=path!("/admin/domains/:id/routes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::routes::RoutesPage)/>
+                <Route path=path!("/admin/domains/:id/sdr") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::sdr::SdrPage)/>
                 <Route path=path!("/admin/domains/:id/admins") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_admins::DomainAdminsPage)/>
                 <Route path=path!("/admin/mailbox-access") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailbox_access::MailboxAccessPage)/>
                 <Route path=path!("/admin/unlock-codes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::unlock_codes::UnlockCodesPage)/>

@@ -6,7 +6,7 @@ import { expectAccessible, GOOD_PASSWORD, open, signIn, USERS } from './helpers'
 
 async function openAliases(page: Page, domain: string) {
   await open(page, '/admin/domains');
-  await page.getByRole('link', { name: `Aliases of ${domain}` }).click();
+  await page.getByRole('link', { name: `Aliases of ${domain}`, exact: true }).click();
   await expect(page.getByRole('heading', { name: `Aliases of ${domain}`, level: 1 })).toBeVisible();
   await page.waitForSelector('body[data-hydrated]');
 }

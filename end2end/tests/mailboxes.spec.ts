@@ -7,7 +7,7 @@ import { expectAccessible, GOOD_PASSWORD, open, signIn, USERS } from './helpers'
 /** Opens a domain's page from the Domains list, as an admin gets there. */
 async function openDomainPage(page: Page, domain: string, tab: 'Mailboxes' | 'Aliases' | 'Admins') {
   await open(page, '/admin/domains');
-  await page.getByRole('link', { name: `${tab} of ${domain}` }).click();
+  await page.getByRole('link', { name: `${tab} of ${domain}`, exact: true }).click();
   await expect(page.getByRole('heading', { name: `${tab} of ${domain}`, level: 1 })).toBeVisible();
   await page.waitForSelector('body[data-hydrated]');
 }

@@ -40,6 +40,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         device_password_idle_secs: i64::from(config.mail_auth.device_password_idle_days) * 86_400,
         webmail_ips: config.mail_auth.webmail(),
         dns_resolver: config.dns.resolver,
+        listen_addrs: vec![config.http_addr],
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(

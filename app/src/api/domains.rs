@@ -3,7 +3,7 @@
 
 use crate::{
     error::AppError,
-    model::rows::{DomainAdmins, DomainRow},
+    model::rows::{DomainAdmins, DomainAliases, DomainRow},
 };
 use leptos::prelude::*;
 
@@ -16,11 +16,22 @@ pub async fn list_domains() -> Result<Vec<DomainRow>, AppError> {
     .await
 }
 
+/// `kind` is `hosted` (the default) or `relay`; a relay domain needs its first route in
+/// `destination`.
 #[server(endpoint = "domains/add")]
-pub async fn add_domain(name: String) -> Result<(), AppError> {
+pub async fn add_domain(
+    name: String,
+    kind: Option<String>,
+    destination: Option<String>,
+) -> Result<(), AppError> {
     use crate::{api::ssr::as_master_admin, backend::domains};
     as_master_admin("add a domain", |call, master| async move {
-        domains::add(&call.backend, &master, &name, call.now)
+        let relay_to = match kind.as_deref() {
+            Some("relay") => Some(destination.as_deref().unwrap_or_default()),
+            None | Some("hosted") => None,
+            Some(_) => return Err(AppError::invalid("kind", "Choose hosted or relayed.")),
+        };
+        domains::add(&call.backend, &master, &name, relay_to, call.now)
             .await
             .map(drop)
     })
@@ -59,6 +70,35 @@ pub async fn remove_domain_admin(domain: i64, account: i64) -> Result<(), AppErr
     use crate::{api::ssr::as_master_admin, backend::domain_admins};
     as_master_admin("remove a domain admin", |call, master| async move {
         domain_admins::remove(&call.backend, &master, domain, account, call.now).await
+    })
+    .await
+}
+
+#[server(endpoint = "domains/aliases")]
+pub async fn list_domain_aliases(domain: i64) -> Result<DomainAliases, AppError> {
+    use crate::{api::ssr::as_domain_admin, backend::domain_aliases};
+    as_domain_admin("list domain aliases", |call, admin| async move {
+        domain_aliases::list(&call.backend, &admin, domain, call.now).await
+    })
+    .await
+}
+
+#[server(endpoint = "domains/aliases/add")]
+pub async fn add_domain_alias(domain: i64, name: String) -> Result<(), AppError> {
+    use crate::{api::ssr::as_domain_admin, backend::domain_aliases};
+    as_domain_admin("add a domain alias", |call, admin| async move {
+        domain_aliases::add(&call.backend, &admin, domain, &name, call.now)
+            .await
+            .map(drop)
+    })
+    .await
+}
+
+#[server(endpoint = "domains/aliases/delete")]
+pub async fn delete_domain_alias(id: i64) -> Result<(), AppError> {
+    use crate::{api::ssr::as_domain_admin, backend::domain_aliases};
+    as_domain_admin("delete a domain alias", |call, admin| async move {
+        domain_aliases::delete(&call.backend, &admin, id, call.now).await
     })
     .await
 }

@@ -12,6 +12,7 @@ pub mod mail_access;
 pub mod mailboxes;
 pub mod passkeys;
 pub mod reset;
+pub mod routing;
 pub mod setup;
 pub mod two_factor;
 

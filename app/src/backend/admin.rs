@@ -17,7 +17,12 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{rows::AuditRow, time::UnixTime, DomainName, EmailAddress, Role},
+    model::{
+        route::{Destination, DomainKind},
+        rows::{AuditRow, DomainRow},
+        time::UnixTime,
+        DomainName, EmailAddress, Role,
+    },
 };
 
 /// Who performs an administrative change. The command line runs with the host's rights.
@@ -40,15 +45,40 @@ impl Operator<'_> {
     }
 }
 
+/// A domain to add: hosted here, an alias of a hosted one, or relayed to its first route.
+pub struct NewDomain<'a> {
+    pub name: &'a str,
+    pub kind: DomainKind,
+    pub alias_of: Option<&'a DomainRow>,
+    pub route: Option<&'a Destination>,
+}
+
 pub async fn create_domain(
     backend: &Backend,
     by: &Operator<'_>,
     name: &str,
     now: UnixTime,
 ) -> Result<i64, AppError> {
-    let name = DomainName::parse(name).map_err(|r| AppError::invalid("name", r))?;
+    let new = NewDomain {
+        name,
+        kind: DomainKind::Hosted,
+        alias_of: None,
+        route: None,
+    };
+    create_domain_with(backend, by, new, now).await
+}
+
+pub async fn create_domain_with(
+    backend: &Backend,
+    by: &Operator<'_>,
+    new: NewDomain<'_>,
+    now: UnixTime,
+) -> Result<i64, AppError> {
+    let name = DomainName::parse(new.name).map_err(|r| AppError::invalid("name", r))?;
     let token = super::domains::new_token();
-    let id = match store::domains::insert(&backend.pool, &name, &token, now).await {
+    let mut tx = backend.pool.begin().await?;
+    let alias_of = new.alias_of.map(|d| d.id);
+    let id = match store::domains::insert(&mut tx, &name, new.kind, alias_of, &token, now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "name",
@@ -57,11 +87,20 @@ pub async fn create_domain(
         }
         other => other?,
     };
+    if let Some(route) = new.route {
+        store::routes::insert(&mut tx, id, &route.to_string(), now).await?;
+    }
+    tx.commit().await?;
+    let detail = match (new.alias_of, new.route) {
+        (Some(main), _) => format!("{name} (alias of {})", main.name),
+        (None, Some(route)) => format!("{name} (relayed to {route})"),
+        (None, None) => name.to_string(),
+    };
     store::audit::record(
         &backend.pool,
         &by.actor(),
         AuditAction::DomainCreated,
-        name.as_str(),
+        &detail,
         now,
     )
     .await?;

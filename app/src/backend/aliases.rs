@@ -63,7 +63,8 @@ pub async fn add(
     targets: &str,
     now: UnixTime,
 ) -> Result<i64, AppError> {
-    let domain = ctx.domain(backend, domain_id, "add an alias", now).await?;
+    let domain =
+        super::routing::hosted_domain(backend, ctx, domain_id, "add an alias", now).await?;
     let domain_name = DomainName::parse(&domain.name).map_err(|_| AppError::Internal)?;
     let address =
         AliasAddress::parse(address, &domain_name).map_err(|r| AppError::invalid("address", r))?;

@@ -1,4 +1,5 @@
-//! DNS lookups (hickory-resolver): the TXT records that prove a domain is the host's.
+//! DNS lookups (hickory-resolver): the TXT records that prove a domain is the host's, and
+//! the addresses of a route's server.
 //!
 //! The resolver is the one in `[dns] resolver` when set (tests run dnsmasq on loopback),
 //! otherwise the system's (/etc/resolv.conf). Nothing is cached here: a verification
@@ -10,11 +11,10 @@ use hickory_resolver::{
     name_server::TokioConnectionProvider,
     Resolver,
 };
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
-/// The TXT texts at `name` (each record's strings joined, as SPF and DKIM read them); none
-/// when the name or its TXT records do not exist.
-pub async fn txt(settings: &Settings, name: &str) -> Result<Vec<String>, String> {
+/// A resolver as configured: `[dns] resolver`, or the system's; no cache.
+fn resolver(settings: &Settings) -> Result<Resolver<TokioConnectionProvider>, String> {
     let mut builder = match settings.dns_resolver {
         Some(addr) => {
             let servers = NameServerConfigGroup::from_ips_clear(&[addr.ip()], addr.port(), true);
@@ -27,7 +27,28 @@ pub async fn txt(settings: &Settings, name: &str) -> Result<Vec<String>, String>
     options.timeout = Duration::from_secs(3);
     options.attempts = 2;
     options.cache_size = 0;
-    let resolver = builder.build();
+    Ok(builder.build())
+}
+
+/// The IPv4 and IPv6 addresses of a host name.
+pub async fn addresses(settings: &Settings, name: &str) -> Result<Vec<IpAddr>, String> {
+    if name == "localhost" {
+        return Ok(vec![
+            IpAddr::from([127, 0, 0, 1]),
+            IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        ]);
+    }
+    let lookup = resolver(settings)?
+        .lookup_ip(format!("{name}."))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(lookup.iter().collect())
+}
+
+/// The TXT texts at `name` (each record's strings joined, as SPF and DKIM read them); none
+/// when the name or its TXT records do not exist.
+pub async fn txt(settings: &Settings, name: &str) -> Result<Vec<String>, String> {
+    let resolver = resolver(settings)?;
     // The trailing dot: the name as given, never a search domain appended.
     match resolver.txt_lookup(format!("{name}.")).await {
         Ok(lookup) => Ok(lookup

@@ -32,6 +32,7 @@ pub async fn list(
         .map(|(account_id, email)| DomainAdminRow { account_id, email })
         .collect();
     Ok(DomainAdmins {
+        kind: domain.kind,
         domain: domain.name,
         admins,
     })

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{domain, rows::DomainRow, time::UnixTime},
+    model::{domain, route::DomainKind, rows::DomainRow, time::UnixTime},
 };
 use rand::{rngs::OsRng, RngCore};
 
@@ -37,13 +37,29 @@ pub async fn list(backend: &Backend, ctx: &DomainAdminCtx) -> Result<Vec<DomainR
 }
 
 /// Adds a domain from the portal (master admins); unverified until its record is found.
+/// A relay domain comes with its first route.
 pub async fn add(
     backend: &Backend,
     master: &MasterAdminCtx,
     name: &str,
+    relay_to: Option<&str>,
     now: UnixTime,
 ) -> Result<i64, AppError> {
-    admin::create_domain(backend, &Operator::MasterAdmin(master), name, now).await
+    let route = match relay_to {
+        Some(to) => Some(super::routing::checked(backend, to, "destination").await?),
+        None => None,
+    };
+    let new = admin::NewDomain {
+        name,
+        kind: if route.is_some() {
+            DomainKind::Relay
+        } else {
+            DomainKind::Hosted
+        },
+        alias_of: None,
+        route: route.as_ref(),
+    };
+    admin::create_domain_with(backend, &Operator::MasterAdmin(master), new, now).await
 }
 
 /// Looks the domain's TXT record up now and marks the domain verified when it is there.
@@ -78,7 +94,7 @@ pub async fn verify(
 }
 
 /// The domain, given a token first if it was made before tokens existed.
-async fn with_token(backend: &Backend, id: i64) -> Result<DomainRow, AppError> {
+pub(super) async fn with_token(backend: &Backend, id: i64) -> Result<DomainRow, AppError> {
     let row = store::domains::find(&backend.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;

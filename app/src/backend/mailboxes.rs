@@ -53,7 +53,8 @@ pub async fn add(
     new: NewMailbox<'_>,
     now: UnixTime,
 ) -> Result<i64, AppError> {
-    let domain = ctx.domain(backend, domain_id, "add a mailbox", now).await?;
+    let domain =
+        super::routing::hosted_domain(backend, ctx, domain_id, "add a mailbox", now).await?;
     check_local_part(new.local_part).map_err(|r| AppError::invalid("local_part", r))?;
     let profile = profile(new.display_name, new.quota)?;
     let email = EmailAddress::parse(&format!("{}@{}", new.local_part.trim(), domain.name))

@@ -9,6 +9,7 @@ pub mod aliases;
 pub mod auth;
 pub mod dns;
 pub mod domain_admins;
+pub mod domain_aliases;
 pub mod domains;
 pub mod error;
 pub mod keys;
@@ -19,6 +20,8 @@ pub mod notify;
 pub mod passkeys;
 pub mod recorder;
 pub mod request;
+pub mod routing;
+pub mod smtp_probe;
 pub mod store;
 pub mod two_factor;
 
@@ -70,6 +73,8 @@ pub struct Settings {
     pub dns_resolver: Option<std::net::SocketAddr>,
     /// Webmail hosts: their mail logins pass even when non-webmail access is off.
     pub webmail_ips: Vec<ipnetwork::IpNetwork>,
+    /// Where this process listens: routes may never point back at these.
+    pub listen_addrs: Vec<std::net::SocketAddr>,
 }
 
 impl Settings {

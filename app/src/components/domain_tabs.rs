@@ -1,5 +1,6 @@
 //! The heading and tabs of a domain's pages (Domains → a domain's actions).
 
+use crate::model::route::DomainKind;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -15,20 +16,36 @@ pub fn use_domain_id() -> Memo<i64> {
     })
 }
 
+/// A domain's pages by what it is: (label, path under `/admin/domains/:id/`).
+pub fn pages(kind: DomainKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        DomainKind::Hosted => &[
+            ("Mailboxes", "mailboxes"),
+            ("Aliases", "aliases"),
+            ("Domain aliases", "domain-aliases"),
+            ("SDR", "sdr"),
+            ("Admins", "admins"),
+        ],
+        DomainKind::Relay => &[("Routes", "routes"), ("Admins", "admins")],
+        DomainKind::Alias => &[],
+    }
+}
+
 /// `<h1>` with the screen and domain names, then links to the domain's other screens.
 #[component]
-pub fn DomainTabs(id: i64, domain: String, screen: &'static str) -> impl IntoView {
-    let tabs = [
-        ("Mailboxes", "mailboxes"),
-        ("Aliases", "aliases"),
-        ("Admins", "admins"),
-    ]
-    .into_iter()
-    .map(|(label, path)| {
-        let href = format!("/admin/domains/{id}/{path}");
-        view! { <li><A href=href exact=true>{label}</A></li> }
-    })
-    .collect_view();
+pub fn DomainTabs(
+    id: i64,
+    domain: String,
+    screen: &'static str,
+    #[prop(default = DomainKind::Hosted)] kind: DomainKind,
+) -> impl IntoView {
+    let tabs = pages(kind)
+        .iter()
+        .map(|(label, path)| {
+            let href = format!("/admin/domains/{id}/{path}");
+            view! { <li><A href=href exact=true>{*label}</A></li> }
+        })
+        .collect_view();
     let title = format!("{screen} of {domain}");
     view! {
         <Title text=title.clone()/>

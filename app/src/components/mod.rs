@@ -10,3 +10,4 @@ pub mod paging;
 pub mod row_forms;
 pub mod shell;
 pub mod table;
+pub mod verify_domain;

@@ -9,6 +9,7 @@ pub mod mailbox;
 pub mod passkey;
 pub mod password;
 pub mod role;
+pub mod route;
 pub mod rows;
 pub mod time;
 pub mod two_factor;

@@ -1,6 +1,6 @@
 //! What the server functions return to the screens.
 
-use super::{time::UnixTime, Role};
+use super::{route::DomainKind, time::UnixTime, Role};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person, as the shell shows them.
@@ -48,6 +48,10 @@ pub struct DomainRow {
     /// published in DNS). Made when the domain is added, or when first shown.
     pub verification_token: Option<String>,
     pub verified_at: Option<UnixTime>,
+    pub kind: DomainKind,
+    /// For a domain alias: the domain its mail goes to, and that domain's id.
+    pub alias_of: Option<String>,
+    pub alias_of_id: Option<i64>,
 }
 
 impl DomainRow {
@@ -66,10 +70,18 @@ pub struct DomainAdminRow {
     pub email: String,
 }
 
+/// A hosted domain's aliases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainAliases {
+    pub domain: String,
+    pub rows: Vec<DomainRow>,
+}
+
 /// A domain's admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainAdmins {
     pub domain: String,
+    pub kind: DomainKind,
     pub admins: Vec<DomainAdminRow>,
 }
 

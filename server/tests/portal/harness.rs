@@ -75,6 +75,8 @@ impl Portal {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().unwrap().port();
         let mut config = Config {
+            // As `serve` binds it: routes may not point back here.
+            http_addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
             data_dir: data.path().to_path_buf(),
             public_url: format!("http://localhost:{port}"),
             site_root: data.path().join("site"),

@@ -13,6 +13,7 @@ mod mailboxes;
 mod notify;
 mod passkeys;
 mod reset;
+mod routing;
 mod secrecy;
 mod sessions;
 mod setup;

@@ -69,8 +69,9 @@ impl DomainAdminCtx {
         }
     }
 
-    /// The domain with this id, when the caller administers it. Another domain's id is
-    /// refused like any forbidden access (403, audited); an unknown one is `NotFound`.
+    /// The domain with this id, when the caller administers it (or the domain it is an
+    /// alias of). Another domain's id is refused like any forbidden access (403, audited),
+    /// and so is an unknown one unless the caller sees every domain (then `NotFound`).
     pub async fn domain(
         &self,
         backend: &Backend,
@@ -78,13 +79,17 @@ impl DomainAdminCtx {
         what: &str,
         now: UnixTime,
     ) -> Result<DomainRow, AppError> {
-        if !self.covers(id) {
-            let what = format!("{what} in the domain with id {id}, not one of theirs");
-            return Err(self.user.deny(backend, &what, now).await);
+        let row = store::domains::find(&backend.pool, id).await?;
+        // A domain alias belongs to whoever administers its main domain.
+        let owner = row.as_ref().map(|r| r.alias_of_id.unwrap_or(r.id));
+        match (row, owner) {
+            (Some(row), Some(owner)) if self.covers(owner) => Ok(row),
+            (None, _) if self.scope == DomainScope::All => Err(AppError::NotFound),
+            _ => {
+                let what = format!("{what} in the domain with id {id}, not one of theirs");
+                Err(self.user.deny(backend, &what, now).await)
+            }
         }
-        store::domains::find(&backend.pool, id)
-            .await?
-            .ok_or(AppError::NotFound)
     }
 
     /// The account with this id, when it is in one of the caller's domains and the caller

@@ -96,6 +96,7 @@ mod tests {
             device_password_idle_secs: 180 * 86_400,
             webmail_ips: vec![],
             dns_resolver: None,
+            listen_addrs: vec![],
         }
     }
 

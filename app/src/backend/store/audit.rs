@@ -39,6 +39,12 @@ pub enum AuditAction {
     AliasDeleted,
     DomainAdminAssigned,
     DomainAdminRemoved,
+    DomainDeleted,
+    RouteAdded,
+    RouteDeleted,
+    RoutesReordered,
+    SdrChanged,
+    LocalRoutesChanged,
 }
 
 impl AuditAction {
@@ -77,6 +83,12 @@ impl AuditAction {
             AuditAction::AliasDeleted => "alias_deleted",
             AuditAction::DomainAdminAssigned => "domain_admin_assigned",
             AuditAction::DomainAdminRemoved => "domain_admin_removed",
+            AuditAction::DomainDeleted => "domain_deleted",
+            AuditAction::RouteAdded => "route_added",
+            AuditAction::RouteDeleted => "route_deleted",
+            AuditAction::RoutesReordered => "routes_reordered",
+            AuditAction::SdrChanged => "sdr_changed",
+            AuditAction::LocalRoutesChanged => "local_routes_changed",
         }
     }
 }

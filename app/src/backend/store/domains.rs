@@ -1,24 +1,69 @@
 //! Domains the portal serves mail for.
 
-use crate::model::{rows::DomainRow, time::UnixTime, DomainName};
-use sqlx::{SqliteExecutor, SqlitePool};
+use crate::model::{route::DomainKind, rows::DomainRow, time::UnixTime, DomainName};
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 /// Inserts a domain with its verification token; an existing name comes back as a unique
 /// violation.
 pub async fn insert(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     name: &DomainName,
+    kind: DomainKind,
+    alias_of: Option<i64>,
     token: &str,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO domains (name, verification_token, created_at) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO domains (name, kind, alias_of, verification_token, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(name.as_str())
+    .bind(kind)
+    .bind(alias_of)
     .bind(token)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
+}
+
+/// The aliases of a domain.
+pub async fn aliases_of(pool: &SqlitePool, id: i64) -> Result<Vec<DomainRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{LIST} WHERE d.alias_of = $1 ORDER BY d.name"))
+        .bind(id)
+        .fetch_all(pool)
+        .await
+}
+
+/// The domain's split domain routing: on or off, and where the rest goes.
+pub async fn sdr(pool: &SqlitePool, id: i64) -> Result<(bool, Option<String>), sqlx::Error> {
+    sqlx::query_as("SELECT sdr_enabled, sdr_destination FROM domains WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn set_sdr(
+    pool: &SqlitePool,
+    id: i64,
+    enabled: bool,
+    destination: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE domains SET sdr_enabled = $2, sdr_destination = $3 WHERE id = $1")
+        .bind(id)
+        .bind(enabled)
+        .bind(destination)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a domain that nothing refers to (a domain alias, or an empty relay domain).
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM domains WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Gives a domain made before verification existed its token (only if it still has none).
@@ -71,8 +116,9 @@ pub async fn names(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
 }
 
 const LIST: &str = "SELECT d.id, d.name, d.created_at, d.verification_token, d.verified_at, \
+       d.kind, m.name AS alias_of, d.alias_of AS alias_of_id, \
        (SELECT COUNT(*) FROM accounts a WHERE a.domain_id = d.id) AS mailbox_count \
-     FROM domains d";
+     FROM domains d LEFT JOIN domains m ON m.id = d.alias_of";
 
 pub async fn list_all(pool: &SqlitePool) -> Result<Vec<DomainRow>, sqlx::Error> {
     sqlx::query_as(&format!("{LIST} ORDER BY d.name"))
@@ -80,13 +126,14 @@ pub async fn list_all(pool: &SqlitePool) -> Result<Vec<DomainRow>, sqlx::Error> 
         .await
 }
 
-/// The domains one domain admin administers.
+/// The domains one domain admin administers, with the aliases of those domains.
 pub async fn list_administered_by(
     pool: &SqlitePool,
     account_id: i64,
 ) -> Result<Vec<DomainRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{LIST} JOIN domain_admins da ON da.domain_id = d.id WHERE da.account_id = $1 ORDER BY d.name"
+        "{LIST} WHERE COALESCE(d.alias_of, d.id) IN \
+           (SELECT domain_id FROM domain_admins WHERE account_id = $1) ORDER BY d.name"
     ))
     .bind(account_id)
     .fetch_all(pool)

@@ -17,6 +17,7 @@ pub mod passkeys;
 pub mod pending_sign_ins;
 pub mod portal_settings;
 pub mod recovery_codes;
+pub mod routes;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;

@@ -7,12 +7,15 @@ use sqlx::SqlitePool;
 pub enum Switch {
     /// Every admin must have a second factor to use admin screens.
     RequireAdminTwoFactor,
+    /// Routes and SDR destinations may point at this machine or its link (for testing).
+    AllowLocalRoutes,
 }
 
 impl Switch {
     fn key(self) -> &'static str {
         match self {
             Switch::RequireAdminTwoFactor => "require_admin_two_factor",
+            Switch::AllowLocalRoutes => "allow_local_routes",
         }
     }
 }

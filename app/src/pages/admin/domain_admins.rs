@@ -31,10 +31,10 @@ pub fn DomainAdminsPage() -> impl IntoView {
         |(id, _)| list_domain_admins(id),
     );
     view! {
-        <Loaded resource=admins ok=move |DomainAdmins { domain, admins }| {
+        <Loaded resource=admins ok=move |DomainAdmins { domain, kind, admins }| {
             let id = id.get_untracked();
             view! {
-                <DomainTabs id domain=domain.clone() screen="Admins"/>
+                <DomainTabs id domain=domain.clone() screen="Admins" kind/>
                 <p>"Domain admins manage this domain's mailboxes and aliases. Master admins manage every domain."</p>
                 {master.then(|| view! { <AssignForm id domain assign/> })}
                 <Admins id rows=admins master remove/>

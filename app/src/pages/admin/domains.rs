@@ -1,16 +1,19 @@
 //! `/admin/domains`: the domains the admin looks after (every domain for a master admin,
-//! who also adds them). A domain is unverified until its DNS TXT record is found; the
+//! who also adds them, hosted here or relayed to another server; domain aliases are added
+//! on their main domain's page). A domain is unverified until its DNS TXT record is found; the
 //! screen shows the record to publish and checks it on request.
 
 use crate::{
-    api::domains::{list_domains, AddDomain, VerifyDomain},
+    api::domains::{list_domains, AddDomain},
     components::{
-        copy::CopyButton,
+        domain_tabs::pages,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
         table::DataTable,
+        verify_domain::Verify,
     },
     model::{
+        route::Destination,
         rows::{DomainRow, Me},
         time::format_utc,
         DomainName, Role,
@@ -47,6 +50,20 @@ fn AddForm(add: ServerAction<AddDomain>) -> impl IntoView {
         <ActionForm action=add attr:class="card">
             <Field label="Domain name" name="name" hint="For example example.org. It stays unverified until its DNS record is found."
                 error=field_error(outcome, "name") check=|v| DomainName::parse(v).map(drop)/>
+            <fieldset>
+                <legend>"Its mail"</legend>
+                <div class="check">
+                    <input type="radio" id="kind-hosted" name="kind" value="hosted" checked=true/>
+                    <label for="kind-hosted">"Hosted here: its mailboxes are on this host"</label>
+                </div>
+                <div class="check">
+                    <input type="radio" id="kind-relay" name="kind" value="relay"/>
+                    <label for="kind-relay">"Relayed: all its mail goes on to another server"</label>
+                </div>
+            </fieldset>
+            <Field label="Destination server (relayed domains)" name="destination" required=false
+                hint="For example mx.example.org or 192.0.2.10:25. More routes can be added later."
+                error=field_error(outcome, "destination") check=|v| Destination::parse(v).map(drop)/>
             <Outcome outcome success="The domain was added. Publish its TXT record, then verify it below."/>
             <button type="submit" disabled=move || add.pending().get()>"Add domain"</button>
         </ActionForm>
@@ -70,66 +87,36 @@ fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
                 Some(at) => format!("Verified {}", format_utc(at)),
                 None => "Not verified".to_string(),
             };
-            // Domains → Actions: the domain's own pages.
-            let link = |page: &str, label: &'static str| {
-                let href = format!("/admin/domains/{}/{page}", d.id);
-                let of = format!(" of {}", d.name);
-                view! { <A href=href>{label}<span class="visually-hidden">{of.clone()}</span></A> }
+            let kind = match &d.alias_of {
+                Some(main) => format!("Alias of {main}"),
+                None => d.kind.label().to_string(),
             };
+            // Domains → Actions: the domain's own pages.
+            let links = pages(d.kind)
+                .iter()
+                .map(|(label, page)| {
+                    let href = format!("/admin/domains/{}/{page}", d.id);
+                    let of = format!(" of {}", d.name);
+                    view! { <A href=href>{*label}<span class="visually-hidden">{of.clone()}</span></A> }
+                })
+                .collect_view();
             view! {
                 <tr>
                     <td data-label="Domain">{d.name.clone()}</td>
+                    <td data-label="Kind">{kind}</td>
                     <td data-label="Status">{status}</td>
                     <td data-label="Mailboxes">{d.mailbox_count}</td>
                     <td data-label="Added" class="time">{format_utc(d.created_at)}</td>
-                    <td>
-                        <div class="inline-actions">
-                            {link("mailboxes", "Mailboxes")}
-                            {link("aliases", "Aliases")}
-                            {link("admins", "Admins")}
-                        </div>
-                    </td>
+                    <td><div class="inline-actions">{links}</div></td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <DataTable label="Domains" columns=&["Domain", "Status", "Mailboxes", "Added"] actions=true>
+        <DataTable label="Domains" columns=&["Domain", "Kind", "Status", "Mailboxes", "Added"] actions=true>
             {lines}
         </DataTable>
         {unverified.into_iter().map(|d| view! { <Verify d changed/> }).collect_view()}
     }
     .into_any()
-}
-
-/// The record to publish for one unverified domain, and the button that looks it up.
-#[component]
-fn Verify(d: DomainRow, changed: RwSignal<u32>) -> impl IntoView {
-    let verify = ServerAction::<VerifyDomain>::new();
-    let outcome = outcome(verify);
-    Effect::new(move |_| {
-        if matches!(verify.value().get(), Some(Ok(()))) {
-            changed.update(|n| *n += 1);
-        }
-    });
-    let record = d.verification_record().unwrap_or_default();
-    let heading = format!("verify-{}", d.id);
-    let labelled_by = heading.clone();
-    view! {
-        <section class="card" aria-labelledby=labelled_by>
-            <h2 id=heading>{format!("Verify {}", d.name)}</h2>
-            <p>"Publish this TXT record at " <code>{d.name.clone()}</code> " with your DNS provider:"</p>
-            <p class="secret-line">
-                <code class="secret-key">{record.clone()}</code>
-                " " <CopyButton text=record label="Copy record"/>
-            </p>
-            <ActionForm action=verify>
-                <input type="hidden" name="id" value=d.id/>
-                <Outcome outcome success="Verified."/>
-                <button type="submit" disabled=move || verify.pending().get()>
-                    "Verify"<span class="visually-hidden">" " {d.name.clone()}</span>
-                </button>
-            </ActionForm>
-        </section>
-    }
 }
