@@ -13,6 +13,7 @@ pub mod mailboxes;
 pub mod passkeys;
 pub mod reset;
 pub mod routing;
+pub mod senders;
 pub mod setup;
 pub mod two_factor;
 

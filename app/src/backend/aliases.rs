@@ -68,6 +68,10 @@ pub async fn add(
     let domain_name = DomainName::parse(&domain.name).map_err(|_| AppError::Internal)?;
     let address =
         AliasAddress::parse(address, &domain_name).map_err(|r| AppError::invalid("address", r))?;
+    if let AliasAddress::Address(a) = &address {
+        super::domain_settings::check_local_part(backend, domain_id, a.local_part(), "address")
+            .await?;
+    }
     let key = address.as_key();
     if store::mailboxes::exists(&backend.pool, &key).await? {
         return Err(AppError::invalid(

@@ -59,6 +59,8 @@ pub async fn add(
     let profile = profile(new.display_name, new.quota)?;
     let email = EmailAddress::parse(&format!("{}@{}", new.local_part.trim(), domain.name))
         .map_err(|r| AppError::invalid("local_part", r))?;
+    super::domain_settings::check_local_part(backend, domain_id, email.local_part(), "local_part")
+        .await?;
     if store::aliases::exists(&backend.pool, email.as_str()).await? {
         return Err(AppError::invalid(
             "local_part",

@@ -24,9 +24,15 @@ pub fn pages(kind: DomainKind) -> &'static [(&'static str, &'static str)] {
             ("Aliases", "aliases"),
             ("Domain aliases", "domain-aliases"),
             ("SDR", "sdr"),
+            ("Sender addresses", "senders"),
+            ("Settings", "settings"),
             ("Admins", "admins"),
         ],
-        DomainKind::Relay => &[("Routes", "routes"), ("Admins", "admins")],
+        DomainKind::Relay => &[
+            ("Routes", "routes"),
+            ("Settings", "settings"),
+            ("Admins", "admins"),
+        ],
         DomainKind::Alias => &[],
     }
 }

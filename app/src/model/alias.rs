@@ -68,26 +68,43 @@ impl fmt::Display for AliasAddress {
 /// The recipients typed into the form: addresses separated by commas, spaces or lines.
 /// Repeats are dropped; the order is kept.
 pub fn parse_targets(input: &str) -> Result<Vec<EmailAddress>, String> {
+    parse_address_list(input, MAX_TARGETS).map_err(|e| match e {
+        ListError::Empty => "Enter at least one recipient address.".into(),
+        ListError::TooMany => {
+            format!("An alias has at most {MAX_TARGETS} recipients; use a mailing list for more.")
+        }
+        ListError::Bad(reason) => reason,
+    })
+}
+
+/// Why a list of addresses was refused.
+pub enum ListError {
+    Empty,
+    TooMany,
+    Bad(String),
+}
+
+/// Addresses separated by commas, semicolons, spaces or lines; repeats dropped, order kept.
+pub fn parse_address_list(input: &str, max: usize) -> Result<Vec<EmailAddress>, ListError> {
     let mut seen = HashSet::new();
-    let mut targets = Vec::new();
+    let mut list = Vec::new();
     for word in input
         .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
         .filter(|w| !w.is_empty())
     {
-        let address = EmailAddress::parse(word).map_err(|reason| format!("“{word}”: {reason}"))?;
+        let address = EmailAddress::parse(word)
+            .map_err(|reason| ListError::Bad(format!("“{word}”: {reason}")))?;
         if seen.insert(address.clone()) {
-            targets.push(address);
+            list.push(address);
         }
     }
-    if targets.is_empty() {
-        return Err("Enter at least one recipient address.".into());
+    if list.is_empty() {
+        return Err(ListError::Empty);
     }
-    if targets.len() > MAX_TARGETS {
-        return Err(format!(
-            "An alias has at most {MAX_TARGETS} recipients; use a mailing list for more."
-        ));
+    if list.len() > max {
+        return Err(ListError::TooMany);
     }
-    Ok(targets)
+    Ok(list)
 }
 
 /// Where mail to each address goes next, as far as the loop check needs it: an alias's

@@ -106,7 +106,7 @@ fn to_ascii(name: &str) -> Result<String, String> {
 /// Characters RFC 5322 allows in a dot-atom besides letters and digits, less `%` and `!`:
 /// those are old source-routing syntax (`user%host@relay`, `host!user`) that relays still
 /// honour, so no address here may carry them.
-const ATEXT_SPECIALS: &str = "#$&'*+-/=?^_`{|}~";
+pub const ATEXT_SPECIALS: &str = "#$&'*+-/=?^_`{|}~";
 
 impl EmailAddress {
     pub fn parse(input: &str) -> Result<Self, String> {

@@ -2,6 +2,7 @@
 
 pub mod alias;
 pub mod domain;
+pub mod domain_settings;
 pub mod email;
 pub mod list;
 pub mod mail_access;
@@ -11,6 +12,7 @@ pub mod password;
 pub mod role;
 pub mod route;
 pub mod rows;
+pub mod sender;
 pub mod time;
 pub mod two_factor;
 

@@ -15,6 +15,7 @@ mod passkeys;
 mod reset;
 mod routing;
 mod secrecy;
+mod senders;
 mod sessions;
 mod setup;
 mod sign_in;

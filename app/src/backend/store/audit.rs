@@ -45,6 +45,10 @@ pub enum AuditAction {
     RoutesReordered,
     SdrChanged,
     LocalRoutesChanged,
+    SenderAddressAdded,
+    SenderAddressChanged,
+    SenderAddressDeleted,
+    DomainSettingsChanged,
 }
 
 impl AuditAction {
@@ -89,6 +93,10 @@ impl AuditAction {
             AuditAction::RoutesReordered => "routes_reordered",
             AuditAction::SdrChanged => "sdr_changed",
             AuditAction::LocalRoutesChanged => "local_routes_changed",
+            AuditAction::SenderAddressAdded => "sender_address_added",
+            AuditAction::SenderAddressChanged => "sender_address_changed",
+            AuditAction::SenderAddressDeleted => "sender_address_deleted",
+            AuditAction::DomainSettingsChanged => "domain_settings_changed",
         }
     }
 }

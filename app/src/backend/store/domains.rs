@@ -1,6 +1,8 @@
 //! Domains the portal serves mail for.
 
-use crate::model::{route::DomainKind, rows::DomainRow, time::UnixTime, DomainName};
+use crate::model::{
+    domain_settings::DomainSettings, route::DomainKind, rows::DomainRow, time::UnixTime, DomainName,
+};
 use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 /// Inserts a domain with its verification token; an existing name comes back as a unique
@@ -138,4 +140,54 @@ pub async fn list_administered_by(
     .bind(account_id)
     .fetch_all(pool)
     .await
+}
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    contact_email: Option<String>,
+    notify_from: Option<String>,
+    timezone: Option<String>,
+    log_days: Option<i64>,
+    retry_days: Option<i64>,
+    rejected_local_chars: Option<String>,
+}
+
+/// The domain's settings (`None`: the default).
+pub async fn settings(pool: &SqlitePool, id: i64) -> Result<DomainSettings, sqlx::Error> {
+    let r: SettingsRow = sqlx::query_as(
+        "SELECT contact_email, notify_from, timezone, log_days, retry_days, rejected_local_chars \
+         FROM domains WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(DomainSettings {
+        contact_email: r.contact_email,
+        notify_from: r.notify_from,
+        timezone: r.timezone,
+        log_days: r.log_days.map(|d| d as u32),
+        retry_days: r.retry_days.map(|d| d as u32),
+        rejected_local_chars: r.rejected_local_chars,
+    })
+}
+
+pub async fn set_settings(
+    pool: &SqlitePool,
+    id: i64,
+    s: &DomainSettings,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE domains SET contact_email = $2, notify_from = $3, timezone = $4, log_days = $5, \
+         retry_days = $6, rejected_local_chars = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&s.contact_email)
+    .bind(&s.notify_from)
+    .bind(&s.timezone)
+    .bind(s.log_days.map(i64::from))
+    .bind(s.retry_days.map(i64::from))
+    .bind(&s.rejected_local_chars)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -18,6 +18,7 @@ pub mod pending_sign_ins;
 pub mod portal_settings;
 pub mod recovery_codes;
 pub mod routes;
+pub mod senders;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;

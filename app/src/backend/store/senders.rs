@@ -1,0 +1,146 @@
+//! Sender addresses and the mailboxes that may send as them.
+
+use crate::model::{
+    list::{offset, PAGE_SIZE},
+    sender::SenderRow,
+    time::UnixTime,
+};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    domain_id: i64,
+    address: String,
+    created_at: i64,
+}
+
+/// The rows with their users, read in one more query for the whole page.
+async fn with_users(
+    pool: &SqlitePool,
+    rows: Vec<Row>,
+) -> Result<Vec<(i64, SenderRow)>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=rows.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT su.sender_id, a.email FROM sender_address_users su JOIN accounts a ON a.id = su.account_id \
+         WHERE su.sender_id IN ({placeholders}) ORDER BY a.email"
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for r in &rows {
+        query = query.bind(r.id);
+    }
+    let mut users: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, email) in query.fetch_all(pool).await? {
+        users.entry(id).or_default().push(email);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let row = SenderRow {
+                id: r.id,
+                users: users.remove(&r.id).unwrap_or_default(),
+                address: r.address,
+                created_at: r.created_at,
+            };
+            (r.domain_id, row)
+        })
+        .collect())
+}
+
+const SELECT: &str = "SELECT s.id, s.domain_id, s.address, s.created_at FROM sender_addresses s";
+
+const MATCHING: &str = "WHERE s.domain_id = $1 AND (s.address LIKE $2 ESCAPE '\\' \
+       OR EXISTS (SELECT 1 FROM sender_address_users su JOIN accounts a ON a.id = su.account_id \
+                  WHERE su.sender_id = s.id AND a.email LIKE $2 ESCAPE '\\'))";
+
+/// One page of the domain's sender addresses whose address or a user contains the search
+/// (a `like_pattern`), in address order, and how many match in all.
+pub async fn page(
+    pool: &SqlitePool,
+    domain_id: i64,
+    pattern: &str,
+    page: i64,
+) -> Result<(Vec<SenderRow>, i64), sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} {MATCHING} ORDER BY s.address LIMIT $3 OFFSET $4"
+    ))
+    .bind(domain_id)
+    .bind(pattern)
+    .bind(PAGE_SIZE)
+    .bind(offset(page))
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM sender_addresses s {MATCHING}"
+    ))
+    .bind(domain_id)
+    .bind(pattern)
+    .fetch_one(pool)
+    .await?;
+    let rows = with_users(pool, rows).await?;
+    Ok((rows.into_iter().map(|(_, row)| row).collect(), total))
+}
+
+/// The sender address with this id and the id of its domain.
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, SenderRow)>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+    Ok(with_users(pool, rows).await?.pop())
+}
+
+/// Inserts a sender address; a taken address comes back as a unique violation.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    domain_id: i64,
+    address: &str,
+    users: &[i64],
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO sender_addresses (domain_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(domain_id)
+    .bind(address)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    set_users(conn, id, users).await?;
+    Ok(id)
+}
+
+/// Replaces the mailboxes that may send as the address.
+pub async fn set_users(
+    conn: &mut SqliteConnection,
+    id: i64,
+    users: &[i64],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sender_address_users WHERE sender_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for account in users {
+        sqlx::query("INSERT INTO sender_address_users (sender_id, account_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(account)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sender_addresses WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
