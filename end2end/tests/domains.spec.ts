@@ -4,7 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
-import { expectAccessible, GOOD_PASSWORD, open, signIn, USERS } from './helpers';
+import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
 const DNS_PORT = 3153;
 
@@ -71,6 +71,19 @@ test('a master admin adds a domain and verifies it by its DNS record', async ({ 
       await page.getByRole('button', { name: 'Verify shop.test' }).click();
       await expect(page.getByRole('row').filter({ hasText: 'shop.test' })).toContainText('Verified 20');
       await expect(page.getByRole('region', { name: 'Verify shop.test' })).toHaveCount(0);
+    });
+
+    await test.step('when the record disappears, the re-check warns on the screen', async () => {
+      dns?.kill();
+      dns = await startDns('shop.test', 'v=spf1 -all');
+      // What the server does daily, run now from the command line.
+      const said = portalCli(['domain', 'recheck'], '', { MAILPORTAL_DNS_RESOLVER: `127.0.0.1:${DNS_PORT}` });
+      expect(said).toContain('record gone ["shop.test"]');
+      await page.reload();
+      await page.waitForSelector('body[data-hydrated]');
+      await expect(page.getByRole('alert').filter({ hasText: 'The DNS record of shop.test was not found' })).toBeVisible();
+      await expect(page.getByRole('row').filter({ hasText: 'shop.test' })).toContainText('Record missing since');
+      await expectAccessible(page);
     });
   } finally {
     dns?.kill();

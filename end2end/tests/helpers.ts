@@ -37,8 +37,8 @@ export const ROLES: Record<string, string> = {
 export const GOOD_PASSWORD = 'violet tram quietly sings';
 
 /** Runs the mailportal command line against the test portal's data directory. */
-export function portalCli(args: string[], input = ''): string {
-  const env: NodeJS.ProcessEnv = {};
+export function portalCli(args: string[], input = '', extraEnv: Record<string, string> = {}): string {
+  const env: NodeJS.ProcessEnv = { ...extraEnv };
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('MAILPORTAL_')) env[k] = v;
   }

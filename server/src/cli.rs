@@ -68,6 +68,9 @@ pub enum DomainCommand {
         /// The domain name, e.g. example.org.
         name: String,
     },
+    /// Look up the TXT record of every verified domain now (the server does it daily) and
+    /// warn the admins of those whose record is gone.
+    Recheck,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -136,6 +139,16 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
                 .await
                 .map_err(explain)?;
             println!("Added the domain {}.", name.trim().to_lowercase());
+            Ok(())
+        }
+        Command::Domain(DomainCommand::Recheck) => {
+            let r = app::backend::domain_watch::recheck_all(&backend, now)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Checked {} verified domains: record gone {:?}, back {:?}, lookup failed {:?}.",
+                r.checked, r.newly_missing, r.back, r.lookup_failed
+            );
             Ok(())
         }
     }

@@ -82,6 +82,7 @@ pub async fn serve(
         announce_setup_link(&link, config);
     }
     tokio::spawn(purge_expired_sessions(backend.clone()));
+    tokio::spawn(recheck_domains(backend.clone()));
     let addr = listener.local_addr()?;
     let options = LeptosOptions::builder()
         .output_name("mailportal")
@@ -135,6 +136,27 @@ async fn purge_expired_sessions(backend: Backend) {
         .await
         {
             tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+    }
+}
+
+/// Looks every verified domain's TXT record up again once a day (the first time an hour
+/// after start, so that a restart loop does not send warnings in a burst).
+async fn recheck_domains(backend: Backend) {
+    let day = Duration::from_secs(86_400);
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(3600), day);
+    loop {
+        tick.tick().await;
+        match app::backend::domain_watch::recheck_all(&backend, backend.clock.now()).await {
+            Ok(r) => tracing::info!(
+                checked = r.checked,
+                missing = ?r.newly_missing,
+                back = ?r.back,
+                failed = ?r.lookup_failed,
+                "domain records re-checked"
+            ),
+            Err(e) => tracing::warn!(error = %e, "domain re-check failed"),
         }
     }
 }

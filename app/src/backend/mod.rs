@@ -11,6 +11,7 @@ pub mod dns;
 pub mod domain_admins;
 pub mod domain_aliases;
 pub mod domain_settings;
+pub mod domain_watch;
 pub mod domains;
 pub mod error;
 pub mod keys;

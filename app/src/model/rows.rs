@@ -52,6 +52,8 @@ pub struct DomainRow {
     /// For a domain alias: the domain its mail goes to, and that domain's id.
     pub alias_of: Option<String>,
     pub alias_of_id: Option<i64>,
+    /// Since when the daily re-check has not found the TXT record of a verified domain.
+    pub record_missing_since: Option<UnixTime>,
 }
 
 impl DomainRow {

@@ -193,3 +193,86 @@ async fn only_master_admins_add_and_admins_verify_only_their_own_domains() {
     assert!(!list.body.contains("two.test"), "{}", list.body);
     p.stop().await;
 }
+
+/// The `To:` lines of the notices in the outbox.
+fn outbox_recipients(p: &Portal) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(p.data.path().join("outbox")) else {
+        return Vec::new();
+    };
+    let mut to: Vec<String> = entries
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|m| m.contains("The DNS record of"))
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("To: "))
+                .map(|l| l[4..].to_string())
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+#[tokio::test]
+async fn a_verified_domain_whose_record_disappears_warns_its_admins_once() {
+    let dns = free_port();
+    let p = Portal::start_with(|c| c.dns.resolver = Some(dns)).await;
+    let id = p.add_domain("shop.test").await;
+    p.add_domain("other.test").await;
+    p.add_user("boss@shop.test", Role::MasterAdmin).await;
+    p.add_user("dora@shop.test", Role::DomainAdmin).await;
+    p.add_user("otto@other.test", Role::DomainAdmin).await;
+    let dora = p.sign_in("dora@shop.test").await;
+    let (_, record, _) = listed(&p, &dora, "shop.test").await;
+    let recheck = || async {
+        app::backend::domain_watch::recheck_all(&p.backend, p.clock().now())
+            .await
+            .unwrap()
+    };
+
+    // Verified, and found again by the re-check: nothing to say.
+    let server = Dns::start(dns, &[("shop.test", &record)]);
+    let a = p
+        .call("domains/verify", Some(&dora), &[("id", &id.to_string())])
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = recheck().await;
+    assert_eq!((r.checked, r.newly_missing.len()), (1, 0), "{r:?}");
+    drop(server);
+
+    // DNS does not answer: that proves nothing.
+    let r = recheck().await;
+    assert_eq!(r.lookup_failed, ["shop.test"], "{r:?}");
+    assert!(outbox_recipients(&p).is_empty());
+
+    // The record is gone: the domain's admins and the master admins are told once; the
+    // domain stays verified, and the screen says since when.
+    let server = Dns::start(dns, &[("shop.test", "v=spf1 -all")]);
+    p.clock().advance(86_400);
+    let r = recheck().await;
+    assert_eq!(r.newly_missing, ["shop.test"], "{r:?}");
+    assert_eq!(outbox_recipients(&p), ["boss@shop.test", "dora@shop.test"]);
+    // A day later: a new session.
+    let dora = p.sign_in("dora@shop.test").await;
+    let rows: serde_json::Value =
+        serde_json::from_str(&p.call("admin/domains", Some(&dora), &[]).await.body).unwrap();
+    let row = &rows[0];
+    assert_eq!(row["name"], "shop.test", "{rows}");
+    assert!(
+        !row["verified_at"].is_null() && !row["record_missing_since"].is_null(),
+        "{row}"
+    );
+    p.clock().advance(86_400);
+    assert!(recheck().await.newly_missing.is_empty(), "told once");
+    assert_eq!(outbox_recipients(&p).len(), 2);
+    drop(server);
+
+    // Published again: the warning goes at the next re-check.
+    let _server = Dns::start(dns, &[("shop.test", &record)]);
+    assert_eq!(recheck().await.back, ["shop.test"]);
+    let dora = p.sign_in("dora@shop.test").await;
+    let rows: serde_json::Value =
+        serde_json::from_str(&p.call("admin/domains", Some(&dora), &[]).await.body).unwrap();
+    assert_eq!(rows[0]["name"], "shop.test", "{rows}");
+    assert!(rows[0]["record_missing_since"].is_null(), "{rows}");
+    p.stop().await;
+}

@@ -85,7 +85,7 @@ pub async fn set_token_if_missing(
 }
 
 pub async fn mark_verified(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE domains SET verified_at = $2 WHERE id = $1")
+    sqlx::query("UPDATE domains SET verified_at = $2, record_missing_since = NULL WHERE id = $1")
         .bind(id)
         .bind(now)
         .execute(pool)
@@ -118,7 +118,7 @@ pub async fn names(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
 }
 
 const LIST: &str = "SELECT d.id, d.name, d.created_at, d.verification_token, d.verified_at, \
-       d.kind, m.name AS alias_of, d.alias_of AS alias_of_id, \
+       d.kind, m.name AS alias_of, d.alias_of AS alias_of_id, d.record_missing_since, \
        (SELECT COUNT(*) FROM accounts a WHERE a.domain_id = d.id) AS mailbox_count \
      FROM domains d LEFT JOIN domains m ON m.id = d.alias_of";
 
@@ -190,4 +190,49 @@ pub async fn set_settings(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// A verified domain as the daily re-check sees it.
+#[derive(sqlx::FromRow)]
+pub struct Verified {
+    pub id: i64,
+    pub name: String,
+    pub verification_token: Option<String>,
+    pub record_missing_since: Option<UnixTime>,
+}
+
+pub async fn verified(pool: &SqlitePool) -> Result<Vec<Verified>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, verification_token, record_missing_since FROM domains \
+         WHERE verified_at IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn set_record_missing(
+    pool: &SqlitePool,
+    id: i64,
+    since: Option<UnixTime>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE domains SET record_missing_since = $2 WHERE id = $1")
+        .bind(id)
+        .bind(since)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Who is told about a domain: its admins (its main domain's, for an alias) and every
+/// master admin; enabled accounts only.
+pub async fn admins_to_warn(pool: &SqlitePool, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT a.email FROM accounts a WHERE a.enabled = TRUE AND (a.role = 'masteradmin' \
+           OR a.id IN (SELECT da.account_id FROM domain_admins da, domains d \
+                       WHERE d.id = $1 AND da.domain_id = COALESCE(d.alias_of, d.id))) \
+         ORDER BY a.email",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
 }

@@ -71,18 +71,6 @@ pub async fn page(
     ))
 }
 
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<MailboxRow>, sqlx::Error> {
-    sqlx::query_as::<_, Row>(
-        "SELECT id, email, display_name, role, enabled, quota_bytes, used_bytes, created_at \
-         FROM accounts WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .map(MailboxRow::try_from)
-    .transpose()
-}
-
 /// True when a mailbox (any account) has this address.
 pub async fn exists<'e>(db: impl SqliteExecutor<'e>, address: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")

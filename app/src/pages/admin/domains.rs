@@ -75,17 +75,35 @@ fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p>"No domains yet."</p> }.into_any();
     }
+    // Unverified, or verified once and since then not found by the daily re-check.
     let unverified: Vec<DomainRow> = rows
         .iter()
-        .filter(|d| d.verified_at.is_none())
+        .filter(|d| d.verified_at.is_none() || d.record_missing_since.is_some())
         .cloned()
         .collect();
+    let missing = rows
+        .iter()
+        .filter_map(|d| {
+            d.record_missing_since.map(|since| {
+                view! {
+                    <p class="warning" role="alert">
+                        {format!(
+                            "The DNS record of {} was not found on {}. Mail for it is still accepted;                              publish the record again (below), or remove the domain if it moved elsewhere.",
+                            d.name,
+                            format_utc(since)
+                        )}
+                    </p>
+                }
+            })
+        })
+        .collect_view();
     let lines = rows
         .into_iter()
         .map(|d| {
-            let status = match d.verified_at {
-                Some(at) => format!("Verified {}", format_utc(at)),
-                None => "Not verified".to_string(),
+            let status = match (d.verified_at, d.record_missing_since) {
+                (Some(_), Some(since)) => format!("Record missing since {}", format_utc(since)),
+                (Some(at), None) => format!("Verified {}", format_utc(at)),
+                (None, _) => "Not verified".to_string(),
             };
             let kind = match &d.alias_of {
                 Some(main) => format!("Alias of {main}"),
@@ -113,6 +131,7 @@ fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
         })
         .collect_view();
     view! {
+        {missing}
         <DataTable label="Domains" columns=&["Domain", "Kind", "Status", "Mailboxes", "Added"] actions=true>
             {lines}
         </DataTable>
