@@ -6,7 +6,6 @@ use crate::model::{
     time::UnixTime,
 };
 use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
-use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -21,24 +20,14 @@ async fn with_targets(
     pool: &SqlitePool,
     rows: Vec<Row>,
 ) -> Result<Vec<(i64, AliasRow)>, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders = (1..=rows.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT alias_id, target FROM alias_targets WHERE alias_id IN ({placeholders}) ORDER BY target"
-    );
-    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-    for r in &rows {
-        query = query.bind(r.id);
-    }
-    let mut targets: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, target) in query.fetch_all(pool).await? {
-        targets.entry(id).or_default().push(target);
-    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut targets = super::members_by_id(
+        pool,
+        "SELECT alias_id, target FROM alias_targets WHERE alias_id",
+        "target",
+        &ids,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| {

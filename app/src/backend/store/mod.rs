@@ -63,3 +63,31 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.kind() == ErrorKind::UniqueViolation)
 }
+
+/// The members of several rows in one query: `select` yields (row id, member) pairs and
+/// ends in `WHERE <row id column>`; the ids are bound as `IN (…)`, members come in
+/// `order` order. Pages of aliases and sender addresses read their lists this way.
+pub(crate) async fn members_by_id(
+    pool: &SqlitePool,
+    select: &str,
+    order: &str,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sqlx::Error> {
+    let mut members: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    if ids.is_empty() {
+        return Ok(members);
+    }
+    let placeholders = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("{select} IN ({placeholders}) ORDER BY {order}");
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    for (id, member) in query.fetch_all(pool).await? {
+        members.entry(id).or_default().push(member);
+    }
+    Ok(members)
+}

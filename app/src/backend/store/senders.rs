@@ -6,7 +6,6 @@ use crate::model::{
     time::UnixTime,
 };
 use sqlx::{SqliteConnection, SqlitePool};
-use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -21,25 +20,15 @@ async fn with_users(
     pool: &SqlitePool,
     rows: Vec<Row>,
 ) -> Result<Vec<(i64, SenderRow)>, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders = (1..=rows.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT su.sender_id, a.email FROM sender_address_users su JOIN accounts a ON a.id = su.account_id \
-         WHERE su.sender_id IN ({placeholders}) ORDER BY a.email"
-    );
-    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-    for r in &rows {
-        query = query.bind(r.id);
-    }
-    let mut users: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, email) in query.fetch_all(pool).await? {
-        users.entry(id).or_default().push(email);
-    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut users = super::members_by_id(
+        pool,
+        "SELECT su.sender_id, a.email FROM sender_address_users su \
+         JOIN accounts a ON a.id = su.account_id WHERE su.sender_id",
+        "a.email",
+        &ids,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
