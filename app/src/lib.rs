@@ -83,7 +83,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/domains/:id/admins") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_admins::DomainAdminsPage)/>
                 <Route path=path!("/admin/mailbox-access") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailbox_access::MailboxAccessPage)/>
                 <Route path=path!("/admin/unlock-codes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::unlock_codes::UnlockCodesPage)/>
-                <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::audit::AuditPage)/>
+                <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::audit::AuditPage)/>
                 <Route path=path!("/admin/admin-two-factor") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admin_two_factor::AdminTwoFactorPage)/>
             </Routes>
         </Router>

@@ -32,6 +32,12 @@ impl FromRef<AppState> for Arc<MailCheck> {
     }
 }
 
+impl FromRef<AppState> for Backend {
+    fn from_ref(state: &AppState) -> Self {
+        state.backend.clone()
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
@@ -52,6 +58,7 @@ pub fn router(leptos_options: LeptosOptions, backend: Backend, gate: MailGate) -
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/export/{dataset}", get(app::api::transfer::export_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

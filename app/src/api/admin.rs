@@ -1,16 +1,46 @@
-//! The audit log (master admins).
+//! The audit log: master admins read all of it, domain admins their domains' entries.
 
-use crate::{error::AppError, model::rows::AuditRow};
+use crate::{
+    error::AppError,
+    model::audit::{AuditFilter, AuditLog},
+};
 use leptos::prelude::*;
 
+/// One page of the log; every filter may be left out (empty means any).
 #[server(endpoint = "admin/audit")]
-pub async fn list_audit() -> Result<Vec<AuditRow>, AppError> {
-    use crate::api::ssr::as_user;
-    as_user(|call, user| async move {
-        let master = user
-            .master_admin(&call.backend, "read the audit log", call.now)
-            .await?;
-        crate::backend::admin::list_audit(&call.backend, &master, 200).await
+pub async fn list_audit(
+    #[server(default)] who: String,
+    #[server(default)] action: String,
+    #[server(default)] since: String,
+    #[server(default)] until: String,
+    #[server(default)] ip: String,
+    #[server(default)] domain: String,
+    #[server(default)] page: Option<i64>,
+) -> Result<AuditLog, AppError> {
+    use crate::api::ssr::as_domain_admin;
+    let filter = AuditFilter {
+        who,
+        action,
+        since,
+        until,
+        ip,
+        domain,
+    };
+    as_domain_admin("read the audit log", |call, admin| async move {
+        crate::backend::audit_log::list(&call.backend, &admin, &filter, page).await
     })
     .await
+}
+
+/// The log for a filter as the Log screen holds it.
+pub async fn audit_page(filter: AuditFilter, page: i64) -> Result<AuditLog, AppError> {
+    let AuditFilter {
+        who,
+        action,
+        since,
+        until,
+        ip,
+        domain,
+    } = filter;
+    list_audit(who, action, since, until, ip, domain, Some(page)).await
 }

@@ -3,15 +3,19 @@
 
 use crate::{
     error::AppError,
-    model::rows::{DomainAdmins, DomainAliases, DomainRow},
+    model::rows::{DomainAdmins, DomainAliases, DomainList},
 };
 use leptos::prelude::*;
 
 #[server(endpoint = "admin/domains")]
-pub async fn list_domains() -> Result<Vec<DomainRow>, AppError> {
+pub async fn list_domains(
+    #[server(default)] search: Option<String>,
+    #[server(default)] page: Option<i64>,
+) -> Result<DomainList, AppError> {
     use crate::{api::ssr::as_domain_admin, backend::domains};
     as_domain_admin("list domains", |call, admin| async move {
-        domains::list(&call.backend, &admin).await
+        let search = search.unwrap_or_default();
+        domains::list(&call.backend, &admin, &search, page).await
     })
     .await
 }

@@ -15,6 +15,7 @@ pub mod reset;
 pub mod routing;
 pub mod senders;
 pub mod setup;
+pub mod transfer;
 pub mod two_factor;
 
 #[cfg(feature = "ssr")]

@@ -19,7 +19,7 @@ use crate::{
     error::AppError,
     model::{
         route::{Destination, DomainKind},
-        rows::{AuditRow, DomainRow},
+        rows::DomainRow,
         time::UnixTime,
         DomainName, EmailAddress, Role,
     },
@@ -96,9 +96,13 @@ pub async fn create_domain_with(
         (None, Some(route)) => format!("{name} (relayed to {route})"),
         (None, None) => name.to_string(),
     };
+    let actor = store::audit::Actor {
+        domain_id: Some(alias_of.unwrap_or(id)),
+        ..by.actor()
+    };
     store::audit::record(
         &backend.pool,
-        &by.actor(),
+        &actor,
         AuditAction::DomainCreated,
         &detail,
         now,
@@ -169,9 +173,13 @@ pub async fn create_account_with(
         store::links::void_all(&backend.pool, Purpose::Setup, now).await?;
     }
     let detail = format!("{email} as {}", role.label());
+    let actor = store::audit::Actor {
+        domain_id,
+        ..by.actor()
+    };
     store::audit::record(
         &backend.pool,
-        &by.actor(),
+        &actor,
         AuditAction::AccountCreated,
         &detail,
         now,
@@ -207,13 +215,4 @@ pub async fn set_password(
     )
     .await?;
     Ok(())
-}
-
-/// The newest audit entries.
-pub async fn list_audit(
-    backend: &Backend,
-    _proof: &MasterAdminCtx,
-    limit: i64,
-) -> Result<Vec<AuditRow>, AppError> {
-    Ok(store::audit::list(&backend.pool, limit.clamp(1, 1000)).await?)
 }

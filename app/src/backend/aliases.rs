@@ -9,7 +9,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        alias::{find_loop, parse_targets, AliasAddress, AliasRow, Aliases, Expansions},
+        alias::{find_loop, parse_targets, AliasAddress, Aliases, Expansions},
         list::{like_pattern, page_number, Page},
         time::UnixTime,
         DomainName, EmailAddress,
@@ -94,7 +94,7 @@ pub async fn add(
     tx.commit().await?;
     let detail = format!("{key} → {}", targets.join(", "));
     ctx.user
-        .audit(backend, AuditAction::AliasCreated, &detail, now)
+        .audit_in(backend, domain_id, AuditAction::AliasCreated, &detail, now)
         .await?;
     Ok(id)
 }
@@ -107,7 +107,14 @@ pub async fn edit(
     targets: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let alias = in_scope(backend, ctx, id, "change the alias", now).await?;
+    let (domain_id, alias) = ctx
+        .owned(
+            backend,
+            store::aliases::find(&backend.pool, id).await?,
+            "change the alias",
+            now,
+        )
+        .await?;
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
     let mut tx = backend.pool.begin().await?;
     let targets = checked_targets(&mut tx, &alias.address, &targets, "targets").await?;
@@ -115,7 +122,7 @@ pub async fn edit(
     tx.commit().await?;
     let detail = format!("{} → {}", alias.address, targets.join(", "));
     ctx.user
-        .audit(backend, AuditAction::AliasChanged, &detail, now)
+        .audit_in(backend, domain_id, AuditAction::AliasChanged, &detail, now)
         .await
 }
 
@@ -125,32 +132,25 @@ pub async fn delete(
     id: i64,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let alias = in_scope(backend, ctx, id, "delete the alias", now).await?;
+    let (domain_id, alias) = ctx
+        .owned(
+            backend,
+            store::aliases::find(&backend.pool, id).await?,
+            "delete the alias",
+            now,
+        )
+        .await?;
     store::aliases::delete(&backend.pool, id).await?;
+    let action = AuditAction::AliasDeleted;
     ctx.user
-        .audit(backend, AuditAction::AliasDeleted, &alias.address, now)
+        .audit_in(backend, domain_id, action, &alias.address, now)
         .await
-}
-
-/// The alias with this id, when it is in one of the caller's domains (403 otherwise).
-async fn in_scope(
-    backend: &Backend,
-    ctx: &DomainAdminCtx,
-    id: i64,
-    what: &str,
-    now: UnixTime,
-) -> Result<AliasRow, AppError> {
-    let (domain_id, alias) = store::aliases::find(&backend.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    ctx.domain(backend, domain_id, what, now).await?;
-    Ok(alias)
 }
 
 /// The recipients as stored, once each local one is known to exist and none leads mail
 /// back to `source`. Runs inside the change's transaction, so two admins cannot each
 /// close half of a loop.
-async fn checked_targets(
+pub(super) async fn checked_targets(
     tx: &mut SqliteConnection,
     source: &str,
     targets: &[EmailAddress],

@@ -71,9 +71,10 @@ pub async fn assign(
     store::accounts::make_domain_admin(&mut tx, account.id, domain_id).await?;
     tx.commit().await?;
     let detail = format!("{address} for {}", domain.name);
+    let action = AuditAction::DomainAdminAssigned;
     master
         .user
-        .audit(backend, AuditAction::DomainAdminAssigned, &detail, now)
+        .audit_in(backend, domain_id, action, &detail, now)
         .await
 }
 
@@ -101,8 +102,9 @@ pub async fn remove(
     }
     tx.commit().await?;
     let detail = format!("{} for {}", account.email, domain.name);
+    let action = AuditAction::DomainAdminRemoved;
     master
         .user
-        .audit(backend, AuditAction::DomainAdminRemoved, &detail, now)
+        .audit_in(backend, domain_id, action, &detail, now)
         .await
 }

@@ -74,6 +74,12 @@ pub async fn delete(
         alias.alias_of.as_deref().unwrap_or_default()
     );
     ctx.user
-        .audit(backend, AuditAction::DomainDeleted, &detail, now)
+        .audit_in(
+            backend,
+            alias.alias_of_id,
+            AuditAction::DomainDeleted,
+            &detail,
+            now,
+        )
         .await
 }

@@ -55,13 +55,9 @@ pub async fn save(
         }
     }
     store::domains::set_settings(&backend.pool, domain_id, &settings).await?;
+    let action = AuditAction::DomainSettingsChanged;
     ctx.user
-        .audit(
-            backend,
-            AuditAction::DomainSettingsChanged,
-            &domain.name,
-            now,
-        )
+        .audit_in(backend, domain_id, action, &domain.name, now)
         .await
 }
 
@@ -76,8 +72,9 @@ pub async fn reset(
         .await?;
     store::domains::set_settings(&backend.pool, domain_id, &DomainSettings::default()).await?;
     let detail = format!("{}: reset to defaults", domain.name);
+    let action = AuditAction::DomainSettingsChanged;
     ctx.user
-        .audit(backend, AuditAction::DomainSettingsChanged, &detail, now)
+        .audit_in(backend, domain_id, action, &detail, now)
         .await
 }
 

@@ -11,7 +11,14 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{domain, route::DomainKind, rows::DomainRow, time::UnixTime},
+    model::{
+        domain,
+        list::{like_pattern, page_number, Page},
+        route::DomainKind,
+        rows::{DomainList, DomainRow},
+        time::UnixTime,
+        DomainName,
+    },
 };
 use rand::{rngs::OsRng, RngCore};
 
@@ -22,18 +29,32 @@ pub fn new_token() -> String {
     base32::encode(base32::Alphabet::Rfc4648Lower { padding: false }, &bytes)
 }
 
-/// The caller's domains (every domain for a master admin), each with its token.
-pub async fn list(backend: &Backend, ctx: &DomainAdminCtx) -> Result<Vec<DomainRow>, AppError> {
-    let mut rows = match &ctx.scope {
-        DomainScope::All => store::domains::list_all(&backend.pool).await?,
-        DomainScope::Only(_) => {
-            store::domains::list_administered_by(&backend.pool, ctx.user.account_id).await?
-        }
+/// One page of the caller's domains (every domain for a master admin) whose name contains
+/// the search, each with its token.
+pub async fn list(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    search: &str,
+    page: Option<i64>,
+) -> Result<DomainList, AppError> {
+    let admin = match &ctx.scope {
+        DomainScope::All => None,
+        DomainScope::Only(_) => Some(ctx.user.account_id),
     };
+    // Names are stored in their ASCII form: "bücher" finds xn--bcher-kva.example.
+    let search = DomainName::parse(search)
+        .map(|d| d.as_str().to_string())
+        .unwrap_or_else(|_| search.to_string());
+    let page = page_number(page);
+    let (mut rows, total) =
+        store::domains::page(&backend.pool, admin, &like_pattern(&search), page).await?;
     for row in rows.iter_mut().filter(|r| r.verification_token.is_none()) {
         *row = with_token(backend, row.id).await?;
     }
-    Ok(rows)
+    Ok(DomainList {
+        page: Page { rows, total, page },
+        missing: store::domains::missing_records(&backend.pool, admin).await?,
+    })
 }
 
 /// Adds a domain from the portal (master admins); unverified until its record is found.
@@ -88,13 +109,14 @@ pub async fn verify(
         )));
     }
     store::domains::mark_verified(&backend.pool, id, now).await?;
+    let owner = row.alias_of_id.unwrap_or(row.id);
     ctx.user
-        .audit(backend, AuditAction::DomainVerified, &row.name, now)
+        .audit_in(backend, owner, AuditAction::DomainVerified, &row.name, now)
         .await
 }
 
 /// The domain, given a token first if it was made before tokens existed.
-pub(super) async fn with_token(backend: &Backend, id: i64) -> Result<DomainRow, AppError> {
+pub(crate) async fn with_token(backend: &Backend, id: i64) -> Result<DomainRow, AppError> {
     let row = store::domains::find(&backend.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -35,6 +35,7 @@ pub async fn list(
     Ok(Mailboxes {
         domain: domain.name,
         page: Page { rows, total, page },
+        usage: store::mailboxes::usage(&backend.pool, domain_id).await?,
     })
 }
 
@@ -112,7 +113,13 @@ pub async fn edit(
         account.email, profile.display_name, profile.quota
     );
     ctx.user
-        .audit(backend, AuditAction::MailboxChanged, &detail, now)
+        .audit_in(
+            backend,
+            account.domain_id,
+            AuditAction::MailboxChanged,
+            &detail,
+            now,
+        )
         .await
 }
 
@@ -142,7 +149,9 @@ pub async fn set_enabled(
     } else {
         AuditAction::MailboxDisabled
     };
-    ctx.user.audit(backend, action, &account.email, now).await
+    ctx.user
+        .audit_in(backend, account.domain_id, action, &account.email, now)
+        .await
 }
 
 /// Sets a new password chosen by the admin and ends the mailbox's sessions.
@@ -168,7 +177,13 @@ pub async fn reset_password(
     tx.commit().await?;
     let detail = format!("{email} by an admin");
     ctx.user
-        .audit(backend, AuditAction::PasswordChanged, &detail, now)
+        .audit_in(
+            backend,
+            account.domain_id,
+            AuditAction::PasswordChanged,
+            &detail,
+            now,
+        )
         .await
 }
 
@@ -194,7 +209,8 @@ pub async fn delete(
         ));
     }
     store::mailboxes::delete(&backend.pool, id).await?;
+    let action = AuditAction::MailboxDeleted;
     ctx.user
-        .audit(backend, AuditAction::MailboxDeleted, &account.email, now)
+        .audit_in(backend, account.domain_id, action, &account.email, now)
         .await
 }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod aliases;
+pub mod audit_log;
 pub mod auth;
 pub mod dns;
 pub mod domain_admins;
@@ -26,6 +27,7 @@ pub mod routing;
 pub mod senders;
 pub mod smtp_probe;
 pub mod store;
+pub mod transfer;
 pub mod two_factor;
 
 use std::{

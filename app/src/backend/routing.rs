@@ -55,7 +55,7 @@ pub async fn add_route(
     tx.commit().await?;
     let detail = format!("{}: {dest}", domain.name);
     ctx.user
-        .audit(backend, AuditAction::RouteAdded, &detail, now)
+        .audit_in(backend, domain.id, AuditAction::RouteAdded, &detail, now)
         .await
 }
 
@@ -74,7 +74,7 @@ pub async fn delete_route(
     }
     let detail = format!("{}: {destination}", domain.name);
     ctx.user
-        .audit(backend, AuditAction::RouteDeleted, &detail, now)
+        .audit_in(backend, domain.id, AuditAction::RouteDeleted, &detail, now)
         .await
 }
 
@@ -111,7 +111,13 @@ pub async fn move_route(
         ids.len()
     );
     ctx.user
-        .audit(backend, AuditAction::RoutesReordered, &detail, now)
+        .audit_in(
+            backend,
+            domain.id,
+            AuditAction::RoutesReordered,
+            &detail,
+            now,
+        )
         .await
 }
 
@@ -173,7 +179,7 @@ pub async fn set_sdr(
         _ => format!("{}: off", domain.name),
     };
     ctx.user
-        .audit(backend, AuditAction::SdrChanged, &detail, now)
+        .audit_in(backend, domain.id, AuditAction::SdrChanged, &detail, now)
         .await
 }
 

@@ -12,7 +12,7 @@ use crate::{
     model::{
         alias::AliasAddress,
         list::{like_pattern, page_number, Page},
-        sender::{parse_users, SenderRow, Senders},
+        sender::{parse_users, Senders},
         time::UnixTime,
         DomainName,
     },
@@ -72,8 +72,9 @@ pub async fn add(
         };
     tx.commit().await?;
     let detail = format!("{address} for {}", users_text(users));
+    let action = AuditAction::SenderAddressAdded;
     ctx.user
-        .audit(backend, AuditAction::SenderAddressAdded, &detail, now)
+        .audit_in(backend, domain_id, action, &detail, now)
         .await?;
     Ok(id)
 }
@@ -85,14 +86,22 @@ pub async fn edit(
     users: &str,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let sender = in_scope(backend, ctx, id, "change the sender address", now).await?;
+    let (domain_id, sender) = ctx
+        .owned(
+            backend,
+            store::senders::find(&backend.pool, id).await?,
+            "change the sender address",
+            now,
+        )
+        .await?;
     let accounts = user_ids(backend, ctx, users).await?;
     let mut tx = backend.pool.begin().await?;
     store::senders::set_users(&mut tx, id, &accounts).await?;
     tx.commit().await?;
     let detail = format!("{} for {}", sender.address, users_text(users));
+    let action = AuditAction::SenderAddressChanged;
     ctx.user
-        .audit(backend, AuditAction::SenderAddressChanged, &detail, now)
+        .audit_in(backend, domain_id, action, &detail, now)
         .await
 }
 
@@ -102,30 +111,19 @@ pub async fn delete(
     id: i64,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    let sender = in_scope(backend, ctx, id, "delete the sender address", now).await?;
-    store::senders::delete(&backend.pool, id).await?;
-    ctx.user
-        .audit(
+    let (domain_id, sender) = ctx
+        .owned(
             backend,
-            AuditAction::SenderAddressDeleted,
-            &sender.address,
+            store::senders::find(&backend.pool, id).await?,
+            "delete the sender address",
             now,
         )
+        .await?;
+    store::senders::delete(&backend.pool, id).await?;
+    let action = AuditAction::SenderAddressDeleted;
+    ctx.user
+        .audit_in(backend, domain_id, action, &sender.address, now)
         .await
-}
-
-async fn in_scope(
-    backend: &Backend,
-    ctx: &DomainAdminCtx,
-    id: i64,
-    what: &str,
-    now: UnixTime,
-) -> Result<SenderRow, AppError> {
-    let (domain_id, sender) = store::senders::find(&backend.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    ctx.domain(backend, domain_id, what, now).await?;
-    Ok(sender)
 }
 
 /// The accounts typed into the form, each a mailbox in one of the caller's domains.

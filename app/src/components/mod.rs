@@ -10,4 +10,5 @@ pub mod paging;
 pub mod row_forms;
 pub mod shell;
 pub mod table;
+pub mod transfer;
 pub mod verify_domain;

@@ -42,17 +42,17 @@ pub fn SearchForm(what: &'static str, search: String) -> impl IntoView {
     }
 }
 
-/// "32 found · page 1 of 2" with links to the pages around it.
+/// "32 found · page 1 of 2" with links to the pages around it; the links keep the
+/// address's search and filters.
 #[component]
-pub fn Pager<T: 'static>(page: Page<T>, search: String, what: &'static str) -> impl IntoView {
+pub fn Pager<T: 'static>(page: Page<T>, what: &'static str) -> impl IntoView {
     let path = use_location().pathname.get_untracked();
+    let query = use_query_map().get_untracked();
     let pages = page.pages();
     let link = move |n: i64| {
-        if search.is_empty() {
-            format!("{path}?page={n}")
-        } else {
-            format!("{path}?search={}&page={n}", encode(&search))
-        }
+        let mut q = query.clone();
+        q.replace("page", n.to_string());
+        format!("{path}{}", q.to_query_string())
     };
     let previous = (page.page > 1).then(|| {
         let href = link(page.page - 1);
@@ -68,26 +68,5 @@ pub fn Pager<T: 'static>(page: Page<T>, search: String, what: &'static str) -> i
             {previous}
             {next}
         </nav>
-    }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(super::encode("a b&c=ü"), "a%20b%26c%3D%C3%BC");
     }
 }

@@ -111,7 +111,7 @@ const NAV: &[NavItem] = &[
     NavItem {
         href: "/admin/audit",
         label: "Audit log",
-        role: Role::MasterAdmin,
+        role: Role::DomainAdmin,
     },
     NavItem {
         href: "/admin/admin-two-factor",

@@ -11,7 +11,7 @@ pub struct Quota(u64);
 const MIB: u64 = 1024 * 1024;
 const UNITS: [(&str, u64); 3] = [("TB", MIB * 1024 * 1024), ("GB", MIB * 1024), ("MB", MIB)];
 /// Larger than any disk a mailbox sits on; bounds the arithmetic and typos.
-const MAX_QUOTA: u64 = 1024 * 1024 * MIB;
+const MAX_QUOTA: u64 = 1024 * 1024 * 1024 * MIB;
 
 impl Quota {
     pub const UNLIMITED: Quota = Quota(0);
@@ -58,6 +58,21 @@ impl Quota {
 
     pub fn is_unlimited(self) -> bool {
         self.0 == 0
+    }
+
+    /// The quota as `parse` reads back to the same bytes ("2 GB", "1331.2 MB",
+    /// "unlimited"), for files that are edited and imported again.
+    pub fn exact(self) -> String {
+        if self.is_unlimited() {
+            return "unlimited".into();
+        }
+        if let Some((name, size)) = UNITS.iter().find(|(_, size)| self.0.is_multiple_of(*size)) {
+            return format!("{} {name}", self.0 / size);
+        }
+        // Nine decimals of a megabyte are finer than one byte, so the rounding in `parse`
+        // finds the same number again.
+        let mb = format!("{:.9}", self.0 as f64 / MIB as f64);
+        format!("{} MB", mb.trim_end_matches('0').trim_end_matches('.'))
     }
 }
 
@@ -128,23 +143,100 @@ pub struct MailboxRow {
 pub struct Mailboxes {
     pub domain: String,
     pub page: Page<MailboxRow>,
+    pub usage: QuotaUsage,
+}
+
+/// The domain's storage: what all its mailboxes use, what their quotas allot, and the
+/// mailboxes closest to their quota.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaUsage {
+    pub mailboxes: i64,
+    pub used_bytes: u64,
+    /// The sum of the quotas of the mailboxes that have one.
+    pub allotted_bytes: u64,
+    pub unlimited: i64,
+    /// Fullest first (by share of their quota), at most `FULLEST`.
+    pub fullest: Vec<MailboxRow>,
+}
+
+/// How many of the fullest mailboxes the statistics list.
+pub const FULLEST: i64 = 5;
+
+impl QuotaUsage {
+    /// "1.2 GB used by 12 mailboxes; 10 GB allotted to 10 of them, 2 without a limit."
+    pub fn summary(&self) -> String {
+        let n = self.mailboxes;
+        let limited = n - self.unlimited;
+        let mut text = format!(
+            "{} used by {n} mailbox{}",
+            format_size(self.used_bytes),
+            if n == 1 { "" } else { "es" }
+        );
+        if limited > 0 {
+            text.push_str(&format!(
+                "; {} allotted to {limited} of them",
+                format_size(self.allotted_bytes)
+            ));
+        }
+        if self.unlimited > 0 {
+            text.push_str(&format!(", {} without a limit", self.unlimited));
+        }
+        text.push('.');
+        text
+    }
 }
 
 impl MailboxRow {
     /// "120 MB of 2 GB (6%)", or "120 MB" without a limit.
     pub fn usage(&self) -> String {
         let used = format_size(self.used_bytes);
-        if self.quota.is_unlimited() {
-            return format!("{used} (no limit)");
+        match self.percent_used() {
+            None => format!("{used} (no limit)"),
+            Some(percent) => format!("{used} of {} ({percent}%)", self.quota),
         }
-        let percent = self.used_bytes.saturating_mul(100) / self.quota.bytes().max(1);
-        format!("{used} of {} ({percent}%)", self.quota)
+    }
+
+    /// The share of the quota in use; `None` without a limit.
+    pub fn percent_used(&self) -> Option<u64> {
+        (!self.quota.is_unlimited())
+            .then(|| self.used_bytes.saturating_mul(100) / self.quota.bytes().max(1))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_quotas_parse_back_to_the_same_bytes() {
+        for text in ["2 GB", "1.3 GB", "500 MB", "1.5 TB", "", "7.77 MB"] {
+            let q = Quota::parse(text).unwrap();
+            assert_eq!(Quota::parse(&q.exact()), Ok(q), "{text} → {}", q.exact());
+        }
+        assert_eq!(Quota::parse("2 GB").unwrap().exact(), "2 GB");
+        assert_eq!(Quota::UNLIMITED.exact(), "unlimited");
+    }
+
+    #[test]
+    fn storage_is_summed_up_in_words() {
+        let usage = QuotaUsage {
+            mailboxes: 12,
+            used_bytes: 1536 * MIB,
+            allotted_bytes: 10 * 1024 * MIB,
+            unlimited: 2,
+            fullest: vec![],
+        };
+        assert_eq!(
+            usage.summary(),
+            "1.5 GB used by 12 mailboxes; 10 GB allotted to 10 of them, 2 without a limit."
+        );
+        let one = QuotaUsage {
+            mailboxes: 1,
+            unlimited: 1,
+            ..Default::default()
+        };
+        assert_eq!(one.summary(), "0 B used by 1 mailbox, 1 without a limit.");
+    }
 
     #[test]
     fn quotas_read_as_people_write_them() {

@@ -1,6 +1,7 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
 pub mod alias;
+pub mod audit;
 pub mod domain;
 pub mod domain_settings;
 pub mod email;
@@ -14,6 +15,7 @@ pub mod route;
 pub mod rows;
 pub mod sender;
 pub mod time;
+pub mod transfer;
 pub mod two_factor;
 
 pub use email::{DomainName, EmailAddress};

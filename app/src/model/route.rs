@@ -148,6 +148,28 @@ pub enum DomainKind {
 }
 
 impl DomainKind {
+    /// The word files and the store use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainKind::Hosted => "hosted",
+            DomainKind::Alias => "alias",
+            DomainKind::Relay => "relay",
+        }
+    }
+
+    /// Reads `as_str`'s words back, in any case.
+    pub fn parse(text: &str) -> Result<DomainKind, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "hosted" => Ok(DomainKind::Hosted),
+            "alias" => Ok(DomainKind::Alias),
+            "relay" => Ok(DomainKind::Relay),
+            _ => Err(format!(
+                "“{}” is not a kind: use hosted, relay or alias.",
+                text.trim()
+            )),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DomainKind::Hosted => "Hosted here",

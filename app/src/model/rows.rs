@@ -1,6 +1,6 @@
 //! What the server functions return to the screens.
 
-use super::{route::DomainKind, time::UnixTime, Role};
+use super::{list::Page, route::DomainKind, time::UnixTime, Role};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person, as the shell shows them.
@@ -79,24 +79,20 @@ pub struct DomainAliases {
     pub rows: Vec<DomainRow>,
 }
 
+/// One page of the Domains list, and the caller's domains whose DNS record went missing
+/// (on any page: they are warned about at the top).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainList {
+    pub page: Page<DomainRow>,
+    pub missing: Vec<(String, UnixTime)>,
+}
+
 /// A domain's admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainAdmins {
     pub domain: String,
     pub kind: DomainKind,
     pub admins: Vec<DomainAdminRow>,
-}
-
-/// One audit log entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: UnixTime,
-    pub actor: Option<String>,
-    pub action: String,
-    pub detail: String,
-    pub ip: Option<String>,
 }
 
 /// Whether the signed-in person may open a screen that needs a role.

@@ -68,7 +68,11 @@ fn no_server_function_uses_a_get_encoding() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        for line in text.lines().filter(|l| l.contains("#[server")) {
+        // `#[server(default)]` marks an argument, not a function.
+        let functions = text
+            .lines()
+            .filter(|l| l.contains("#[server") && !l.contains("#[server(default)]"));
+        for line in functions {
             checked += 1;
             assert!(
                 line.contains("endpoint = \""),

@@ -3,6 +3,7 @@
 
 mod access;
 mod aliases;
+mod audit;
 mod cli;
 mod csrf;
 mod domains;
@@ -19,4 +20,5 @@ mod senders;
 mod sessions;
 mod setup;
 mod sign_in;
+mod transfer;
 mod two_factor;

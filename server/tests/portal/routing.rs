@@ -76,7 +76,8 @@ fn reason(a: &Answer) -> String {
 
 async fn domain_id(p: &Portal, cookie: &str, name: &str) -> i64 {
     let list = json(&p.call("admin/domains", Some(cookie), &[]).await);
-    list.as_array()
+    list["page"]["rows"]
+        .as_array()
         .unwrap()
         .iter()
         .find(|d| d["name"] == name)

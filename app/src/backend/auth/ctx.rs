@@ -92,6 +92,20 @@ impl DomainAdminCtx {
         }
     }
 
+    /// A row found with its domain's id (an alias, a sender address), when the caller
+    /// administers that domain: unknown → `NotFound`, another domain's → 403 like `domain`.
+    pub async fn owned<T>(
+        &self,
+        backend: &Backend,
+        found: Option<(i64, T)>,
+        what: &str,
+        now: UnixTime,
+    ) -> Result<(i64, T), AppError> {
+        let (domain_id, row) = found.ok_or(AppError::NotFound)?;
+        self.domain(backend, domain_id, what, now).await?;
+        Ok((domain_id, row))
+    }
+
     /// The account with this id, when it is in one of the caller's domains and the caller
     /// may manage it: a domain admin manages mail users only (an admin's account is a
     /// master admin's to change).
@@ -159,6 +173,7 @@ impl UserCtx {
             account_id: Some(self.account_id),
             email: Some(&self.email),
             ip: Some(&self.ip),
+            domain_id: None,
         }
     }
 
@@ -171,6 +186,23 @@ impl UserCtx {
         now: UnixTime,
     ) -> Result<(), AppError> {
         store::audit::record(&backend.pool, &self.actor(), action, detail, now).await?;
+        Ok(())
+    }
+
+    /// Records a change the caller made in a domain: the domain's admins read it too.
+    pub async fn audit_in(
+        &self,
+        backend: &Backend,
+        domain_id: impl Into<Option<i64>>,
+        action: AuditAction,
+        detail: &str,
+        now: UnixTime,
+    ) -> Result<(), AppError> {
+        let actor = store::audit::Actor {
+            domain_id: domain_id.into(),
+            ..self.actor()
+        };
+        store::audit::record(&backend.pool, &actor, action, detail, now).await?;
         Ok(())
     }
 

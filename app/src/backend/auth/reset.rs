@@ -96,6 +96,7 @@ async fn send_link(
         account_id: Some(account.id),
         email: Some(email.as_str()),
         ip: Some(&meta.ip),
+        domain_id: account.domain_id,
     };
     let detail = format!("link sent to {recovery}");
     store::audit::record(
@@ -154,6 +155,7 @@ pub async fn complete(
         account_id: Some(account_id),
         email: Some(email.as_str()),
         ip: Some(&meta.ip),
+        domain_id: None,
     };
     store::audit::record(
         &backend.pool,

@@ -103,6 +103,7 @@ pub async fn create_first_admin(
         account_id: Some(id),
         email: Some(email.as_str()),
         ip: Some(&meta.ip),
+        domain_id: None,
     };
     store::audit::record(
         &backend.pool,

@@ -127,6 +127,7 @@ pub async fn sign_in_second_factor(
             account_id: Some(account.id),
             email: Some(&account.email),
             ip: Some(&meta.ip),
+            domain_id: account.domain_id,
         };
         let detail = format!("at sign-in; {left} left");
         store::audit::record(

@@ -1,7 +1,12 @@
 //! The audit log: security-relevant changes and refused requests.
 
-use crate::model::{rows::AuditRow, time::UnixTime};
-use sqlx::SqlitePool;
+use super::super::auth::ctx::DomainScope;
+use crate::model::{
+    audit::{AuditQuery, AuditRow},
+    list::{offset, PAGE_SIZE},
+    time::UnixTime,
+};
+use sqlx::{QueryBuilder, Sqlite, SqliteExecutor, SqlitePool};
 
 /// What happened. Stored as text; listed by `as_str`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,7 @@ pub enum AuditAction {
     SenderAddressChanged,
     SenderAddressDeleted,
     DomainSettingsChanged,
+    CsvImported,
 }
 
 impl AuditAction {
@@ -97,6 +103,7 @@ impl AuditAction {
             AuditAction::SenderAddressChanged => "sender_address_changed",
             AuditAction::SenderAddressDeleted => "sender_address_deleted",
             AuditAction::DomainSettingsChanged => "domain_settings_changed",
+            AuditAction::CsvImported => "csv_imported",
         }
     }
 }
@@ -107,33 +114,90 @@ pub struct Actor<'a> {
     pub account_id: Option<i64>,
     pub email: Option<&'a str>,
     pub ip: Option<&'a str>,
+    /// The domain the change concerns: its admins read it in their log.
+    pub domain_id: Option<i64>,
 }
 
-pub async fn record(
-    pool: &SqlitePool,
+pub async fn record<'e>(
+    db: impl SqliteExecutor<'e>,
     actor: &Actor<'_>,
     action: AuditAction,
     detail: &str,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (at, actor_id, actor, action, detail, ip) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(now)
-        .bind(actor.account_id)
-        .bind(actor.email)
-        .bind(action.as_str())
-        .bind(detail)
-        .bind(actor.ip)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor, action, detail, ip, domain_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now)
+    .bind(actor.account_id)
+    .bind(actor.email)
+    .bind(action.as_str())
+    .bind(detail)
+    .bind(actor.ip)
+    .bind(actor.domain_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
-/// The newest entries first.
-pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, at, actor, action, detail, ip FROM audit_log ORDER BY id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+/// Appends the conditions of `query` within `scope`.
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, scope: &DomainScope, query: &AuditQuery) {
+    b.push(" FROM audit_log a LEFT JOIN domains d ON d.id = a.domain_id WHERE 1 = 1");
+    if let DomainScope::Only(ids) = scope {
+        // The entries of one's own domains; nothing when one has none.
+        b.push(" AND a.domain_id IN (NULL");
+        for id in ids {
+            b.push(", ").push_bind(*id);
+        }
+        b.push(")");
+    }
+    let like = |b: &mut QueryBuilder<'_, Sqlite>, column: &str, pattern: &Option<String>| {
+        if let Some(p) = pattern {
+            b.push(format!(" AND lower(coalesce({column}, '')) LIKE "))
+                .push_bind(p.clone())
+                .push(" ESCAPE '\\'");
+        }
+    };
+    like(b, "a.actor", &query.who);
+    like(b, "a.ip", &query.ip);
+    like(b, "d.name", &query.domain);
+    if let Some(action) = &query.action {
+        b.push(" AND a.action = ").push_bind(action.clone());
+    }
+    if let Some(since) = query.since {
+        b.push(" AND a.at >= ").push_bind(since);
+    }
+    if let Some(until) = query.until {
+        b.push(" AND a.at < ").push_bind(until);
+    }
+}
+
+/// One page of the entries that match, newest first, and how many match in all.
+pub async fn page(
+    pool: &SqlitePool,
+    scope: &DomainScope,
+    query: &AuditQuery,
+    page: i64,
+) -> Result<(Vec<AuditRow>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    push_filters(&mut count, scope, query);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut rows =
+        QueryBuilder::new("SELECT a.id, a.at, a.actor, a.action, a.detail, a.ip, d.name AS domain");
+    push_filters(&mut rows, scope, query);
+    rows.push(" ORDER BY a.id DESC LIMIT ")
+        .push_bind(PAGE_SIZE)
+        .push(" OFFSET ")
+        .push_bind(offset(page));
+    let rows = rows.build_query_as().fetch_all(pool).await?;
+    Ok((rows, total))
+}
+
+/// The actions that occur in the entries of `scope`, for the filter's list.
+pub async fn actions(pool: &SqlitePool, scope: &DomainScope) -> Result<Vec<String>, sqlx::Error> {
+    let mut b = QueryBuilder::new("SELECT DISTINCT a.action");
+    push_filters(&mut b, scope, &AuditQuery::default());
+    b.push(" ORDER BY a.action");
+    b.build_query_scalar().fetch_all(pool).await
 }

@@ -1,7 +1,12 @@
 //! Domains the portal serves mail for.
 
 use crate::model::{
-    domain_settings::DomainSettings, route::DomainKind, rows::DomainRow, time::UnixTime, DomainName,
+    domain_settings::DomainSettings,
+    list::{offset, PAGE_SIZE},
+    route::DomainKind,
+    rows::DomainRow,
+    time::UnixTime,
+    DomainName,
 };
 use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
@@ -126,6 +131,57 @@ pub async fn list_all(pool: &SqlitePool) -> Result<Vec<DomainRow>, sqlx::Error> 
     sqlx::query_as(&format!("{LIST} ORDER BY d.name"))
         .fetch_all(pool)
         .await
+}
+
+/// Limits a list to the domains one domain admin administers (with their aliases), the
+/// admin's account id being parameter `$n`; every domain when it is NULL.
+fn administered(n: u8) -> String {
+    format!(
+        "(${n} IS NULL OR COALESCE(d.alias_of, d.id) IN \
+           (SELECT domain_id FROM domain_admins WHERE account_id = ${n}))"
+    )
+}
+
+/// One page of the domains whose name contains the search (a `like_pattern`), of one
+/// admin's domains (`Some(account)`) or all, and how many match in all.
+pub async fn page(
+    pool: &SqlitePool,
+    admin: Option<i64>,
+    pattern: &str,
+    page: i64,
+) -> Result<(Vec<DomainRow>, i64), sqlx::Error> {
+    let matching = format!("WHERE d.name LIKE $1 ESCAPE '\\' AND {}", administered(2));
+    let rows = sqlx::query_as(&format!(
+        "{LIST} {matching} ORDER BY d.name LIMIT $3 OFFSET $4"
+    ))
+    .bind(pattern)
+    .bind(admin)
+    .bind(PAGE_SIZE)
+    .bind(offset(page))
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM domains d {matching}"))
+        .bind(pattern)
+        .bind(admin)
+        .fetch_one(pool)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The domains (of one admin, or all) whose TXT record the daily re-check misses, and
+/// since when.
+pub async fn missing_records(
+    pool: &SqlitePool,
+    admin: Option<i64>,
+) -> Result<Vec<(String, UnixTime)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.name, d.record_missing_since FROM domains d \
+         WHERE d.record_missing_since IS NOT NULL AND {} ORDER BY d.name",
+        administered(1)
+    ))
+    .bind(admin)
+    .fetch_all(pool)
+    .await
 }
 
 /// The domains one domain admin administers, with the aliases of those domains.

@@ -2,7 +2,7 @@
 
 use crate::model::{
     list::{offset, PAGE_SIZE},
-    mailbox::{MailboxRow, Quota},
+    mailbox::{MailboxRow, Quota, QuotaUsage, FULLEST},
 };
 use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
@@ -71,6 +71,36 @@ pub async fn page(
     ))
 }
 
+/// The domain's storage statistics.
+pub async fn usage(pool: &SqlitePool, domain_id: i64) -> Result<QuotaUsage, sqlx::Error> {
+    let (mailboxes, used, allotted, unlimited): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(used_bytes), 0), COALESCE(SUM(quota_bytes), 0), \
+           COALESCE(SUM(quota_bytes = 0), 0) FROM accounts WHERE domain_id = $1",
+    )
+    .bind(domain_id)
+    .fetch_one(pool)
+    .await?;
+    let fullest: Vec<Row> = sqlx::query_as(
+        "SELECT id, email, display_name, role, enabled, quota_bytes, used_bytes, created_at \
+         FROM accounts WHERE domain_id = $1 AND quota_bytes > 0 AND used_bytes > 0 \
+         ORDER BY CAST(used_bytes AS REAL) / quota_bytes DESC, email LIMIT $2",
+    )
+    .bind(domain_id)
+    .bind(FULLEST)
+    .fetch_all(pool)
+    .await?;
+    Ok(QuotaUsage {
+        mailboxes,
+        used_bytes: used.max(0) as u64,
+        allotted_bytes: allotted.max(0) as u64,
+        unlimited,
+        fullest: fullest
+            .into_iter()
+            .map(MailboxRow::try_from)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
 /// True when a mailbox (any account) has this address.
 pub async fn exists<'e>(db: impl SqliteExecutor<'e>, address: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
@@ -92,8 +122,8 @@ pub async fn set_enabled(
     Ok(())
 }
 
-pub async fn set_profile(
-    pool: &SqlitePool,
+pub async fn set_profile<'e>(
+    db: impl SqliteExecutor<'e>,
     id: i64,
     display_name: &str,
     quota: Quota,
@@ -102,7 +132,7 @@ pub async fn set_profile(
         .bind(id)
         .bind(display_name.trim())
         .bind(quota.bytes() as i64)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

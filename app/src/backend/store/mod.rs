@@ -22,6 +22,7 @@ pub mod senders;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;
+pub mod transfer;
 
 use sqlx::{
     error::ErrorKind,

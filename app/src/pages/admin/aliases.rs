@@ -11,11 +11,13 @@ use crate::{
         paging::{Pager, SearchForm},
         row_forms::{domain_list, CancelButton, RowForms},
         table::DataTable,
+        transfer::Transfer,
     },
     model::{
         alias::{parse_targets, AliasRow, Aliases},
         mailbox::check_local_part,
         time::format_utc,
+        transfer::Dataset,
     },
 };
 use leptos::prelude::*;
@@ -53,6 +55,7 @@ pub fn AliasesPage() -> impl IntoView {
     let (id, query, list) = domain_list(forms, list_aliases);
     view! {
         <Loaded resource=list ok=move |a| view! { <Screen id=id.get_untracked() a search=query.get_untracked().search actions/> }/>
+        <Transfer dataset=Dataset::Aliases domain=Signal::derive(move || Some(id.get())) changed=actions.forms.changed/>
     }
 }
 
@@ -94,7 +97,7 @@ fn Screen(id: i64, a: Aliases, search: String, actions: Actions) -> impl IntoVie
         <SearchForm what="aliases" search=search.clone()/>
         <p class="form-success" role="status">{move || actions.forms.notice.get()}</p>
         {list}
-        <Pager page search what="aliases"/>
+        <Pager page what="aliases"/>
     }
 }
 

@@ -9,11 +9,13 @@ use crate::{
         loaded::Loaded,
         row_forms::{CancelButton, RowForms},
         table::DataTable,
+        transfer::Transfer,
         verify_domain::Verify,
     },
     model::{
         rows::{DomainAliases, DomainRow},
         time::format_utc,
+        transfer::Dataset,
         DomainName,
     },
 };
@@ -47,6 +49,7 @@ pub fn DomainAliasesPage() -> impl IntoView {
                 {unverified.into_iter().map(|d| view! { <Verify d changed=forms.changed/> }).collect_view()}
             }
         }/>
+        <Transfer dataset=Dataset::DomainAliases domain=Signal::derive(move || Some(id.get())) changed=forms.changed/>
     }
 }
 

@@ -9,13 +9,16 @@ use crate::{
         domain_tabs::pages,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
+        paging::{use_list_query, Pager, SearchForm},
         table::DataTable,
+        transfer::Transfer,
         verify_domain::Verify,
     },
     model::{
         route::Destination,
-        rows::{DomainRow, Me},
+        rows::{DomainList, DomainRow, Me},
         time::format_utc,
+        transfer::Dataset,
         DomainName, Role,
     },
 };
@@ -34,12 +37,19 @@ pub fn DomainsPage() -> impl IntoView {
             changed.update(|n| *n += 1);
         }
     });
-    let domains = Resource::new(move || changed.get(), |_| list_domains());
+    let query = use_list_query();
+    let domains = Resource::new(
+        move || (query.get(), changed.get()),
+        |(q, _)| list_domains(Some(q.search), Some(q.page)),
+    );
     view! {
         <Title text="Domains"/>
         <h1>"Domains"</h1>
         {master.then(|| view! { <AddForm add/> })}
-        <Loaded resource=domains ok=move |rows| view! { <Domains rows changed/> }/>
+        <Loaded resource=domains ok=move |list| view! { <Domains list search=query.get_untracked().search changed/> }/>
+        {master.then(|| view! {
+            <Transfer dataset=Dataset::Domains domain=Signal::stored(None) changed also=Dataset::RelayDomains/>
+        })}
     }
 }
 
@@ -71,9 +81,17 @@ fn AddForm(add: ServerAction<AddDomain>) -> impl IntoView {
 }
 
 #[component]
-fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
+fn Domains(list: DomainList, search: String, changed: RwSignal<u32>) -> impl IntoView {
+    let DomainList { page, missing } = list;
+    let rows = page.rows.clone();
+    let search_form = view! { <SearchForm what="domains" search=search.clone()/> };
     if rows.is_empty() {
-        return view! { <p>"No domains yet."</p> }.into_any();
+        let none = if search.is_empty() {
+            "No domains yet."
+        } else {
+            "No domain matches this search."
+        };
+        return view! { {search_form} <p class="empty">{none}</p> }.into_any();
     }
     // Unverified, or verified once and since then not found by the daily re-check.
     let unverified: Vec<DomainRow> = rows
@@ -81,20 +99,18 @@ fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
         .filter(|d| d.verified_at.is_none() || d.record_missing_since.is_some())
         .cloned()
         .collect();
-    let missing = rows
-        .iter()
-        .filter_map(|d| {
-            d.record_missing_since.map(|since| {
-                view! {
-                    <p class="warning" role="alert">
-                        {format!(
-                            "The DNS record of {} was not found on {}. Mail for it is still accepted;                              publish the record again (below), or remove the domain if it moved elsewhere.",
-                            d.name,
-                            format_utc(since)
-                        )}
-                    </p>
-                }
-            })
+    let missing = missing
+        .into_iter()
+        .map(|(name, since)| {
+            view! {
+                <p class="warning" role="alert">
+                    {format!(
+                        "The DNS record of {name} was not found on {}. Mail for it is still accepted; \
+                         publish the record again, or remove the domain if it moved elsewhere.",
+                        format_utc(since)
+                    )}
+                </p>
+            }
         })
         .collect_view();
     let lines = rows
@@ -132,9 +148,11 @@ fn Domains(rows: Vec<DomainRow>, changed: RwSignal<u32>) -> impl IntoView {
         .collect_view();
     view! {
         {missing}
+        {search_form}
         <DataTable label="Domains" columns=&["Domain", "Kind", "Status", "Mailboxes", "Added"] actions=true>
             {lines}
         </DataTable>
+        <Pager page what="domains"/>
         {unverified.into_iter().map(|d| view! { <Verify d changed/> }).collect_view()}
     }
     .into_any()

@@ -15,12 +15,14 @@ use crate::{
         paging::{Pager, SearchForm},
         row_forms::{domain_list, CancelButton, RowForms},
         table::DataTable,
+        transfer::Transfer,
     },
     model::{
-        mailbox::{check_display_name, check_local_part, MailboxRow, Mailboxes, Quota},
+        mailbox::{check_display_name, check_local_part, MailboxRow, Mailboxes, Quota, QuotaUsage},
         password,
         rows::Me,
         time::format_utc,
+        transfer::Dataset,
         Role,
     },
 };
@@ -64,12 +66,17 @@ pub fn MailboxesPage() -> impl IntoView {
     let (id, query, list) = domain_list(forms, list_mailboxes);
     view! {
         <Loaded resource=list ok=move |m| view! { <Screen id=id.get_untracked() m search=query.get_untracked().search actions/> }/>
+        <Transfer dataset=Dataset::Mailboxes domain=Signal::derive(move || Some(id.get())) changed=actions.forms.changed/>
     }
 }
 
 #[component]
 fn Screen(id: i64, m: Mailboxes, search: String, actions: Actions) -> impl IntoView {
-    let Mailboxes { domain, page } = m;
+    let Mailboxes {
+        domain,
+        page,
+        usage,
+    } = m;
     let rows = page
         .rows
         .iter()
@@ -98,7 +105,44 @@ fn Screen(id: i64, m: Mailboxes, search: String, actions: Actions) -> impl IntoV
         <SearchForm what="mailboxes" search=search.clone()/>
         <p class="form-success" role="status">{move || actions.forms.notice.get()}</p>
         {list}
-        <Pager page search what="mailboxes"/>
+        <Pager page what="mailboxes"/>
+        <Usage usage/>
+    }
+}
+
+/// Quota statistics: the domain's storage in all, and its fullest mailboxes.
+#[component]
+fn Usage(usage: QuotaUsage) -> impl IntoView {
+    let rows = usage
+        .fullest
+        .iter()
+        .map(|m| {
+            let percent = m.percent_used().unwrap_or_default();
+            view! {
+                <tr>
+                    <td data-label="Address">{m.email.clone()}</td>
+                    <td data-label="Used">{m.usage()}</td>
+                    <td data-label="Share">
+                        <meter min="0" max="100" low="80" high="95" optimum="0" value=percent.min(100).to_string()
+                            aria-label=format!("{percent}% of the quota of {}", m.email)>{format!("{percent}%")}</meter>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let fullest = (!usage.fullest.is_empty()).then(|| {
+        view! {
+            <DataTable label="Fullest mailboxes" columns=&["Address", "Used", "Share"]>
+                {rows}
+            </DataTable>
+        }
+    });
+    view! {
+        <section class="quota-usage" aria-labelledby="usage-heading">
+            <h2 id="usage-heading">"Storage"</h2>
+            <p>{usage.summary()}</p>
+            {fullest}
+        </section>
     }
 }
 

@@ -10,11 +10,13 @@ use crate::{
         paging::{Pager, SearchForm},
         row_forms::{domain_list, CancelButton, RowForms},
         table::DataTable,
+        transfer::Transfer,
     },
     model::{
         mailbox::check_local_part,
         sender::{parse_users, SenderRow, Senders},
         time::format_utc,
+        transfer::Dataset,
     },
 };
 use leptos::prelude::*;
@@ -47,6 +49,7 @@ pub fn SendersPage() -> impl IntoView {
     let (id, query, list) = domain_list(forms, list_senders);
     view! {
         <Loaded resource=list ok=move |s| view! { <Screen id=id.get_untracked() s search=query.get_untracked().search actions/> }/>
+        <Transfer dataset=Dataset::Senders domain=Signal::derive(move || Some(id.get())) changed=actions.forms.changed/>
     }
 }
 
@@ -82,7 +85,7 @@ fn Screen(id: i64, s: Senders, search: String, actions: Actions) -> impl IntoVie
         <SearchForm what="sender addresses" search=search.clone()/>
         <p class="form-success" role="status">{move || actions.forms.notice.get()}</p>
         {list}
-        <Pager page search what="sender addresses"/>
+        <Pager page what="sender addresses"/>
     }
 }
 

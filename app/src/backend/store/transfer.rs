@@ -1,0 +1,164 @@
+//! What CSV export reads, and the lookups an import makes inside its transaction (so that
+//! a row sees the rows above it in the same file).
+
+use crate::model::{route::DomainKind, time::UnixTime};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A mailbox as its export line shows it, or as an import compares it.
+#[derive(sqlx::FromRow)]
+pub struct MailboxLine {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub domain_id: Option<i64>,
+    pub display_name: String,
+    pub quota_bytes: i64,
+    pub enabled: bool,
+    pub used_bytes: i64,
+}
+
+const MAILBOX: &str = "SELECT id, email, role, domain_id, display_name, quota_bytes, enabled, \
+     used_bytes FROM accounts";
+
+pub async fn mailboxes(pool: &SqlitePool, domain_id: i64) -> Result<Vec<MailboxLine>, sqlx::Error> {
+    sqlx::query_as(&format!("{MAILBOX} WHERE domain_id = $1 ORDER BY email"))
+        .bind(domain_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn mailbox(
+    conn: &mut SqliteConnection,
+    email: &str,
+) -> Result<Option<MailboxLine>, sqlx::Error> {
+    sqlx::query_as(&format!("{MAILBOX} WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Each alias of the domain with its recipients, joined by ", ".
+pub async fn aliases(
+    pool: &SqlitePool,
+    domain_id: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.address, COALESCE((SELECT group_concat(target, ', ') FROM \
+           (SELECT target FROM alias_targets WHERE alias_id = a.id ORDER BY target)), '') \
+         FROM aliases a WHERE a.domain_id = $1 ORDER BY a.address",
+    )
+    .bind(domain_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Each sender address of the domain with the mailboxes that may use it, joined by ", ".
+pub async fn senders(
+    pool: &SqlitePool,
+    domain_id: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.address, COALESCE((SELECT group_concat(email, ', ') FROM \
+           (SELECT c.email FROM sender_address_users u JOIN accounts c ON c.id = u.account_id \
+            WHERE u.sender_id = s.id ORDER BY c.email)), '') \
+         FROM sender_addresses s WHERE s.domain_id = $1 ORDER BY s.address",
+    )
+    .bind(domain_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The id of the alias or sender address with this address, and its members (recipients,
+/// or the addresses of the mailboxes that may send as it), sorted.
+pub async fn alias(
+    conn: &mut SqliteConnection,
+    address: &str,
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    members(
+        conn,
+        "SELECT id FROM aliases WHERE address = $1",
+        "SELECT target FROM alias_targets WHERE alias_id = $1 ORDER BY target",
+        address,
+    )
+    .await
+}
+
+pub async fn sender(
+    conn: &mut SqliteConnection,
+    address: &str,
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    members(
+        conn,
+        "SELECT id FROM sender_addresses WHERE address = $1",
+        "SELECT c.email FROM sender_address_users u JOIN accounts c ON c.id = u.account_id \
+         WHERE u.sender_id = $1 ORDER BY c.email",
+        address,
+    )
+    .await
+}
+
+async fn members(
+    conn: &mut SqliteConnection,
+    find: &str,
+    list: &str,
+    address: &str,
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(find)
+        .bind(address)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(id) = id else { return Ok(None) };
+    let members = sqlx::query_scalar(list).bind(id).fetch_all(conn).await?;
+    Ok(Some((id, members)))
+}
+
+/// A domain as an import compares it: id, kind, the main domain's name for an alias.
+#[derive(sqlx::FromRow)]
+pub struct DomainLine {
+    pub id: i64,
+    pub kind: DomainKind,
+    pub alias_of: Option<String>,
+}
+
+pub async fn domain(
+    conn: &mut SqliteConnection,
+    name: &str,
+) -> Result<Option<DomainLine>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id, d.kind, m.name AS alias_of FROM domains d \
+         LEFT JOIN domains m ON m.id = d.alias_of WHERE d.name = $1",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The domain's routes in the order they are tried.
+pub async fn routes(
+    conn: &mut SqliteConnection,
+    domain_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT destination FROM domain_routes WHERE domain_id = $1 ORDER BY position",
+    )
+    .bind(domain_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Replaces the domain's routes with `destinations`, tried in that order.
+pub async fn replace_routes(
+    conn: &mut SqliteConnection,
+    domain_id: i64,
+    destinations: &[String],
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM domain_routes WHERE domain_id = $1")
+        .bind(domain_id)
+        .execute(&mut *conn)
+        .await?;
+    for d in destinations {
+        super::routes::insert(conn, domain_id, d, now).await?;
+    }
+    Ok(())
+}
