@@ -122,3 +122,25 @@ async fn the_front_page_sends_each_visitor_where_they_belong() {
     assert_eq!(signed_in.headers()["location"], "/account");
     p.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversized_request_body_is_refused_before_it_is_read() {
+    let p = Portal::start().await;
+    p.add_domain("one.test").await;
+    p.add_user("dora@one.test", Role::DomainAdmin).await;
+    let cookie = p.sign_in("dora@one.test").await;
+    let huge = "a".repeat(server::web::MAX_BODY_BYTES + 1);
+    let form = [("dataset", "mailboxes"), ("csv", huge.as_str())];
+    let a = p.call("transfer/import", Some(&cookie), &form).await;
+    assert_eq!(a.status, 413, "{}", &a.body[..a.body.len().min(200)]);
+    // A large honest import (1 MB of file) still gets through to its checks.
+    let file = format!("address\n{}", "x".repeat(1024 * 1024 - 9));
+    let form = [
+        ("dataset", "mailboxes"),
+        ("domain", "1"),
+        ("csv", file.as_str()),
+    ];
+    let a = p.call("transfer/import", Some(&cookie), &form).await;
+    assert_ne!(a.status, 413);
+    p.stop().await;
+}
