@@ -73,6 +73,12 @@ test('a domain admin exports the mailboxes, edits the file and imports it back',
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect(page.getByText('No mailbox matches this search.')).toBeVisible();
   });
+
+  await test.step('the host\'s domain list is not a domain admin\'s to export', async () => {
+    const answer = await page.request.get('/export/domains');
+    expect(answer.status()).toBe(403);
+    await expect(page.getByRole('link', { name: 'Export domains (CSV)' })).toHaveCount(0);
+  });
 });
 
 test('a domain admin reads their domains\' log, filtered', async ({ page }) => {

@@ -1,7 +1,10 @@
 //! Search and paging for long lists. Both live in the address (`?search=…&page=…`), so a
 //! list can be bookmarked, reloaded and shared, and works before the page is hydrated.
 
-use crate::model::list::{page_number, Page};
+use crate::{
+    components::table::DataTable,
+    model::list::{page_number, Page},
+};
 use leptos::prelude::*;
 use leptos_router::{
     components::{Form, A},
@@ -68,5 +71,35 @@ pub fn Pager<T: 'static>(page: Page<T>, what: &'static str) -> impl IntoView {
             {previous}
             {next}
         </nav>
+    }
+}
+
+/// The list part of a list screen: the search box, what the last change did, the table of
+/// `rows` (or why there is none) and the pager. `what` names the things ("aliases").
+#[component]
+pub fn PagedList<T: 'static>(
+    page: Page<T>,
+    search: String,
+    what: &'static str,
+    /// The table's name for screen readers ("Aliases").
+    label: &'static str,
+    columns: &'static [&'static str],
+    /// Shown when the list is empty, and when the search found nothing.
+    empty: &'static str,
+    unmatched: &'static str,
+    notice: RwSignal<Option<&'static str>>,
+    children: Children,
+) -> impl IntoView {
+    let list = if page.total == 0 {
+        let none = if search.is_empty() { empty } else { unmatched };
+        view! { <p class="empty">{none}</p> }.into_any()
+    } else {
+        view! { <DataTable label columns actions=true>{children()}</DataTable> }.into_any()
+    };
+    view! {
+        <SearchForm what search/>
+        <p class="form-success" role="status">{move || notice.get()}</p>
+        {list}
+        <Pager page what/>
     }
 }

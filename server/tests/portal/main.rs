@@ -15,6 +15,7 @@ mod notify;
 mod passkeys;
 mod reset;
 mod routing;
+mod scope;
 mod secrecy;
 mod senders;
 mod sessions;

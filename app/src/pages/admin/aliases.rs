@@ -8,9 +8,8 @@ use crate::{
         domain_tabs::DomainTabs,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
-        paging::{Pager, SearchForm},
+        paging::PagedList,
         row_forms::{domain_list, CancelButton, RowForms},
-        table::DataTable,
         transfer::Transfer,
     },
     model::{
@@ -74,30 +73,15 @@ fn Screen(id: i64, a: Aliases, search: String, actions: Actions) -> impl IntoVie
         .cloned()
         .map(|row| view! { <Line row forwards actions/> })
         .collect_view();
-    let list = if page.total == 0 {
-        let none = if search.is_empty() {
-            "This domain has no aliases yet."
-        } else {
-            "No alias matches this search."
-        };
-        view! { <p>{none}</p> }.into_any()
-    } else {
-        view! {
-            <DataTable label="Aliases" columns=&["Address", "Recipients", "Added"] actions=true>
-                {rows}
-            </DataTable>
-        }
-        .into_any()
-    };
     view! {
         <DomainTabs id domain=domain.clone() screen="Aliases"/>
         <AddForm id domain add=actions.add/>
         <h2>"Aliases"</h2>
         {has_catch_all.then(|| view! { <p class="warning">"This domain has a catch-all. " {CATCH_ALL_WARNING}</p> })}
-        <SearchForm what="aliases" search=search.clone()/>
-        <p class="form-success" role="status">{move || actions.forms.notice.get()}</p>
-        {list}
-        <Pager page what="aliases"/>
+        <PagedList page search what="aliases" label="Aliases" columns=&["Address", "Recipients", "Added"]
+            empty="This domain has no aliases yet." unmatched="No alias matches this search." notice=actions.forms.notice>
+            {rows}
+        </PagedList>
     }
 }
 

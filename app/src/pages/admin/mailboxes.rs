@@ -12,7 +12,7 @@ use crate::{
         domain_tabs::DomainTabs,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
-        paging::{Pager, SearchForm},
+        paging::PagedList,
         row_forms::{domain_list, CancelButton, RowForms},
         table::DataTable,
         transfer::Transfer,
@@ -83,29 +83,14 @@ fn Screen(id: i64, m: Mailboxes, search: String, actions: Actions) -> impl IntoV
         .cloned()
         .map(|row| view! { <Line row actions/> })
         .collect_view();
-    let list = if page.total == 0 {
-        let none = if search.is_empty() {
-            "This domain has no mailboxes yet."
-        } else {
-            "No mailbox matches this search."
-        };
-        view! { <p>{none}</p> }.into_any()
-    } else {
-        view! {
-            <DataTable label="Mailboxes" columns=&["Address", "Name", "Status", "Storage used", "Added"] actions=true>
-                {rows}
-            </DataTable>
-        }
-        .into_any()
-    };
     view! {
         <DomainTabs id domain=domain.clone() screen="Mailboxes"/>
         <AddForm id domain add=actions.add/>
         <h2>"Mailboxes"</h2>
-        <SearchForm what="mailboxes" search=search.clone()/>
-        <p class="form-success" role="status">{move || actions.forms.notice.get()}</p>
-        {list}
-        <Pager page what="mailboxes"/>
+        <PagedList page search what="mailboxes" label="Mailboxes" columns=&["Address", "Name", "Status", "Storage used", "Added"]
+            empty="This domain has no mailboxes yet." unmatched="No mailbox matches this search." notice=actions.forms.notice>
+            {rows}
+        </PagedList>
         <Usage usage/>
     }
 }

@@ -7,9 +7,8 @@ use crate::{
         domain_tabs::DomainTabs,
         form::{field_error, outcome, Field, Outcome},
         loaded::Loaded,
-        paging::{Pager, SearchForm},
+        paging::PagedList,
         row_forms::{domain_list, CancelButton, RowForms},
-        table::DataTable,
         transfer::Transfer,
     },
     model::{
@@ -62,30 +61,15 @@ fn Screen(id: i64, s: Senders, search: String, actions: Actions) -> impl IntoVie
         .cloned()
         .map(|row| view! { <Line row actions/> })
         .collect_view();
-    let list = if page.total == 0 {
-        let none = if search.is_empty() {
-            "This domain has no sender addresses yet."
-        } else {
-            "No sender address matches this search."
-        };
-        view! { <p>{none}</p> }.into_any()
-    } else {
-        view! {
-            <DataTable label="Sender addresses" columns=&["Address", "May be used by", "Added"] actions=true>
-                {rows}
-            </DataTable>
-        }
-        .into_any()
-    };
     view! {
         <DomainTabs id domain=domain.clone() screen="Sender addresses"/>
         <p>"A sender address is an address that the chosen mailboxes may send as, for example a shared info@ address. Mail to it is set up separately, as an alias."</p>
         <AddForm id domain add=actions.add/>
         <h2>"Sender addresses"</h2>
-        <SearchForm what="sender addresses" search=search.clone()/>
-        <p class="form-success" role="status">{move || actions.forms.notice.get()}</p>
-        {list}
-        <Pager page what="sender addresses"/>
+        <PagedList page search what="sender addresses" label="Sender addresses" columns=&["Address", "May be used by", "Added"]
+            empty="This domain has no sender addresses yet." unmatched="No sender address matches this search." notice=actions.forms.notice>
+            {rows}
+        </PagedList>
     }
 }
 

@@ -1,0 +1,267 @@
+//! SECURITY.md, access control: a domain admin calling any admin server function with
+//! another domain's identifiers is refused (403, or 404 for what a domain admin may not even
+//! learn exists), the refusal is audited, and nothing in the other domain changes.
+
+use crate::harness::{Portal, PASSWORD};
+use app::model::Role;
+
+/// What the other domain holds, as rows counted and settings read: equal before and after.
+async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT group_concat(email || ':' || enabled || ':' || display_name || ':' || quota_bytes || ':' || password_hash) FROM accounts WHERE domain_id = $1",
+        "SELECT group_concat(a.address || '>' || t.target) FROM aliases a JOIN alias_targets t ON t.alias_id = a.id WHERE a.domain_id = $1",
+        "SELECT group_concat(s.address || '>' || u.account_id) FROM sender_addresses s JOIN sender_address_users u ON u.sender_id = s.id WHERE s.domain_id = $1",
+        "SELECT group_concat(name || ':' || COALESCE(verified_at, '') || ':' || sdr_enabled || ':' || COALESCE(timezone, '')) FROM domains WHERE id = $1 OR alias_of = $1",
+        "SELECT group_concat(destination || '@' || position) FROM domain_routes",
+    ] {
+        let v: Option<String> = sqlx::query_scalar(sql)
+            .bind(two)
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+        out.push(v.unwrap_or_default());
+    }
+    out
+}
+
+async fn id(p: &Portal, sql: &str) -> String {
+    let id: i64 = sqlx::query_scalar(sql)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+#[tokio::test]
+async fn a_domain_admin_reaches_nothing_of_another_domain() {
+    let p = Portal::start().await;
+    p.add_domain("one.test").await;
+    let two = p.add_domain("two.test").await;
+    p.add_user("dora@one.test", Role::DomainAdmin).await;
+    p.add_user("tom@two.test", Role::DomainAdmin).await;
+    p.add_user("boss@one.test", Role::MasterAdmin).await;
+    let boss = p.sign_in("boss@one.test").await;
+    let two_s = two.to_string();
+    // The other domain's things, made by a master admin.
+    for (endpoint, form) in [
+        (
+            "mailboxes/add",
+            vec![
+                ("domain", two_s.as_str()),
+                ("local_part", "bob"),
+                ("display_name", "Bob"),
+                ("password", PASSWORD),
+                ("quota", "1 GB"),
+            ],
+        ),
+        (
+            "aliases/add",
+            vec![
+                ("domain", two_s.as_str()),
+                ("address", "team"),
+                ("targets", "bob@two.test"),
+            ],
+        ),
+        (
+            "senders/add",
+            vec![
+                ("domain", two_s.as_str()),
+                ("address", "info"),
+                ("users", "bob@two.test"),
+            ],
+        ),
+        (
+            "domains/aliases/add",
+            vec![("domain", two_s.as_str()), ("name", "two-alias.test")],
+        ),
+        (
+            "domains/add",
+            vec![
+                ("name", "relay.test"),
+                ("kind", "relay"),
+                ("destination", "mx.relay.example"),
+            ],
+        ),
+    ] {
+        let a = p.call(endpoint, Some(&boss), &form).await;
+        assert_eq!(a.status, 200, "{endpoint}: {}", a.body);
+    }
+    let relay = id(&p, "SELECT id FROM domains WHERE name = 'relay.test'").await;
+    let mailbox = id(&p, "SELECT id FROM accounts WHERE email = 'bob@two.test'").await;
+    let tom = id(&p, "SELECT id FROM accounts WHERE email = 'tom@two.test'").await;
+    let alias = id(&p, "SELECT id FROM aliases WHERE address = 'team@two.test'").await;
+    let sender = id(
+        &p,
+        "SELECT id FROM sender_addresses WHERE address = 'info@two.test'",
+    )
+    .await;
+    let domain_alias = id(&p, "SELECT id FROM domains WHERE name = 'two-alias.test'").await;
+    let route = id(&p, "SELECT id FROM domain_routes").await;
+    let before = snapshot(&p, two).await;
+
+    let dora = p.sign_in("dora@one.test").await;
+    let d = two_s.as_str();
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("mailboxes/list", vec![("domain", d)]),
+        (
+            "mailboxes/add",
+            vec![
+                ("domain", d),
+                ("local_part", "evil"),
+                ("display_name", ""),
+                ("password", PASSWORD),
+                ("quota", ""),
+            ],
+        ),
+        (
+            "mailboxes/edit",
+            vec![("id", &mailbox), ("display_name", "Evil"), ("quota", "")],
+        ),
+        (
+            "mailboxes/enabled",
+            vec![("id", &mailbox), ("enabled", "false")],
+        ),
+        (
+            "mailboxes/password",
+            vec![("id", &mailbox), ("password", "evil horse battery staple")],
+        ),
+        (
+            "mailboxes/delete",
+            vec![("id", &mailbox), ("confirm", "bob@two.test")],
+        ),
+        ("aliases/list", vec![("domain", d)]),
+        (
+            "aliases/add",
+            vec![
+                ("domain", d),
+                ("address", "evil"),
+                ("targets", "dora@one.test"),
+            ],
+        ),
+        (
+            "aliases/edit",
+            vec![("id", &alias), ("targets", "dora@one.test")],
+        ),
+        ("aliases/delete", vec![("id", &alias)]),
+        ("senders/list", vec![("domain", d)]),
+        (
+            "senders/add",
+            vec![
+                ("domain", d),
+                ("address", "evil"),
+                ("users", "dora@one.test"),
+            ],
+        ),
+        (
+            "senders/edit",
+            vec![("id", &sender), ("users", "dora@one.test")],
+        ),
+        ("senders/delete", vec![("id", &sender)]),
+        ("domains/settings", vec![("domain", d)]),
+        (
+            "domains/settings/save",
+            vec![
+                ("domain", d),
+                ("contact_email", "dora@one.test"),
+                ("notify_from", ""),
+                ("timezone", "UTC"),
+                ("log_days", "1"),
+                ("retry_days", "1"),
+                ("rejected_local_chars", ""),
+            ],
+        ),
+        ("domains/settings/reset", vec![("domain", d)]),
+        ("domains/verify", vec![("id", d)]),
+        ("domains/admins", vec![("domain", d)]),
+        (
+            "domains/admins/assign",
+            vec![("domain", d), ("email", "dora@one.test")],
+        ),
+        (
+            "domains/admins/remove",
+            vec![("domain", d), ("account", &tom)],
+        ),
+        ("domains/aliases", vec![("domain", d)]),
+        (
+            "domains/aliases/add",
+            vec![("domain", d), ("name", "evil.test")],
+        ),
+        ("domains/aliases/delete", vec![("id", &domain_alias)]),
+        ("domains/add", vec![("name", "evil.test")]),
+        ("routes/list", vec![("domain", &relay)]),
+        (
+            "routes/add",
+            vec![("domain", &relay), ("destination", "mx.evil.example")],
+        ),
+        ("routes/delete", vec![("id", &route)]),
+        ("routes/move", vec![("id", &route), ("direction", "up")]),
+        ("routes/test", vec![("id", &route)]),
+        ("routes/allow_local", vec![("allow", "true")]),
+        ("sdr/get", vec![("domain", d)]),
+        (
+            "sdr/set",
+            vec![
+                ("domain", d),
+                ("enabled", "true"),
+                ("destination", "mx.evil.example"),
+            ],
+        ),
+        (
+            "transfer/import",
+            vec![
+                ("dataset", "aliases"),
+                ("domain", d),
+                ("csv", "address,recipients\nevil,dora@one.test\n"),
+            ],
+        ),
+        (
+            "transfer/import",
+            vec![("dataset", "domains"), ("csv", "domain\nevil.test\n")],
+        ),
+    ];
+    let mut refused = 0;
+    for (endpoint, form) in &calls {
+        let a = p.call(endpoint, Some(&dora), form).await;
+        assert_eq!(a.status, 403, "{endpoint}: {}", a.body);
+        refused += 1;
+    }
+    for path in [
+        format!("/export/mailboxes?domain={two}"),
+        "/export/domains".to_string(),
+    ] {
+        assert_eq!(p.get(&path, Some(&dora)).await.status, 403, "{path}");
+        refused += 1;
+    }
+    // Mailboxes named by address (mail access, 2FA unlock) answer like unknown ones.
+    for (endpoint, form) in [
+        ("mail_access/overview", vec![("mailbox", "bob@two.test")]),
+        (
+            "mail_access/set_switch",
+            vec![("open", "false"), ("mailbox", "bob@two.test")],
+        ),
+        ("two_factor/unlock", vec![("email", "bob@two.test")]),
+    ] {
+        let a = p.call(endpoint, Some(&dora), &form).await;
+        assert!(
+            a.status == 400 && a.body.contains("in your domains"),
+            "{endpoint}: {} {}",
+            a.status,
+            a.body
+        );
+    }
+    // The audit log says who tried what; the other domain's admin reads none of it as theirs.
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test'",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(denied, refused, "every refusal is audited");
+    assert_eq!(
+        snapshot(&p, two).await,
+        before,
+        "nothing of two.test changed"
+    );
+    p.stop().await;
+}
