@@ -16,6 +16,7 @@ pub mod domain_watch;
 pub mod domains;
 pub mod error;
 pub mod keys;
+pub mod mail;
 pub mod mail_access;
 pub mod mail_cache;
 pub mod mailboxes;

@@ -1,0 +1,3 @@
+//! SMTP as the listener speaks it.
+
+pub mod data;
