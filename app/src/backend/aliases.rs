@@ -212,7 +212,7 @@ async fn expansion(
     tx: &mut SqliteConnection,
     address: &str,
 ) -> Result<Option<Vec<String>>, AppError> {
-    if let Some(targets) = store::aliases::targets_of(&mut *tx, address).await? {
+    if let Some((_, targets)) = store::aliases::find_by_address(&mut *tx, address).await? {
         return Ok(Some(targets));
     }
     if address.starts_with('@') {
@@ -223,7 +223,7 @@ async fn expansion(
     }
     let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
     let catch_all = format!("@{domain}");
-    if store::aliases::targets_of(&mut *tx, &catch_all)
+    if store::aliases::find_by_address(&mut *tx, &catch_all)
         .await?
         .is_some()
     {

@@ -82,22 +82,19 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, AliasRow)>,
     Ok(with_targets(pool, rows).await?.pop())
 }
 
-/// The recipients of the alias with this address (`@domain` for a catch-all); `None`
-/// when there is no such alias.
-pub async fn targets_of(
+/// The id and recipients of the alias with this address (`@domain` for a catch-all);
+/// `None` when there is no such alias.
+pub async fn find_by_address(
     conn: &mut SqliteConnection,
     address: &str,
-) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM aliases WHERE address = $1")
-        .bind(address)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(id) = id else { return Ok(None) };
-    let targets = sqlx::query_scalar("SELECT target FROM alias_targets WHERE alias_id = $1")
-        .bind(id)
-        .fetch_all(conn)
-        .await?;
-    Ok(Some(targets))
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    super::row_with_members(
+        conn,
+        "SELECT id FROM aliases WHERE address = $1",
+        "SELECT target FROM alias_targets WHERE alias_id = $1 ORDER BY target",
+        address,
+    )
+    .await
 }
 
 /// Inserts an alias; a taken address comes back as a unique violation.
@@ -126,18 +123,14 @@ pub async fn set_targets(
     id: i64,
     targets: &[String],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM alias_targets WHERE alias_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    for target in targets {
-        sqlx::query("INSERT INTO alias_targets (alias_id, target) VALUES ($1, $2)")
-            .bind(id)
-            .bind(target)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    super::replace_members(
+        conn,
+        "DELETE FROM alias_targets WHERE alias_id = $1",
+        "INSERT INTO alias_targets (alias_id, target) VALUES ($1, $2)",
+        id,
+        targets,
+    )
+    .await
 }
 
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {

@@ -184,20 +184,6 @@ pub async fn missing_records(
     .await
 }
 
-/// The domains one domain admin administers, with the aliases of those domains.
-pub async fn list_administered_by(
-    pool: &SqlitePool,
-    account_id: i64,
-) -> Result<Vec<DomainRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{LIST} WHERE COALESCE(d.alias_of, d.id) IN \
-           (SELECT domain_id FROM domain_admins WHERE account_id = $1) ORDER BY d.name"
-    ))
-    .bind(account_id)
-    .fetch_all(pool)
-    .await
-}
-
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
     contact_email: Option<String>,

@@ -28,7 +28,7 @@ use sqlx::{
     error::ErrorKind,
     migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
+    SqliteConnection, SqlitePool,
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -63,6 +63,46 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
 /// hit, so the caller names the field; no error text is searched.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.kind() == ErrorKind::UniqueViolation)
+}
+
+/// One list row found by its address (`find` binds it as `$1`), with its members (`list`
+/// binds the row's id as `$1`): an alias's recipients, a sender address's users.
+pub(crate) async fn row_with_members(
+    conn: &mut SqliteConnection,
+    find: &str,
+    list: &str,
+    address: &str,
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(find)
+        .bind(address)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(id) = id else { return Ok(None) };
+    let members = sqlx::query_scalar(list).bind(id).fetch_all(conn).await?;
+    Ok(Some((id, members)))
+}
+
+/// Replaces the members of one list row: `delete` removes them (`$1` the row's id),
+/// `insert` adds one (`$1` the row's id, `$2` the member).
+pub(crate) async fn replace_members<T>(
+    conn: &mut SqliteConnection,
+    delete: &str,
+    insert: &str,
+    id: i64,
+    members: &[T],
+) -> Result<(), sqlx::Error>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Sync,
+{
+    sqlx::query(delete).bind(id).execute(&mut *conn).await?;
+    for member in members {
+        sqlx::query(insert)
+            .bind(id)
+            .bind(member)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The members of several rows in one query: `select` yields (row id, member) pairs and

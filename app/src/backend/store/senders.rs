@@ -112,18 +112,30 @@ pub async fn set_users(
     id: i64,
     users: &[i64],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sender_address_users WHERE sender_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    for account in users {
-        sqlx::query("INSERT INTO sender_address_users (sender_id, account_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(account)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    super::replace_members(
+        conn,
+        "DELETE FROM sender_address_users WHERE sender_id = $1",
+        "INSERT INTO sender_address_users (sender_id, account_id) VALUES ($1, $2)",
+        id,
+        users,
+    )
+    .await
+}
+
+/// The id of the sender address with this address and the addresses of the mailboxes
+/// that may use it, sorted; `None` when there is no such sender address.
+pub async fn find_by_address(
+    conn: &mut SqliteConnection,
+    address: &str,
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    super::row_with_members(
+        conn,
+        "SELECT id FROM sender_addresses WHERE address = $1",
+        "SELECT c.email FROM sender_address_users u JOIN accounts c ON c.id = u.account_id \
+         WHERE u.sender_id = $1 ORDER BY c.email",
+        address,
+    )
+    .await
 }
 
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {

@@ -68,50 +68,6 @@ pub async fn senders(
     .await
 }
 
-/// The id of the alias or sender address with this address, and its members (recipients,
-/// or the addresses of the mailboxes that may send as it), sorted.
-pub async fn alias(
-    conn: &mut SqliteConnection,
-    address: &str,
-) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
-    members(
-        conn,
-        "SELECT id FROM aliases WHERE address = $1",
-        "SELECT target FROM alias_targets WHERE alias_id = $1 ORDER BY target",
-        address,
-    )
-    .await
-}
-
-pub async fn sender(
-    conn: &mut SqliteConnection,
-    address: &str,
-) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
-    members(
-        conn,
-        "SELECT id FROM sender_addresses WHERE address = $1",
-        "SELECT c.email FROM sender_address_users u JOIN accounts c ON c.id = u.account_id \
-         WHERE u.sender_id = $1 ORDER BY c.email",
-        address,
-    )
-    .await
-}
-
-async fn members(
-    conn: &mut SqliteConnection,
-    find: &str,
-    list: &str,
-    address: &str,
-) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar(find)
-        .bind(address)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(id) = id else { return Ok(None) };
-    let members = sqlx::query_scalar(list).bind(id).fetch_all(conn).await?;
-    Ok(Some((id, members)))
-}
-
 /// A domain as an import compares it: id, kind, the main domain's name for an alias.
 #[derive(sqlx::FromRow)]
 pub struct DomainLine {

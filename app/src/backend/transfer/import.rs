@@ -474,7 +474,7 @@ impl Job<'_> {
                 format!("{key} is a mailbox. An alias needs an address of its own.").into(),
             );
         }
-        let existing = rows::alias(tx, &key).await?;
+        let existing = store::aliases::find_by_address(tx, &key).await?;
         let Some(recipients) = row.get("recipients") else {
             return match existing {
                 Some(_) => Ok(Outcome::Unchanged),
@@ -507,7 +507,7 @@ impl Job<'_> {
             }
         };
         self.local_part_allowed(address.local_part())?;
-        let existing = rows::sender(tx, address.as_str()).await?;
+        let existing = store::senders::find_by_address(tx, address.as_str()).await?;
         let Some(users) = row.get("users") else {
             return match existing {
                 Some(_) => Ok(Outcome::Unchanged),
