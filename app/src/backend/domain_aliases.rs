@@ -26,9 +26,7 @@ pub async fn list(
 ) -> Result<DomainAliases, AppError> {
     let domain = hosted_domain(backend, ctx, domain_id, "list the domain aliases", now).await?;
     let mut rows = store::domains::aliases_of(&backend.pool, domain_id).await?;
-    for row in rows.iter_mut().filter(|r| r.verification_token.is_none()) {
-        *row = super::domains::with_token(backend, row.id).await?;
-    }
+    super::domains::with_tokens(backend, &mut rows).await?;
     Ok(DomainAliases {
         domain: domain.name,
         rows,

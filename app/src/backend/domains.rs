@@ -48,9 +48,7 @@ pub async fn list(
     let page = page_number(page);
     let (mut rows, total) =
         store::domains::page(&backend.pool, admin, &like_pattern(&search), page).await?;
-    for row in rows.iter_mut().filter(|r| r.verification_token.is_none()) {
-        *row = with_token(backend, row.id).await?;
-    }
+    with_tokens(backend, &mut rows).await?;
     Ok(DomainList {
         page: Page { rows, total, page },
         missing: store::domains::missing_records(&backend.pool, admin).await?,
@@ -113,6 +111,14 @@ pub async fn verify(
     ctx.user
         .audit_in(backend, owner, AuditAction::DomainVerified, &row.name, now)
         .await
+}
+
+/// Gives each row without a token one (`with_token`); rows with one are not read again.
+pub(crate) async fn with_tokens(backend: &Backend, rows: &mut [DomainRow]) -> Result<(), AppError> {
+    for row in rows.iter_mut().filter(|r| r.verification_token.is_none()) {
+        *row = with_token(backend, row.id).await?;
+    }
+    Ok(())
 }
 
 /// The domain, given a token first if it was made before tokens existed.

@@ -13,6 +13,7 @@ use crate::{
     model::{
         mailbox::{format_size, Quota},
         route::DomainKind,
+        rows::DomainRow,
         time::{format_utc, UnixTime},
         transfer::{neutralise, Dataset},
     },
@@ -80,27 +81,33 @@ async fn lines(
             .collect(),
         Dataset::Aliases => pairs(rows::aliases(pool, domain_id).await?),
         Dataset::Senders => pairs(rows::senders(pool, domain_id).await?),
-        Dataset::DomainAliases => store::domains::aliases_of(pool, domain_id)
-            .await?
-            .into_iter()
-            .map(|d| {
-                let record = d.verification_record().unwrap_or_default();
-                vec![d.name, yes_no(d.verified_at.is_some()), record]
-            })
-            .collect(),
+        Dataset::DomainAliases => {
+            tokened(backend, store::domains::aliases_of(pool, domain_id).await?)
+                .await?
+                .into_iter()
+                .map(|d| {
+                    let record = d.verification_record().unwrap_or_default();
+                    vec![d.name, yes_no(d.verified_at.is_some()), record]
+                })
+                .collect()
+        }
         Dataset::Domains | Dataset::RelayDomains => {
             let mut out = Vec::new();
-            for d in store::domains::list_all(pool).await? {
-                if dataset == Dataset::RelayDomains && d.kind != DomainKind::Relay {
-                    continue;
-                }
-                let d = crate::backend::domains::with_token(backend, d.id).await?;
-                let routes = store::routes::list(pool, d.id)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.destination)
-                    .collect::<Vec<_>>()
-                    .join(" ");
+            let mut all = store::domains::list_all(pool).await?;
+            if dataset == Dataset::RelayDomains {
+                all.retain(|d| d.kind == DomainKind::Relay);
+            }
+            for d in tokened(backend, all).await? {
+                // Only relay domains have routes.
+                let routes = match d.kind {
+                    DomainKind::Relay => store::routes::list(pool, d.id)
+                        .await?
+                        .into_iter()
+                        .map(|r| r.destination)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    _ => String::new(),
+                };
                 let record = d.verification_record().unwrap_or_default();
                 out.push(vec![
                     d.name,
@@ -114,6 +121,12 @@ async fn lines(
             out
         }
     })
+}
+
+/// The rows, each with its verification token (the record the file shows).
+async fn tokened(backend: &Backend, mut rows: Vec<DomainRow>) -> Result<Vec<DomainRow>, AppError> {
+    crate::backend::domains::with_tokens(backend, &mut rows).await?;
+    Ok(rows)
 }
 
 fn pairs(rows: Vec<(String, String)>) -> Vec<Vec<String>> {
