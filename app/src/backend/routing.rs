@@ -53,10 +53,7 @@ pub async fn add_route(
         other => other?,
     };
     tx.commit().await?;
-    let detail = format!("{}: {dest}", domain.name);
-    ctx.user
-        .audit_in(backend, domain.id, AuditAction::RouteAdded, &detail, now)
-        .await
+    audit(backend, ctx, &domain, AuditAction::RouteAdded, dest, now).await
 }
 
 pub async fn delete_route(
@@ -72,10 +69,15 @@ pub async fn delete_route(
                 .into(),
         ));
     }
-    let detail = format!("{}: {destination}", domain.name);
-    ctx.user
-        .audit_in(backend, domain.id, AuditAction::RouteDeleted, &detail, now)
-        .await
+    audit(
+        backend,
+        ctx,
+        &domain,
+        AuditAction::RouteDeleted,
+        destination,
+        now,
+    )
+    .await
 }
 
 /// Moves a route one place earlier (`up`) or later in the order they are tried.
@@ -104,21 +106,16 @@ pub async fn move_route(
     let mut tx = backend.pool.begin().await?;
     store::routes::reorder(&mut tx, domain.id, &ids).await?;
     tx.commit().await?;
-    let detail = format!(
-        "{}: {destination} moved to place {} of {}",
-        domain.name,
-        to + 1,
-        ids.len()
-    );
-    ctx.user
-        .audit_in(
-            backend,
-            domain.id,
-            AuditAction::RoutesReordered,
-            &detail,
-            now,
-        )
-        .await
+    let moved = format!("{destination} moved to place {} of {}", to + 1, ids.len());
+    audit(
+        backend,
+        ctx,
+        &domain,
+        AuditAction::RoutesReordered,
+        moved,
+        now,
+    )
+    .await
 }
 
 /// Opens SMTP to the route (EHLO, QUIT) and reports the answers.
@@ -174,13 +171,11 @@ pub async fn set_sdr(
         )
     };
     store::domains::set_sdr(&backend.pool, domain_id, enabled, dest.as_deref()).await?;
-    let detail = match (&dest, enabled) {
-        (Some(d), true) => format!("{}: on, other local parts to {d}", domain.name),
-        _ => format!("{}: off", domain.name),
+    let state = match (&dest, enabled) {
+        (Some(d), true) => format!("on, other local parts to {d}"),
+        _ => "off".to_string(),
     };
-    ctx.user
-        .audit_in(backend, domain.id, AuditAction::SdrChanged, &detail, now)
-        .await
+    audit(backend, ctx, &domain, AuditAction::SdrChanged, state, now).await
 }
 
 /// Master admins may let routes point at this machine or its link (a test set-up).
@@ -265,6 +260,21 @@ async fn relay_domain(
         )));
     }
     Ok(domain)
+}
+
+/// Records a change to a domain's routing as "domain: what".
+async fn audit(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    domain: &DomainRow,
+    action: AuditAction,
+    what: impl std::fmt::Display,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let detail = format!("{}: {what}", domain.name);
+    ctx.user
+        .audit_in(backend, domain.id, action, &detail, now)
+        .await
 }
 
 /// The domain, when it is hosted here (mailboxes, aliases and SDR belong to those).

@@ -185,8 +185,7 @@ impl UserCtx {
         detail: &str,
         now: UnixTime,
     ) -> Result<(), AppError> {
-        store::audit::record(&backend.pool, &self.actor(), action, detail, now).await?;
-        Ok(())
+        self.audit_in(backend, None, action, detail, now).await
     }
 
     /// Records a change the caller made in a domain: the domain's admins read it too.
