@@ -104,7 +104,11 @@ async fn main() {
     .expect("device password");
     let served = backend.clone();
     tokio::spawn(async move {
-        server::serve(&config, served, listener, std::future::pending())
+        let listeners = server::Listeners {
+            http: listener,
+            smtp: TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+        };
+        server::serve(&config, served, listeners, std::future::pending())
             .await
             .expect("serve");
     });

@@ -84,15 +84,8 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
     let by = Operator::CommandLine;
     match command {
         Command::Serve => {
-            let listener = tokio::net::TcpListener::bind(config.http_addr)
-                .await
-                .map_err(|e| {
-                    Failure(format!(
-                        "cannot listen on {} (http_addr): {e}",
-                        config.http_addr
-                    ))
-                })?;
-            crate::serve(config, backend, listener, crate::shutdown_signal()).await
+            let listeners = crate::Listeners::bind(config).await?;
+            crate::serve(config, backend, listeners, crate::shutdown_signal()).await
         }
         Command::Migrate => {
             println!(

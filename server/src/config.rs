@@ -25,6 +25,56 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub mail_auth: MailAuthConfig,
     pub dns: DnsConfig,
+    pub smtp: SmtpConfig,
+}
+
+/// The SMTP listener: the MX of the domains served here.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// Where it listens (port 25 in production).
+    pub addr: SocketAddr,
+    /// The name it greets with and writes in Received headers; the public URL's host when
+    /// not set.
+    pub hostname: Option<String>,
+    /// The largest message taken, in bytes.
+    pub max_message_bytes: usize,
+    /// Recipients per message.
+    pub max_recipients: usize,
+    /// Seconds to wait for the client's next command or data.
+    pub command_timeout_secs: u64,
+    /// Seconds one connection may last.
+    pub connection_timeout_secs: u64,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        let limits = app::backend::mail::smtp::Limits::default();
+        SmtpConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 2525)),
+            hostname: None,
+            max_message_bytes: limits.max_message_bytes,
+            max_recipients: limits.max_recipients,
+            command_timeout_secs: limits.command_timeout.as_secs(),
+            connection_timeout_secs: limits.connection_timeout.as_secs(),
+            max_connections: limits.max_connections,
+        }
+    }
+}
+
+impl SmtpConfig {
+    pub fn limits(&self) -> app::backend::mail::smtp::Limits {
+        app::backend::mail::smtp::Limits {
+            max_message_bytes: self.max_message_bytes,
+            max_recipients: self.max_recipients,
+            command_timeout: std::time::Duration::from_secs(self.command_timeout_secs),
+            connection_timeout: std::time::Duration::from_secs(self.connection_timeout_secs),
+            max_connections: self.max_connections,
+            ..Default::default()
+        }
+    }
 }
 
 /// DNS lookups (domain verification).
@@ -123,6 +173,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             mail_auth: MailAuthConfig::default(),
             dns: DnsConfig::default(),
+            smtp: SmtpConfig::default(),
         }
     }
 }
@@ -171,6 +222,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_POP3_BACKEND", "mail_auth.pop3_backend"),
     ("MAILPORTAL_SMTP_BACKEND", "mail_auth.smtp_backend"),
     ("MAILPORTAL_DNS_RESOLVER", "dns.resolver"),
+    ("MAILPORTAL_SMTP_ADDR", "smtp.addr"),
+    ("MAILPORTAL_SMTP_HOSTNAME", "smtp.hostname"),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -254,6 +307,14 @@ impl Config {
                     v => Some(v.parse().map_err(|_| bad("an address like 127.0.0.1:53"))?),
                 }
             }
+            "MAILPORTAL_SMTP_ADDR" => {
+                self.smtp.addr = value
+                    .parse()
+                    .map_err(|_| bad("an address like 127.0.0.1:2525"))?
+            }
+            "MAILPORTAL_SMTP_HOSTNAME" => {
+                self.smtp.hostname = (!value.is_empty()).then(|| value.to_string())
+            }
             other if ENV_OTHER.contains(&other) => {}
             other => {
                 let known: Vec<&str> = ENV_VARS
@@ -290,6 +351,23 @@ impl Config {
             .from
             .parse::<app::backend::notify::Mailbox>()
             .map_err(|e| ConfigError(format!("notify.from {:?} is not a mailbox like \"Mail Portal <noreply@example.org>\": {e}", self.notify.from)))?;
+        if let Some(name) = &self.smtp.hostname {
+            app::model::DomainName::parse(name).map_err(|e| {
+                ConfigError(format!("smtp.hostname {name:?} is not a host name: {e}"))
+            })?;
+        }
+        if self.smtp.max_message_bytes < 1024
+            || self.smtp.max_recipients == 0
+            || self.smtp.command_timeout_secs == 0
+            || self.smtp.connection_timeout_secs == 0
+            || self.smtp.max_connections == 0
+        {
+            return Err(ConfigError(
+                "smtp: max_message_bytes must be at least 1024, and max_recipients, the \
+                 timeouts and max_connections at least 1"
+                    .into(),
+            ));
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| {
             ConfigError(format!(
                 "log {:?} is not a log filter like \"info\": {e}",
@@ -297,6 +375,24 @@ impl Config {
             ))
         })?;
         Ok(())
+    }
+
+    /// The SMTP listener's host name: as configured, else the public URL's host.
+    pub fn smtp_hostname(&self) -> String {
+        self.smtp.hostname.clone().unwrap_or_else(|| {
+            let rest = self
+                .public_url
+                .split_once("://")
+                .map_or(self.public_url.as_str(), |(_, r)| r);
+            match rest.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default().to_string(),
+                None => rest
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            }
+        })
     }
 
     pub fn relay(&self) -> Option<(String, u16)> {

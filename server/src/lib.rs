@@ -7,8 +7,13 @@ pub mod mail_auth;
 pub mod web;
 
 use app::backend::{
-    auth, keys, notify::Notifier, recorder::Recorder, store, store::hot_reads::HotReads, Backend,
-    Clock, Settings,
+    auth, keys,
+    mail::{self, smtp},
+    notify::Notifier,
+    recorder::Recorder,
+    store,
+    store::hot_reads::HotReads,
+    Backend, Clock, Settings,
 };
 use config::Config;
 use leptos::prelude::LeptosOptions;
@@ -40,7 +45,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         device_password_idle_secs: i64::from(config.mail_auth.device_password_idle_days) * 86_400,
         webmail_ips: config.mail_auth.webmail(),
         dns_resolver: config.dns.resolver,
-        listen_addrs: vec![config.http_addr],
+        listen_addrs: vec![config.http_addr, config.smtp.addr],
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(
@@ -67,9 +72,70 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
     })
 }
 
+/// The sockets the planes listen on, bound before start so that a taken port is reported
+/// before anything runs.
+pub struct Listeners {
+    pub http: TcpListener,
+    pub smtp: TcpListener,
+}
+
+impl Listeners {
+    pub async fn bind(config: &Config) -> Result<Listeners, Failure> {
+        let bind = |addr: SocketAddr, setting: &'static str| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| Failure(format!("cannot listen on {addr} ({setting}): {e}")))
+        };
+        Ok(Listeners {
+            http: bind(config.http_addr, "http_addr").await?,
+            smtp: bind(config.smtp.addr, "smtp.addr").await?,
+        })
+    }
+}
+
+/// Serves the portal and the SMTP listener until `shutdown` completes, then finishes the
+/// requests and connections under way.
+pub async fn serve(
+    config: &Config,
+    backend: Backend,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Failure> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.send(true).ok();
+    });
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            stopped.wait_for(|s| *s).await.ok();
+        }
+    };
+    let smtp = Arc::new(smtp::Server::new(
+        backend.clone(),
+        config.smtp_hostname(),
+        config.smtp.limits(),
+    ));
+    let smtp_addr = listeners.smtp.local_addr()?;
+    tracing::info!(addr = %smtp_addr, hostname = %smtp.hostname, "SMTP listening");
+    let mail = tokio::spawn(smtp::listener::serve(
+        smtp.clone(),
+        listeners.smtp,
+        until_stopped(),
+    ));
+    let queue = tokio::spawn(mail::queue::run(smtp.clone(), until_stopped()));
+    let web = serve_web(config, backend, listeners.http, until_stopped()).await;
+    mail.await.ok();
+    queue.await.ok();
+    smtp.writer.flush().await;
+    tracing::info!("SMTP listener and delivery queue stopped");
+    web
+}
+
 /// Serves the portal on `listener` until `shutdown` completes, then finishes the requests
 /// under way.
-pub async fn serve(
+async fn serve_web(
     config: &Config,
     backend: Backend,
     listener: TcpListener,

@@ -45,6 +45,32 @@ pub async fn addresses(settings: &Settings, name: &str) -> Result<Vec<IpAddr>, S
     Ok(lookup.iter().collect())
 }
 
+/// Where mail for `domain` goes: its MX hosts by preference; the domain itself when it has
+/// no MX (RFC 5321 §5.1, the implicit MX); none for a null MX (`0 .`, RFC 7505), which
+/// says the domain takes no mail.
+pub async fn mail_exchangers(settings: &Settings, domain: &str) -> Result<Vec<String>, String> {
+    let resolver = resolver(settings)?;
+    match resolver.mx_lookup(format!("{domain}.")).await {
+        Ok(lookup) => {
+            let mut records: Vec<(u16, String)> = lookup
+                .iter()
+                .map(|mx| {
+                    let host = mx.exchange().to_ascii();
+                    (mx.preference(), host.trim_end_matches('.').to_lowercase())
+                })
+                .collect();
+            records.sort();
+            if records.iter().any(|(_, host)| host.is_empty()) {
+                return Ok(Vec::new());
+            }
+            Ok(records.into_iter().map(|(_, host)| host).collect())
+        }
+        Err(e) if e.is_nx_domain() => Err(format!("the domain {domain} does not exist")),
+        Err(e) if e.is_no_records_found() => Ok(vec![domain.to_string()]),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The TXT texts at `name` (each record's strings joined, as SPF and DKIM read them); none
 /// when the name or its TXT records do not exist.
 pub async fn txt(settings: &Settings, name: &str) -> Result<Vec<String>, String> {

@@ -5,6 +5,7 @@
 
 use super::{
     auth::ctx::{DomainAdminCtx, MasterAdminCtx},
+    mail::outbound::is_own,
     smtp_probe,
     store::{self, audit::AuditAction, portal_settings::Switch},
     Backend,
@@ -17,7 +18,7 @@ use crate::{
         time::UnixTime,
     },
 };
-use std::net::IpAddr;
+use std::net::SocketAddr;
 
 pub async fn routes(
     backend: &Backend,
@@ -212,11 +213,7 @@ pub(super) async fn checked(
 /// Why mail may not go to `dest`, if it may not.
 fn refusal(backend: &Backend, dest: &Destination, allow_local: bool) -> Result<(), String> {
     if let Host::Ip(ip) = dest.host {
-        let own = backend.settings.listen_addrs.iter().any(|l| {
-            l.port() == dest.port
-                && (l.ip() == ip || l.ip().is_unspecified() || is_loopback_pair(l.ip(), ip))
-        });
-        if own {
+        if is_own(&backend.settings, SocketAddr::new(ip, dest.port)) {
             return Err(format!("{dest} is this portal itself."));
         }
     }
@@ -226,11 +223,6 @@ fn refusal(backend: &Backend, dest: &Destination, allow_local: bool) -> Result<(
         ));
     }
     Ok(())
-}
-
-/// Two loopback addresses of the same family reach the same listener.
-fn is_loopback_pair(a: IpAddr, b: IpAddr) -> bool {
-    a.is_loopback() && b.is_loopback()
 }
 
 /// The name this host gives in EHLO: the portal's public host name.

@@ -7,6 +7,7 @@ pub mod domain_settings;
 pub mod email;
 pub mod list;
 pub mod mail_access;
+pub mod mail_log;
 pub mod mailbox;
 pub mod passkey;
 pub mod password;

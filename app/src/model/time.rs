@@ -15,6 +15,25 @@ pub fn format_utc(t: UnixTime) -> String {
     )
 }
 
+/// `Tue, 24 Nov 2026 09:05:07 +0000`: the date format of mail headers (RFC 5322 §3.3).
+pub fn format_rfc5322(t: UnixTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{}, {d} {} {y:04} {:02}:{:02}:{:02} +0000",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// `YYYY-MM-DD` (as a date input sends it) to midnight UTC of that day.
 pub fn parse_date(text: &str) -> Result<UnixTime, String> {
     let bad = || format!("“{text}” is not a date like 2027-01-31.");
@@ -72,6 +91,11 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(format_utc(1_795_425_900), "2026-11-23 09:25 UTC");
+        assert_eq!(format_rfc5322(0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(
+            format_rfc5322(1_795_425_907),
+            "Mon, 23 Nov 2026 09:25:07 +0000"
+        );
     }
 
     #[test]

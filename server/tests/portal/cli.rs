@@ -135,6 +135,7 @@ fn serve_prints_the_setup_link_and_stops_cleanly_on_sigterm() {
         .env("MAILPORTAL_DATA_DIR", dir.path())
         .env("MAILPORTAL_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("MAILPORTAL_PUBLIC_URL", format!("http://localhost:{port}"))
+        .env("MAILPORTAL_SMTP_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -14,6 +14,8 @@ pub const START: i64 = 1_800_000_000;
 
 pub struct Portal {
     pub base: String,
+    /// The SMTP listener's address.
+    pub smtp: std::net::SocketAddr,
     pub backend: Backend,
     pub data: tempfile::TempDir,
     http: reqwest::Client,
@@ -74,6 +76,8 @@ impl Portal {
         let data = tempfile::tempdir().expect("temp dir");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().unwrap().port();
+        let smtp_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let smtp = smtp_listener.local_addr().unwrap();
         let mut config = Config {
             // As `serve` binds it: routes may not point back here.
             http_addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
@@ -82,6 +86,8 @@ impl Portal {
             site_root: data.path().join("site"),
             ..Config::default()
         };
+        config.smtp.addr = smtp;
+        config.smtp.hostname = Some("mx.portal.test".into());
         configure(&mut config);
         let backend = server::backend(&config, Clock::fixed(START))
             .await
@@ -89,7 +95,11 @@ impl Portal {
         let (stop, stopped) = oneshot::channel::<()>();
         let b = backend.clone();
         let task = tokio::spawn(async move {
-            server::serve(&config, b, listener, async {
+            let listeners = server::Listeners {
+                http: listener,
+                smtp: smtp_listener,
+            };
+            server::serve(&config, b, listeners, async {
                 stopped.await.ok();
             })
             .await
@@ -102,6 +112,7 @@ impl Portal {
             .unwrap();
         let portal = Portal {
             base: format!("http://localhost:{port}"),
+            smtp,
             backend,
             data,
             http,

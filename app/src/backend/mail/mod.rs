@@ -1,4 +1,10 @@
-//! The mail plane: the SMTP listener and what it hands accepted mail to (the filtering
-//! pipeline, delivery and the queue, as they are built).
+//! The mail plane: the SMTP listener, recipient resolution, what happens to a message after
+//! DATA (`inbound`), and local delivery (`maildir`).
 
+pub mod inbound;
+pub mod maildir;
+pub mod outbound;
+pub mod queue;
+pub mod recipients;
 pub mod smtp;
+pub mod writer;

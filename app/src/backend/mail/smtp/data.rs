@@ -21,6 +21,15 @@ pub enum DataError {
 }
 
 impl DataError {
+    /// Why, for the mail log.
+    pub fn reason(self) -> &'static str {
+        match self {
+            DataError::BareLineEnding => "bare CR or LF in the message (possible SMTP smuggling)",
+            DataError::LineTooLong => "a line longer than the limit",
+            DataError::TooLarge => "larger than the size limit",
+        }
+    }
+
     /// The reply for the refused message: permanent, so the sender does not retry it.
     pub fn reply(self) -> &'static str {
         match self {

@@ -1,0 +1,340 @@
+//! What happens to a message once DATA ended: the stages that judge it, delivery, and the
+//! log row. (The policy stages — lists, size, attachments, scoring, thresholds — join here
+//! as they are built; today every message that reaches DATA is delivered.)
+
+use super::{
+    maildir, queue,
+    recipients::{Refusal, Resolved, Target, Via},
+    smtp::{data::DataError, Server},
+    writer::Write,
+};
+use crate::{
+    backend::store::{
+        self,
+        mail_log::{Entry, Recipient},
+        queue::{NewCopy, Via as QueueVia},
+    },
+    model::{
+        domain_settings::DEFAULT_RETRY_DAYS,
+        mail_log::{Evidence, Verdict},
+        time::format_rfc5322,
+    },
+};
+use std::net::IpAddr;
+
+/// The client as the session knows it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub ip: IpAddr,
+    /// The name it gave in EHLO or HELO (printable ASCII only).
+    pub helo: String,
+}
+
+/// One mail transaction's envelope.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// As given in MAIL FROM; empty for the null sender.
+    pub sender: String,
+    pub recipients: Vec<Resolved>,
+    /// Recipients refused at RCPT (lower case) and why.
+    pub refused: Vec<(String, Refusal)>,
+}
+
+/// Judges and delivers one message; the reply for the client.
+pub async fn accept(
+    server: &Server,
+    client: &Client,
+    envelope: Envelope,
+    message: Result<Vec<u8>, DataError>,
+) -> String {
+    let backend = &server.backend;
+    let now = backend.clock.now();
+    let queue_id = queue_id();
+    let mut log = Entry {
+        at: now,
+        queue_id: queue_id.clone(),
+        client_ip: client.ip.to_string(),
+        helo: client.helo.clone(),
+        sender: envelope.sender.clone(),
+        from_header: String::new(),
+        subject: String::new(),
+        size: 0,
+        verdict: Verdict::Rejected,
+        reply: String::new(),
+        evidence: recipient_evidence(&envelope),
+        recipients: logged_recipients(&envelope),
+    };
+    let reply = match message {
+        Err(e) => {
+            log.evidence.push(Evidence::new("data", e.reason()));
+            log.verdict = Verdict::Rejected;
+            e.reply().to_string()
+        }
+        Ok(message) => {
+            log.size = message.len() as i64;
+            read_headers(&message, &mut log);
+            deliver(server, client, &envelope, &queue_id, message, &mut log).await
+        }
+    };
+    log.reply = reply.clone();
+    write_log(server, log).await;
+    reply
+}
+
+/// Logs a transaction whose every recipient was refused at RCPT.
+pub async fn log_refused(server: &Server, client: &Client, envelope: Envelope) {
+    let log = Entry {
+        at: server.backend.clock.now(),
+        queue_id: queue_id(),
+        client_ip: client.ip.to_string(),
+        helo: client.helo.clone(),
+        sender: envelope.sender.clone(),
+        from_header: String::new(),
+        subject: String::new(),
+        size: 0,
+        verdict: Verdict::Rejected,
+        reply: envelope
+            .refused
+            .last()
+            .map(|(_, r)| r.reply().to_string())
+            .unwrap_or_default(),
+        evidence: recipient_evidence(&envelope),
+        recipients: logged_recipients(&envelope),
+    };
+    write_log(server, log).await;
+}
+
+async fn deliver(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    queue_id: &str,
+    message: Vec<u8>,
+    log: &mut Entry,
+) -> String {
+    let now = server.backend.clock.now();
+    let mut traced = received(server, client, envelope, queue_id, now).into_bytes();
+    traced.extend_from_slice(&message);
+    let targets: Vec<Target> = envelope
+        .recipients
+        .iter()
+        .flat_map(|r| r.targets.iter().cloned())
+        .collect();
+    match deliver_copies(server, queue_id, &envelope.sender, &targets, traced).await {
+        Ok(done) => {
+            log.verdict = if done.queued > 0 {
+                Verdict::Queued
+            } else {
+                Verdict::Delivered
+            };
+            log.evidence.push(Evidence::new(
+                "delivery",
+                format!(
+                    "written to {} local mailboxes, {} copies queued for other servers",
+                    done.local, done.queued
+                ),
+            ));
+            format!("250 2.0.0 Ok: queued as {queue_id}")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, %queue_id, "delivery failed");
+            log.verdict = Verdict::Deferred;
+            log.evidence.push(Evidence::new(
+                "delivery",
+                format!("could not be stored: {e}"),
+            ));
+            "451 4.3.0 Temporary failure: try again later".into()
+        }
+    }
+}
+
+/// What `deliver_copies` did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Delivered {
+    pub local: usize,
+    pub queued: usize,
+}
+
+/// Writes the local copies into Maildir and queues the others; returns once all are on
+/// disk. `message` carries its trace headers already.
+pub async fn deliver_copies(
+    server: &Server,
+    queue_id: &str,
+    sender: &str,
+    targets: &[Target],
+    message: Vec<u8>,
+) -> std::io::Result<Delivered> {
+    let backend = &server.backend;
+    let now = backend.clock.now();
+    let mut mailboxes = Vec::new();
+    let mut account_ids = Vec::new();
+    let mut copies = Vec::new();
+    for target in targets {
+        match target {
+            Target::Mailbox {
+                account_id,
+                address,
+            } => {
+                if !account_ids.contains(account_id) {
+                    account_ids.push(*account_id);
+                    mailboxes.push(maildir::mailbox_dir(&backend.settings.data_dir, address));
+                }
+            }
+            Target::Remote { address, via } => {
+                copies.push(queued_copy(server, address, via, now).await?);
+            }
+        }
+    }
+    let done = Delivered {
+        local: mailboxes.len(),
+        queued: copies.len(),
+    };
+    let message = std::sync::Arc::new(message);
+    if !copies.is_empty() {
+        queue::spool(server, queue_id, sender, &copies, message.clone()).await?;
+    }
+    if !mailboxes.is_empty() {
+        let mut file = format!("Return-Path: <{}>\r\n", printable(sender)).into_bytes();
+        file.extend_from_slice(&message);
+        let size = file.len() as i64;
+        let name = format!("{now}.{queue_id}.{}", maildir_host(&server.hostname));
+        tokio::task::spawn_blocking(move || maildir::deliver(&mailboxes, &name, &file))
+            .await
+            .map_err(std::io::Error::other)??;
+        let used = Write::UsedBytes {
+            account_ids,
+            bytes: size,
+        };
+        if let Err(e) = server.writer.write(used).await {
+            tracing::warn!(error = %e, %queue_id, "could not count delivered bytes against quotas");
+        }
+    }
+    Ok(done)
+}
+
+async fn queued_copy(
+    server: &Server,
+    address: &str,
+    via: &Via,
+    now: i64,
+) -> std::io::Result<NewCopy> {
+    let pool = &server.backend.pool;
+    let (domain_id, via, destination) = match via {
+        Via::Routes { domain_id } => (Some(*domain_id), QueueVia::Routes, None),
+        Via::Sdr {
+            domain_id,
+            destination,
+        } => (Some(*domain_id), QueueVia::Sdr, Some(destination.clone())),
+        Via::Forward => (None, QueueVia::Mx, None),
+    };
+    let days = match domain_id {
+        Some(id) => store::queue::retry_days(pool, id)
+            .await
+            .map_err(std::io::Error::other)?,
+        None => DEFAULT_RETRY_DAYS,
+    };
+    Ok(NewCopy {
+        recipient: address.to_string(),
+        domain_id,
+        via,
+        destination,
+        expires_at: now + i64::from(days) * 86_400,
+    })
+}
+
+/// The `Received` header put in front of the message.
+fn received(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    queue_id: &str,
+    now: i64,
+) -> String {
+    let for_clause = match envelope.recipients.as_slice() {
+        [only] => format!("\r\n\tfor <{}>", only.address),
+        _ => String::new(),
+    };
+    format!(
+        "Received: from {} ([{}])\r\n\tby {} (Mail Portal) with ESMTP id {queue_id}{for_clause};\r\n\t{}\r\n",
+        client.helo,
+        client.ip,
+        server.hostname,
+        format_rfc5322(now)
+    )
+}
+
+/// Header text from the client: printable ASCII only, so that nothing it sent can end a
+/// header line early.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii_graphic()).collect()
+}
+
+/// The host part of a Maildir file name may not hold `/` or `:`.
+fn maildir_host(host: &str) -> String {
+    host.replace('/', "\\057").replace(':', "\\072")
+}
+
+/// The MIME From and Subject for the log.
+fn read_headers(message: &[u8], log: &mut Entry) {
+    let Some(parsed) = mail_parser::MessageParser::new().parse_headers(message) else {
+        return;
+    };
+    if let Some(from) = parsed.from().and_then(|f| f.first()) {
+        log.from_header = from.address().unwrap_or_default().to_ascii_lowercase();
+    }
+    log.subject = parsed
+        .subject()
+        .unwrap_or_default()
+        .chars()
+        .take(500)
+        .collect();
+}
+
+fn recipient_evidence(envelope: &Envelope) -> Vec<Evidence> {
+    let accepted = envelope.recipients.iter().map(|r| {
+        let targets: Vec<String> = r.targets.iter().map(describe).collect();
+        Evidence::new(
+            "recipient",
+            format!("{}: {}", r.address, targets.join(", ")),
+        )
+    });
+    let refused = envelope.refused.iter().map(|(address, refusal)| {
+        Evidence::new("recipient", format!("{address}: {}", refusal.reply()))
+    });
+    accepted.chain(refused).collect()
+}
+
+fn describe(target: &Target) -> String {
+    match target {
+        Target::Mailbox { address, .. } => format!("mailbox {address}"),
+        Target::Remote { address, via } => format!("{address} via {via:?}"),
+    }
+}
+
+fn logged_recipients(envelope: &Envelope) -> Vec<Recipient> {
+    let accepted = envelope.recipients.iter().map(|r| Recipient {
+        address: r.address.clone(),
+        domain_id: Some(r.domain_id),
+        accepted: true,
+    });
+    let refused = envelope.refused.iter().map(|(address, _)| Recipient {
+        address: address.clone(),
+        domain_id: None,
+        accepted: false,
+    });
+    accepted.chain(refused).collect()
+}
+
+/// Writes the log row; the client gets its reply after, so that what it was told is on
+/// record.
+async fn write_log(server: &Server, entry: Entry) {
+    let queue_id = entry.queue_id.clone();
+    if let Err(e) = server.writer.write(Write::Log(Box::new(entry))).await {
+        tracing::error!(error = %e, %queue_id, "could not write the mail log");
+    }
+}
+
+/// A queue id: 16 hex digits, random, so ids from several instances do not collide.
+pub fn queue_id() -> String {
+    format!("{:016X}", rand::random::<u64>())
+}

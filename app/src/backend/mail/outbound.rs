@@ -1,0 +1,112 @@
+//! Handing one copy to another server over SMTP (`smtp::client`, which dot-stuffs what it
+//! sends; the message is CRLF throughout, as the DATA reader only takes CRLF).
+//!
+//! The hosts are tried in order, and each host's addresses: a temporary failure (a 4xx
+//! reply, no answer) moves on to the next, a permanent one (5xx) ends the attempt. No
+//! address on this machine or its link is contacted unless a master admin allowed local
+//! routes, and never the portal's own listeners (mail would go round).
+
+use super::smtp::client::{Connection, Failure};
+use crate::{
+    backend::{dns, Settings},
+    model::route::{is_local_ip, Destination, Host},
+};
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The receiving server's reply.
+    Delivered(String),
+    /// Worth trying again later.
+    Transient(String),
+    /// Will never work: the sender is told (bounce).
+    Permanent(String),
+}
+
+/// Sends `message` from `sender` (empty: the null sender) to `recipient` through the first
+/// of `hosts` that takes it.
+pub async fn send(
+    settings: &Settings,
+    hostname: &str,
+    hosts: &[Destination],
+    allow_local: bool,
+    sender: &str,
+    recipient: &str,
+    message: &[u8],
+) -> Outcome {
+    // Both come from this server's own checks; a line break here would be a second command.
+    if [sender, recipient]
+        .iter()
+        .any(|a| a.chars().any(|c| c.is_control() || c == '<' || c == '>'))
+    {
+        return Outcome::Permanent("the envelope holds characters SMTP cannot carry".into());
+    }
+    let mut last = Outcome::Transient("no server to deliver to".into());
+    for host in hosts {
+        let addresses = match addresses(settings, host, allow_local).await {
+            Ok(a) => a,
+            Err(e) => {
+                last = Outcome::Transient(e);
+                continue;
+            }
+        };
+        for addr in addresses {
+            let sent = match Connection::open(addr, hostname).await {
+                Ok(mut connection) => {
+                    let sent = connection.send(sender, recipient, message).await;
+                    // The answer to QUIT changes nothing: nobody waits for it.
+                    tokio::spawn(connection.quit());
+                    sent
+                }
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(reply) => return Outcome::Delivered(format!("{addr} said {reply}")),
+                Err(Failure::Refused { step, reply }) if reply.is_permanent() => {
+                    return Outcome::Permanent(format!("{addr} refused {step}: {reply}"))
+                }
+                Err(Failure::Refused { step, reply }) => {
+                    last = Outcome::Transient(format!("{addr} deferred {step}: {reply}"))
+                }
+                Err(Failure::Io(e)) => last = Outcome::Transient(format!("{addr}: {e}")),
+            }
+        }
+    }
+    last
+}
+
+/// The socket addresses of `host` that may be contacted.
+async fn addresses(
+    settings: &Settings,
+    host: &Destination,
+    allow_local: bool,
+) -> Result<Vec<SocketAddr>, String> {
+    let ips = match &host.host {
+        Host::Ip(ip) => vec![*ip],
+        Host::Name(name) => dns::addresses(settings, name)
+            .await
+            .map_err(|e| format!("{name} could not be resolved ({e})"))?,
+    };
+    let allowed: Vec<SocketAddr> = ips
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, host.port))
+        .filter(|addr| !is_own(settings, *addr) && (allow_local || !is_local_ip(addr.ip())))
+        .collect();
+    if allowed.is_empty() {
+        return Err(format!(
+            "{host} has no address that may be used (none, this portal, or a local one)"
+        ));
+    }
+    Ok(allowed)
+}
+
+/// One of the portal's own listeners (or the same port on any loopback address): mail
+/// sent there would come straight back.
+pub fn is_own(settings: &Settings, addr: SocketAddr) -> bool {
+    settings.listen_addrs.iter().any(|own| {
+        own.port() == addr.port()
+            && (own.ip() == addr.ip()
+                || own.ip().is_unspecified()
+                || (own.ip().is_loopback() && addr.ip().is_loopback()))
+    })
+}

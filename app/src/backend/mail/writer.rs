@@ -1,0 +1,130 @@
+//! The mail plane's writes to the store, made by one task in batches.
+//!
+//! Every message costs a few writes (its log row, its queued copies, quota counts, the
+//! queue row's removal after delivery). SQLite has one writer at a time, and a connection
+//! that finds the lock taken sleeps in steps of up to 100 ms before it tries again: many
+//! connections writing at once spend their time asleep. Here one task takes what has
+//! gathered, writes it in one transaction, and then tells each caller it is stored: a
+//! 250 after DATA is sent once the message's queue rows and log row are committed, and a
+//! delivered copy leaves the queue within a batch of the peer's answer.
+
+use crate::backend::store::{self, mail_log::Entry, queue::NewCopy};
+use crate::model::time::UnixTime;
+use sqlx::{SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+/// Writes waiting at most; past this, callers wait for room.
+const QUEUE: usize = 8192;
+/// Writes in one transaction at most.
+const BATCH: usize = 512;
+
+/// One write.
+#[derive(Debug)]
+pub enum Write {
+    /// A message's log row.
+    Log(Box<Entry>),
+    /// A message's copies for other servers.
+    Enqueue {
+        queue_id: String,
+        sender: String,
+        copies: Vec<NewCopy>,
+        now: UnixTime,
+    },
+    /// Delivered bytes, counted against the mailboxes' quotas.
+    UsedBytes { account_ids: Vec<i64>, bytes: i64 },
+    /// A queued copy was delivered or bounced.
+    Dequeue { id: i64 },
+    /// A queued copy failed for now.
+    RetryAt {
+        id: i64,
+        next: UnixTime,
+        error: String,
+    },
+}
+
+struct Job {
+    write: Write,
+    stored: oneshot::Sender<Result<(), String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl MailWriter {
+    /// Starts the writing task on the current Tokio runtime.
+    pub fn start(pool: SqlitePool) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool, queue));
+        MailWriter { jobs }
+    }
+
+    /// Returns once `write` is committed, or why it could not be.
+    pub async fn write(&self, write: Write) -> Result<(), String> {
+        let (stored, done) = oneshot::channel();
+        self.jobs
+            .send(Job { write, stored })
+            .await
+            .map_err(|_| "the mail store writer has stopped".to_string())?;
+        done.await
+            .map_err(|_| "the mail store writer has stopped".to_string())?
+    }
+
+    /// Returns once everything handed over before is stored.
+    pub async fn flush(&self) {
+        self.write(Write::UsedBytes {
+            account_ids: Vec::new(),
+            bytes: 0,
+        })
+        .await
+        .ok();
+    }
+}
+
+async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(BATCH);
+    while queue.recv_many(&mut jobs, BATCH).await > 0 {
+        let result = write_all(&pool, &jobs).await;
+        if let Err(e) = result {
+            // One bad write must not sink the others: each on its own.
+            tracing::warn!(error = %e, writes = jobs.len(), "mail store batch failed; writing one by one");
+            for job in jobs.drain(..) {
+                let result = write_all(&pool, std::slice::from_ref(&job)).await;
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, write = ?job.write, "mail store write failed");
+                }
+                job.stored.send(result.map_err(|e| e.to_string())).ok();
+            }
+            continue;
+        }
+        for job in jobs.drain(..) {
+            job.stored.send(Ok(())).ok();
+        }
+    }
+}
+
+async fn write_all(pool: &SqlitePool, jobs: &[Job]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for job in jobs {
+        apply(&mut tx, &job.write).await?;
+    }
+    tx.commit().await
+}
+
+async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<(), sqlx::Error> {
+    match write {
+        Write::Log(entry) => store::mail_log::insert(conn, entry).await.map(drop),
+        Write::Enqueue {
+            queue_id,
+            sender,
+            copies,
+            now,
+        } => store::queue::enqueue(conn, queue_id, sender, copies, *now).await,
+        Write::UsedBytes { account_ids, bytes } => {
+            store::recipients::add_used_bytes(conn, account_ids, *bytes).await
+        }
+        Write::Dequeue { id } => store::queue::remove(conn, *id).await,
+        Write::RetryAt { id, next, error } => store::queue::retry_at(conn, *id, *next, error).await,
+    }
+}

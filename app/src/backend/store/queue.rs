@@ -1,0 +1,198 @@
+//! The delivery queue's rows (see migration 0013); the messages are spool files.
+
+use crate::model::time::UnixTime;
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// How a queued copy travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The relay domain's routes, in order.
+    Routes,
+    /// The domain's SDR destination (kept in the row).
+    Sdr,
+    /// The recipient domain's MX (forwards and bounces).
+    Mx,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Routes => "routes",
+            Via::Sdr => "sdr",
+            Via::Mx => "mx",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Via, sqlx::Error> {
+        match text {
+            "routes" => Ok(Via::Routes),
+            "sdr" => Ok(Via::Sdr),
+            "mx" => Ok(Via::Mx),
+            other => Err(sqlx::Error::Decode(format!("unknown via {other:?}").into())),
+        }
+    }
+}
+
+/// One recipient's copy waiting for delivery.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub id: i64,
+    pub queue_id: String,
+    pub sender: String,
+    pub recipient: String,
+    pub domain_id: Option<i64>,
+    pub via: Via,
+    pub destination: Option<String>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    queue_id: String,
+    sender: String,
+    recipient: String,
+    domain_id: Option<i64>,
+    via: String,
+    destination: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    attempts: i64,
+}
+
+impl TryFrom<Row> for Queued {
+    type Error = sqlx::Error;
+    fn try_from(r: Row) -> Result<Self, Self::Error> {
+        Ok(Queued {
+            via: Via::parse(&r.via)?,
+            id: r.id,
+            queue_id: r.queue_id,
+            sender: r.sender,
+            recipient: r.recipient,
+            domain_id: r.domain_id,
+            destination: r.destination,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            attempts: r.attempts,
+        })
+    }
+}
+
+/// A copy to queue.
+#[derive(Debug, Clone)]
+pub struct NewCopy {
+    pub recipient: String,
+    pub domain_id: Option<i64>,
+    pub via: Via,
+    pub destination: Option<String>,
+    pub expires_at: UnixTime,
+}
+
+/// Queues every copy of one message (inside the caller's transaction: all or none).
+pub async fn enqueue(
+    conn: &mut SqliteConnection,
+    queue_id: &str,
+    sender: &str,
+    copies: &[NewCopy],
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    for c in copies {
+        sqlx::query(
+            "INSERT INTO mail_queue (queue_id, sender, recipient, domain_id, via, destination, \
+             created_at, expires_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)",
+        )
+        .bind(queue_id)
+        .bind(sender)
+        .bind(&c.recipient)
+        .bind(c.domain_id)
+        .bind(c.via.as_str())
+        .bind(&c.destination)
+        .bind(now)
+        .bind(c.expires_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes up to `limit` copies that are due and not held by another delivery, holding them
+/// until `lease_until`.
+pub async fn claim_due(
+    pool: &SqlitePool,
+    now: UnixTime,
+    lease_until: UnixTime,
+    limit: i64,
+) -> Result<Vec<Queued>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "UPDATE mail_queue SET claimed_until = $2 WHERE id IN (\
+             SELECT id FROM mail_queue WHERE next_attempt_at <= $1 AND claimed_until <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $3) \
+         RETURNING id, queue_id, sender, recipient, domain_id, via, destination, created_at, \
+             expires_at, attempts",
+    )
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Queued::try_from).collect()
+}
+
+/// Lets go of every claim: at start, the attempts that held them died with the process
+/// before. (One instance per queue; several instances will need claims per instance.)
+pub async fn release_claims(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_queue SET claimed_until = 0 WHERE claimed_until > 0")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The copy is delivered (or bounced): it leaves the queue.
+pub async fn remove(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM mail_queue WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The attempt failed for now: try again at `next`.
+pub async fn retry_at(
+    conn: &mut SqliteConnection,
+    id: i64,
+    next: UnixTime,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
+         claimed_until = 0 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(next)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Copies of the message still queued.
+pub async fn remaining(pool: &SqlitePool, queue_id: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM mail_queue WHERE queue_id = $1")
+        .bind(queue_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// Days the domain's mail is retried before it bounces (its setting, else the default).
+pub async fn retry_days(pool: &SqlitePool, domain_id: i64) -> Result<u32, sqlx::Error> {
+    let days: Option<i64> = sqlx::query_scalar("SELECT retry_days FROM domains WHERE id = $1")
+        .bind(domain_id)
+        .fetch_optional(pool)
+        .await?
+        .flatten();
+    Ok(days
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or(crate::model::domain_settings::DEFAULT_RETRY_DAYS))
+}

@@ -1,0 +1,45 @@
+//! What the incoming mail log holds about one message: the verdict and each stage's
+//! evidence.
+
+use serde::{Deserialize, Serialize};
+
+/// What became of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// Into the local mailboxes.
+    Delivered,
+    /// Accepted for delivery to another server (relay, SDR, forward).
+    Queued,
+    /// Refused with a 5xx reply.
+    Rejected,
+    /// Refused with a 4xx reply the client may retry (greylisting, a full mailbox, a
+    /// failure here).
+    Deferred,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Delivered => "delivered",
+            Verdict::Queued => "queued",
+            Verdict::Rejected => "rejected",
+            Verdict::Deferred => "deferred",
+        }
+    }
+}
+
+/// One stage's finding, in words an admin reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub stage: String,
+    pub detail: String,
+}
+
+impl Evidence {
+    pub fn new(stage: &str, detail: impl Into<String>) -> Self {
+        Evidence {
+            stage: stage.to_string(),
+            detail: detail.into(),
+        }
+    }
+}

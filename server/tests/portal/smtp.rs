@@ -1,0 +1,880 @@
+//! The SMTP listener spoken to by real clients: Python's smtplib for ordinary mail, and raw
+//! bytes on a socket for what a well-behaved client never sends (smuggling, injected
+//! commands, over-long lines). Mail for our recipients lands in Maildir under the data
+//! directory; everything else is refused at the step where it is wrong.
+
+use crate::harness::Portal;
+use app::model::Role;
+use serde_json::Value;
+use std::{net::SocketAddr, path::Path, time::Duration};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+    process::Command,
+};
+
+/// Sends one message with smtplib, step by step; the replies as JSON:
+/// `{"ehlo": [code, text], "mail": …, "rcpt": {address: [code, text]}, "data": …}`.
+const SMTPLIB: &str = r#"
+import json, smtplib, sys
+host, port, sender, rcpts, message = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), sys.stdin.buffer.read()
+out = {"rcpt": {}}
+s = smtplib.SMTP(host, port, timeout=20)
+code, text = s.ehlo("client.example.org")
+out["ehlo"] = [code, text.decode()]
+code, text = s.mail(sender)
+out["mail"] = [code, text.decode()]
+accepted = 0
+for r in rcpts:
+    code, text = s.rcpt(r)
+    out["rcpt"][r] = [code, text.decode()]
+    accepted += code == 250
+if accepted:
+    try:
+        code, text = s.data(message)
+    except smtplib.SMTPDataError as e:
+        code, text = e.smtp_code, e.smtp_error
+    out["data"] = [code, text.decode()]
+s.quit()
+print(json.dumps(out))
+"#;
+
+async fn smtplib(addr: SocketAddr, sender: &str, rcpts: &[&str], message: &str) -> Value {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            SMTPLIB,
+            &addr.ip().to_string(),
+            &addr.port().to_string(),
+            sender,
+            &serde_json::to_string(rcpts).unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(message.as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "smtplib failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn code(v: &Value) -> i64 {
+    v[0].as_i64()
+        .unwrap_or_else(|| panic!("no reply code in {v}"))
+}
+
+/// Writes `input` at once, then reads replies until the server closes or goes quiet.
+async fn raw(addr: SocketAddr, input: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(input).await.unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Err(_) => break,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Ok(Err(_)) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The reply codes of a transcript, in order (the last line of each multi-line reply).
+fn codes(transcript: &str) -> Vec<&str> {
+    transcript
+        .split("\r\n")
+        .filter(|l| l.len() >= 4 && l.as_bytes()[3] == b' ')
+        .map(|l| &l[..3])
+        .collect()
+}
+
+/// The messages in a mailbox's `new/`, oldest name first.
+fn maildir(p: &Portal, address: &str) -> Vec<String> {
+    let (local, domain) = address.split_once('@').unwrap();
+    let dir = p
+        .data
+        .path()
+        .join("maildir")
+        .join(domain)
+        .join(local)
+        .join("new");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| String::from_utf8(std::fs::read(f).unwrap()).unwrap())
+        .collect()
+}
+
+fn delivered_anywhere(p: &Portal) -> usize {
+    fn count(dir: &Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|e| {
+                let path = e.path();
+                if path.is_dir() {
+                    count(&path)
+                } else {
+                    usize::from(path.parent().is_some_and(|d| d.ends_with("new")))
+                }
+            })
+            .sum()
+    }
+    count(&p.data.path().join("maildir"))
+}
+
+async fn log_rows(p: &Portal) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT verdict, sender, reply FROM mail_log ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+const HAM: &str = "From: Ann Sender <ann@sender.example.org>\r\nTo: alice@example.test\r\n\
+    Subject: Lunch on Friday\r\nMessage-ID: <lunch-1@sender.example.org>\r\n\r\n\
+    Shall we meet at noon?\r\n.leading dot line\r\n";
+
+/// A portal serving example.test with the mailboxes alice and bob.
+async fn mail_host() -> Portal {
+    let p = Portal::start().await;
+    p.add_domain("example.test").await;
+    p.add_user("alice@example.test", Role::MailUser).await;
+    p.add_user("bob@example.test", Role::MailUser).await;
+    p
+}
+
+#[tokio::test]
+async fn ham_is_delivered_to_the_mailbox_with_trace_headers() {
+    let p = mail_host().await;
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["ALICE@Example.TEST"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["ehlo"]), 250);
+    for ext in [
+        "PIPELINING",
+        "SIZE 26214400",
+        "8BITMIME",
+        "ENHANCEDSTATUSCODES",
+    ] {
+        assert!(r["ehlo"][1].as_str().unwrap().contains(ext), "{r}");
+    }
+    assert_eq!(code(&r["rcpt"]["ALICE@Example.TEST"]), 250, "{r}");
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let queue_id = r["data"][1]
+        .as_str()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let inbox = maildir(&p, "alice@example.test");
+    assert_eq!(inbox.len(), 1);
+    let m = &inbox[0];
+    assert!(m.starts_with("Return-Path: <ann@sender.example.org>\r\nReceived: from client.example.org ([127.0.0.1])\r\n\tby mx.portal.test (Mail Portal) with ESMTP id "), "{m}");
+    assert!(
+        m.contains(&format!("id {queue_id}\r\n\tfor <alice@example.test>;")),
+        "{m}"
+    );
+    // The message itself, byte for byte, its leading dot restored (smtplib stuffed it).
+    assert!(m.ends_with(HAM), "{m}");
+    assert!(maildir(&p, "bob@example.test").is_empty());
+
+    let (verdict, from, subject, size): (String, String, String, i64) = sqlx::query_as(
+        "SELECT verdict, from_header, subject, size FROM mail_log WHERE queue_id = $1",
+    )
+    .bind(&queue_id)
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(verdict, "delivered");
+    assert_eq!(from, "ann@sender.example.org");
+    assert_eq!(subject, "Lunch on Friday");
+    assert_eq!(size, HAM.len() as i64);
+    let used: i64 =
+        sqlx::query_scalar("SELECT used_bytes FROM accounts WHERE email = 'alice@example.test'")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        used,
+        m.len() as i64,
+        "the mailbox's usage counts the message"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn aliases_the_catch_all_and_verified_domain_aliases_reach_their_mailboxes() {
+    let p = mail_host().await;
+    let domain: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    p.add_user("admin@example.test", Role::MasterAdmin).await;
+    let boss = p.sign_in("admin@example.test").await;
+    let d = domain.to_string();
+    for (address, targets) in [
+        ("sales", "alice@example.test, bob@example.test"),
+        // An alias of an alias; alice is reached twice but gets one copy.
+        ("team", "sales@example.test, alice@example.test"),
+        ("@example.test", "bob@example.test"),
+    ] {
+        let a = p
+            .call(
+                "aliases/add",
+                Some(&boss),
+                &[("domain", &d), ("address", address), ("targets", targets)],
+            )
+            .await;
+        assert_eq!(a.status, 200, "{address}: {}", a.body);
+    }
+    for name in ["example.net", "unverified.example"] {
+        let a = p
+            .call(
+                "domains/aliases/add",
+                Some(&boss),
+                &[("domain", &d), ("name", name)],
+            )
+            .await;
+        assert_eq!(a.status, 200, "{name}: {}", a.body);
+    }
+    // TXT verification itself is tested with dnsmasq in domains.rs.
+    sqlx::query("UPDATE domains SET verified_at = 1 WHERE name = 'example.net'")
+        .execute(&p.backend.pool)
+        .await
+        .unwrap();
+
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["team@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    assert_eq!(
+        maildir(&p, "alice@example.test").len(),
+        1,
+        "one copy for alice"
+    );
+    assert_eq!(maildir(&p, "bob@example.test").len(), 1);
+
+    // Unknown local part: the catch-all; through the domain alias too.
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &[
+            "nobody@example.test",
+            "Info@Example.NET",
+            "alice@unverified.example",
+        ],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["rcpt"]["nobody@example.test"]), 250, "{r}");
+    assert_eq!(code(&r["rcpt"]["Info@Example.NET"]), 250, "{r}");
+    let unverified = &r["rcpt"]["alice@unverified.example"];
+    assert_eq!(
+        code(unverified),
+        554,
+        "an unverified domain alias takes no mail: {r}"
+    );
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let bob = maildir(&p, "bob@example.test");
+    assert_eq!(
+        bob.len(),
+        2,
+        "one copy for two recipients that both reach bob"
+    );
+    assert_eq!(
+        bob.iter().filter(|m| m.contains("\tfor <")).count(),
+        1,
+        "a message for several recipients names none: {bob:?}"
+    );
+
+    // The mail log has both messages and the refusal.
+    let rows = log_rows(&p).await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let refused: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT address, accepted FROM mail_log_recipients ORDER BY log_id, address",
+    )
+    .fetch_all(&p.backend.pool)
+    .await
+    .unwrap();
+    assert!(
+        refused.contains(&("alice@unverified.example".into(), false)),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&("info@example.net".into(), true)),
+        "{refused:?}"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn no_form_of_a_foreign_address_is_relayed_and_unknown_users_get_550() {
+    let p = mail_host().await;
+    // SECURITY.md (SMTP, open relay): each form of a foreign recipient is refused at RCPT.
+    let forms = [
+        "user@external.test",
+        "user%external.test@example.test",
+        "external.test!user@example.test",
+        "@example.test:user@external.test",
+        "\"user@external.test\"@example.test",
+        "user@external.test.",
+        "user@[192.0.2.1]",
+        "nobody@example.test",
+    ];
+    let mut input = b"EHLO client.example.org\r\nMAIL FROM:<ann@sender.example.org>\r\n".to_vec();
+    for form in forms {
+        input.extend_from_slice(format!("RCPT TO:<{form}>\r\n").as_bytes());
+    }
+    input.extend_from_slice(b"DATA\r\nQUIT\r\n");
+    let transcript = raw(p.smtp, &input).await;
+    let replies = codes(&transcript);
+    // 220, EHLO, MAIL, one per recipient, DATA, QUIT.
+    assert_eq!(replies.len(), 4 + forms.len() + 1, "{transcript}");
+    for (form, reply) in forms.iter().zip(&replies[3..]) {
+        assert!(reply.starts_with('5'), "{form} got {reply}: {transcript}");
+    }
+    assert!(
+        transcript.contains("550 5.1.1 No such user here"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("554 5.7.1 Relay access denied"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("554 5.5.1 No valid recipients"),
+        "{transcript}"
+    );
+    assert_eq!(delivered_anywhere(&p), 0);
+    // One log row for the refused transaction, every recipient in it refused.
+    let rows = log_rows(&p).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "rejected");
+    let accepted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_log_recipients WHERE accepted")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(accepted, 0);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn smuggled_messages_are_refused_and_their_forged_sender_never_gets_in() {
+    let p = mail_host().await;
+    // SECURITY.md (SMTP, smuggling): each fake end of data, then a second transaction with
+    // a forged sender. The whole thing is one message with a bare line ending: refused.
+    for fake_end in ["\n.\n", "\n.\r\n", "\r.\r", "\r\n.\n", "\r.\r\n"] {
+        let input = format!(
+            "EHLO client.example.org\r\nMAIL FROM:<ann@sender.example.org>\r\n\
+             RCPT TO:<alice@example.test>\r\nDATA\r\n\
+             Subject: first\r\n\r\nhello{fake_end}MAIL FROM:<ceo@bank.example>\r\n\
+             RCPT TO:<bob@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\npay now\r\n.\r\nQUIT\r\n"
+        );
+        let transcript = raw(p.smtp, input.as_bytes()).await;
+        assert_eq!(
+            codes(&transcript),
+            ["220", "250", "250", "250", "354", "550", "221"],
+            "{fake_end:?}: {transcript}"
+        );
+        assert!(transcript.contains("550 5.6.11"), "{transcript}");
+    }
+    assert_eq!(delivered_anywhere(&p), 0);
+    let forged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_log WHERE sender = 'ceo@bank.example'")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(forged, 0, "the smuggled transaction never happened");
+    let rows = log_rows(&p).await;
+    assert_eq!(rows.len(), 5);
+    assert!(rows
+        .iter()
+        .all(|(v, _, reply)| v == "rejected" && reply.starts_with("550 5.6.11")));
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_command_line_carrying_a_second_command_is_one_bad_line() {
+    let p = mail_host().await;
+    // SECURITY.md (SMTP, command injection).
+    let transcript = raw(
+        p.smtp,
+        b"EHLO client.example.org\r\nMAIL FROM:<a@b.example> SIZE=1\nRCPT TO:<x@external.test>\r\n\
+          MAIL FROM:<a@b.example> SIZE=1\rRCPT TO:<x@external.test>\r\nRCPT TO:<alice@example.test>\r\nQUIT\r\n",
+    )
+    .await;
+    assert_eq!(
+        codes(&transcript),
+        ["220", "250", "501", "501", "503", "221"],
+        "{transcript}"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn pipelined_commands_are_answered_in_order() {
+    let p = mail_host().await;
+    let transcript = raw(
+        p.smtp,
+        b"EHLO client.example.org\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\n\
+          RCPT TO:<nobody@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n\
+          Subject: bounce\r\n\r\n..dot\r\n.\r\nRSET\r\nNOOP\r\nQUIT\r\n",
+    )
+    .await;
+    assert_eq!(
+        codes(&transcript),
+        ["220", "250", "250", "250", "550", "250", "354", "250", "250", "250", "221"],
+        "{transcript}"
+    );
+    let alice = maildir(&p, "alice@example.test");
+    assert!(alice[0].starts_with("Return-Path: <>\r\n"), "{}", alice[0]);
+    assert!(alice[0].ends_with("\r\n\r\n.dot\r\n"), "{}", alice[0]);
+    assert_eq!(maildir(&p, "bob@example.test").len(), 1);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn limits_end_in_bounded_refusals() {
+    let p = Portal::start_with(|c| {
+        c.smtp.max_message_bytes = 4096;
+        c.smtp.max_recipients = 2;
+        c.smtp.command_timeout_secs = 1;
+    })
+    .await;
+    p.add_domain("example.test").await;
+    for user in ["alice", "bob", "carol"] {
+        p.add_user(&format!("{user}@example.test"), Role::MailUser)
+            .await;
+    }
+
+    // Announced size over the limit; then a message over it; then a 1,000+ octet line.
+    let big = format!("{}\r\n", "x".repeat(98)).repeat(50);
+    let long_line = "y".repeat(1200);
+    let input = format!(
+        "EHLO c.example.org\r\nMAIL FROM:<a@b.example> SIZE=5000\r\n\
+         MAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n{big}.\r\n\
+         MAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n{long_line}\r\n.\r\n\
+         MAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n\
+         RCPT TO:<carol@example.test>\r\nRSET\r\nNOOP {long_line}{long_line}\r\nQUIT\r\n"
+    );
+    let transcript = raw(p.smtp, input.as_bytes()).await;
+    assert_eq!(
+        codes(&transcript),
+        [
+            "220", "250", "552", // SIZE=5000
+            "250", "250", "354", "552", // 5,000 bytes of data
+            "250", "250", "354", "550", // a 1,200-octet line
+            "250", "250", "250", "452", // a third recipient
+            "250", "500", "221"
+        ],
+        "{transcript}"
+    );
+    assert!(transcript.contains("552 5.3.4"), "{transcript}");
+    assert!(
+        transcript.contains("452 4.5.3 Too many recipients"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("500 5.5.6 Line too long"),
+        "{transcript}"
+    );
+    assert_eq!(delivered_anywhere(&p), 0);
+
+    // A client that goes quiet is told why and disconnected.
+    let mut quiet = TcpStream::connect(p.smtp).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let started = std::time::Instant::now();
+    let mut got = String::new();
+    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(5), quiet.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(got.contains("421 4.4.2 mx.portal.test Timeout"), "{got}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // Too many commands without mail; too many errors.
+    let noops = "NOOP\r\n".repeat(25);
+    let transcript = raw(p.smtp, format!("EHLO c.example.org\r\n{noops}").as_bytes()).await;
+    assert!(
+        transcript
+            .ends_with("421 4.7.0 Too many commands without mail: closing the connection\r\n"),
+        "{transcript}"
+    );
+    let junk = "BOGUS\r\n".repeat(12);
+    let transcript = raw(p.smtp, junk.as_bytes()).await;
+    assert!(
+        transcript.ends_with("421 4.7.0 Too many errors: closing the connection\r\n"),
+        "{transcript}"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_guessing_addresses_is_sent_away() {
+    let p = mail_host().await;
+    // SECURITY.md (SMTP): a per-IP limit on unknown recipients (50 an hour).
+    let mut input = b"EHLO c.example.org\r\nMAIL FROM:<a@b.example>\r\n".to_vec();
+    for i in 0..60 {
+        input.extend_from_slice(format!("RCPT TO:<guess{i}@example.test>\r\n").as_bytes());
+    }
+    let transcript = raw(p.smtp, &input).await;
+    let replies = codes(&transcript);
+    assert_eq!(
+        replies.iter().filter(|c| **c == "550").count(),
+        50,
+        "{transcript}"
+    );
+    assert_eq!(replies.last(), Some(&"421"), "{transcript}");
+    // A new connection from the same address is sent away too, even for a real user.
+    let transcript = raw(
+        p.smtp,
+        b"EHLO c.example.org\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.test>\r\n",
+    )
+    .await;
+    assert_eq!(
+        codes(&transcript),
+        ["220", "250", "250", "421"],
+        "{transcript}"
+    );
+    p.stop().await;
+}
+
+/// An SMTP server on loopback (aiosmtpd) that keeps what it takes as files, or answers
+/// every RCPT with a temporary or permanent refusal.
+pub struct Peer {
+    child: tokio::process::Child,
+    port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+const PEER: &str = r#"
+import os, sys, time, uuid
+from aiosmtpd.controller import Controller
+port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if mode == "defer":
+            return "451 4.3.0 Try again later"
+        if mode == "reject":
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(out, uuid.uuid4().hex)
+        with open(name + ".tmp", "wb") as f:
+            f.write(("X-Envelope: <%s> %s\r\n" % (envelope.mail_from, " ".join(envelope.rcpt_tos))).encode())
+            f.write(envelope.original_content)
+        os.rename(name + ".tmp", name + ".eml")
+        return "250 OK"
+Controller(Handler(), hostname="127.0.0.1", port=port).start()
+print("ready", flush=True)
+while True:
+    time.sleep(3600)
+"#;
+
+impl Peer {
+    pub async fn start(mode: &str) -> Peer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new("python3")
+            .args(["-c", PEER, &port.to_string(), mode])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 with aiosmtpd (make test installs it)");
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Peer { child, port, dir };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the SMTP peer did not start");
+    }
+
+    pub fn route(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn received(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| String::from_utf8(std::fs::read(f).unwrap()).unwrap())
+            .collect()
+    }
+
+    /// Waits until the peer holds `n` messages.
+    async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the peer got {} messages, not {n}", self.received().len());
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.child.start_kill().ok();
+    }
+}
+
+async fn queued(p: &Portal) -> Vec<(String, i64, Option<String>)> {
+    sqlx::query_as("SELECT recipient, attempts, last_error FROM mail_queue ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn relay_and_sdr_mail_goes_to_the_routes_in_order_past_a_4xx() {
+    let p = mail_host().await;
+    let deferring = Peer::start("defer").await;
+    let accepting = Peer::start("accept").await;
+    let sdr_sink = Peer::start("accept").await;
+    p.add_user("admin@example.test", Role::MasterAdmin).await;
+    let boss = p.sign_in("admin@example.test").await;
+    let ok = |a: crate::harness::Answer| assert_eq!(a.status, 200, "{}", a.body);
+    ok(
+        p.call("routes/allow_local", Some(&boss), &[("allow", "true")])
+            .await,
+    );
+    ok(p.call(
+        "domains/add",
+        Some(&boss),
+        &[
+            ("name", "relay.test"),
+            ("kind", "relay"),
+            ("destination", &deferring.route()),
+        ],
+    )
+    .await);
+    let relay: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'relay.test'")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    ok(p.call(
+        "routes/add",
+        Some(&boss),
+        &[
+            ("domain", &relay.to_string()),
+            ("destination", &accepting.route()),
+        ],
+    )
+    .await);
+    let hosted: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    ok(p.call(
+        "sdr/set",
+        Some(&boss),
+        &[
+            ("domain", &hosted.to_string()),
+            ("enabled", "true"),
+            ("destination", &sdr_sink.route()),
+        ],
+    )
+    .await);
+
+    // A relay domain's recipient: the first route says 451, the second takes it.
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["anyone@relay.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let got = accepting.wait_for(1).await;
+    assert!(
+        got[0].starts_with("X-Envelope: <ann@sender.example.org> anyone@relay.test\r\n"),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[0].contains("Received: from client.example.org ([127.0.0.1])\r\n\tby mx.portal.test"),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[0].contains("\r\n..leading dot line\r\n")
+            || got[0].contains("\r\n.leading dot line\r\n"),
+        "{}",
+        got[0]
+    );
+    assert!(deferring.received().is_empty());
+
+    // SDR: a local part with no mailbox goes to the SDR destination; a mailbox stays here.
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["elsewhere@example.test", "alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let got = sdr_sink.wait_for(1).await;
+    assert!(
+        got[0].starts_with("X-Envelope: <ann@sender.example.org> elsewhere@example.test\r\n"),
+        "{}",
+        got[0]
+    );
+    assert_eq!(maildir(&p, "alice@example.test").len(), 1);
+
+    // Delivered copies leave the queue and their spool file goes.
+    for _ in 0..100 {
+        if queued(&p).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(queued(&p).await.is_empty());
+    let spool = p.data.path().join("spool");
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
+    let verdicts: Vec<String> = sqlx::query_scalar("SELECT verdict FROM mail_log ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(verdicts, ["queued", "queued"]);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_copy_no_route_takes_is_retried_then_bounced_to_a_local_sender() {
+    let p = mail_host().await;
+    let deferring = Peer::start("defer").await;
+    let rejecting = Peer::start("reject").await;
+    p.add_user("admin@example.test", Role::MasterAdmin).await;
+    let boss = p.sign_in("admin@example.test").await;
+    let ok = |a: crate::harness::Answer| assert_eq!(a.status, 200, "{}", a.body);
+    ok(
+        p.call("routes/allow_local", Some(&boss), &[("allow", "true")])
+            .await,
+    );
+    for (name, route) in [
+        ("later.test", deferring.route()),
+        ("never.test", rejecting.route()),
+    ] {
+        ok(p.call(
+            "domains/add",
+            Some(&boss),
+            &[("name", name), ("kind", "relay"), ("destination", &route)],
+        )
+        .await);
+    }
+    // alice (ours) writes to both; the 5xx bounces at once, the 4xx is retried.
+    let r = smtplib(
+        p.smtp,
+        "alice@example.test",
+        &["x@later.test", "y@never.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let mut bounces = Vec::new();
+    for _ in 0..100 {
+        bounces = maildir(&p, "alice@example.test");
+        if !bounces.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(bounces.len(), 1, "the 5xx bounced");
+    let bounce = &bounces[0];
+    assert!(bounce.starts_with("Return-Path: <>\r\n"), "{bounce}");
+    assert!(
+        bounce.contains("Final-Recipient: rfc822; y@never.test"),
+        "{bounce}"
+    );
+    assert!(bounce.contains("Status: 5.0.0"), "{bounce}");
+    assert!(
+        bounce.contains("refused RCPT: 550 5.1.1 No such user"),
+        "{bounce}"
+    );
+    assert!(
+        bounce.contains("Subject: Lunch on Friday"),
+        "the original headers: {bounce}"
+    );
+    let mut q = queued(&p).await;
+    for _ in 0..100 {
+        if q.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        q = queued(&p).await;
+    }
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(q[0].0, "x@later.test");
+    assert_eq!(q[0].1, 1);
+    assert!(
+        q[0].2
+            .as_deref()
+            .unwrap_or_default()
+            .contains("deferred RCPT: 451 4.3.0 Try again later"),
+        "{q:?}"
+    );
+
+    // After the domain's retry days (5), the next failure bounces too.
+    // (The queue looks for due copies every 5 seconds.)
+    p.clock().advance(5 * 86_400 + 1);
+    let mut bounces = Vec::new();
+    for _ in 0..200 {
+        bounces = maildir(&p, "alice@example.test");
+        if bounces.len() > 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(bounces.len(), 2, "{bounces:?}");
+    assert!(
+        bounces
+            .iter()
+            .any(|b| b.contains("Final-Recipient: rfc822; x@later.test")
+                && b.contains("Status: 4.4.7")),
+        "{bounces:?}"
+    );
+    assert!(queued(&p).await.is_empty());
+    p.stop().await;
+}
