@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/domains/:id/routes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::routes::RoutesPage)/>
                 <Route path=path!("/admin/domains/:id/sdr") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::sdr::SdrPage)/>
                 <Route path=path!("/admin/domains/:id/senders") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::senders::SendersPage)/>
+                <Route path=path!("/admin/domains/:id/thresholds") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::thresholds::ThresholdsPage)/>
+                <Route path=path!("/admin/antispam/thresholds") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::global_thresholds::GlobalThresholdsPage)/>
                 <Route path=path!("/admin/domains/:id/settings") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_settings::DomainSettingsPage)/>
                 <Route path=path!("/admin/domains/:id/admins") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_admins::DomainAdminsPage)/>
                 <Route path=path!("/admin/mailbox-access") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailbox_access::MailboxAccessPage)/>

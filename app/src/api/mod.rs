@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod aliases;
+pub mod antispam;
 pub mod auth;
 pub mod domains;
 pub mod mail_access;

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod aliases;
+pub mod antispam;
 pub mod audit_log;
 pub mod auth;
 pub mod dns;

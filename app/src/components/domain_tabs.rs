@@ -25,11 +25,13 @@ pub fn pages(kind: DomainKind) -> &'static [(&'static str, &'static str)] {
             ("Domain aliases", "domain-aliases"),
             ("SDR", "sdr"),
             ("Sender addresses", "senders"),
+            ("Antispam thresholds", "thresholds"),
             ("Settings", "settings"),
             ("Admins", "admins"),
         ],
         DomainKind::Relay => &[
             ("Routes", "routes"),
+            ("Antispam thresholds", "thresholds"),
             ("Settings", "settings"),
             ("Admins", "admins"),
         ],

@@ -10,5 +10,6 @@ pub mod paging;
 pub mod row_forms;
 pub mod shell;
 pub mod table;
+pub mod thresholds;
 pub mod transfer;
 pub mod verify_domain;

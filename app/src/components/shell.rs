@@ -114,6 +114,11 @@ const NAV: &[NavItem] = &[
         role: Role::DomainAdmin,
     },
     NavItem {
+        href: "/admin/antispam/thresholds",
+        label: "Antispam thresholds",
+        role: Role::MasterAdmin,
+    },
+    NavItem {
         href: "/admin/admin-two-factor",
         label: "Admin 2FA",
         role: Role::MasterAdmin,

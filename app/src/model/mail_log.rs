@@ -10,6 +10,10 @@ pub enum Verdict {
     Delivered,
     /// Accepted for delivery to another server (relay, SDR, forward).
     Queued,
+    /// Delivered (or queued) with `X-Spam: yes`: its score reached the header level.
+    Tagged,
+    /// Deferred with 451 until the sender tries again after the greylisting delay.
+    Greylisted,
     /// Refused with a 5xx reply.
     Rejected,
     /// Refused with a 4xx reply the client may retry (greylisting, a full mailbox, a
@@ -22,6 +26,8 @@ impl Verdict {
         match self {
             Verdict::Delivered => "delivered",
             Verdict::Queued => "queued",
+            Verdict::Tagged => "tagged",
+            Verdict::Greylisted => "greylisted",
             Verdict::Rejected => "rejected",
             Verdict::Deferred => "deferred",
         }

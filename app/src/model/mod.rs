@@ -1,6 +1,7 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
 pub mod alias;
+pub mod antispam;
 pub mod audit;
 pub mod domain;
 pub mod domain_settings;

@@ -1,7 +1,7 @@
 //! A message answered with 250 is never lost: the server is killed with SIGKILL while
 //! clients are sending and the queue is delivering, restarted on the same data directory,
 //! and every accepted message is found delivered: exactly once into the local mailbox, and
-//! at the relay peer once — or twice for a copy whose 250 was on its way at the kill.
+//! at the SDR peer once — or twice for a copy whose 250 was on its way at the kill.
 
 use crate::smtp::Peer;
 use std::{
@@ -99,7 +99,7 @@ async fn sender(
     for n in first..first + count {
         outcome.lock().unwrap().insert(n, false);
         let head = "MAIL FROM:<ann@sender.example.org>\r\nRCPT TO:<alice@example.test>\r\n\
-                    RCPT TO:<copy@relay.test>\r\nDATA\r\n";
+                    RCPT TO:<copy@example.test>\r\nDATA\r\n";
         if write.write_all(head.as_bytes()).await.is_err() {
             return;
         }
@@ -164,18 +164,13 @@ async fn accepted_mail_survives_sigkill_during_delivery() {
         &["user", "add", "alice@example.test"],
         "violet tram quietly sings\n",
     );
-    // The relay domain and its route to the peer (the screens for them are tested elsewhere).
+    // Split domain routing to the peer: copy@example.test (no mailbox) goes there through
+    // the queue. (The screens for it are tested elsewhere.)
     {
         let pool = app::backend::store::open(data).await.unwrap();
         sqlx::query(
-            "INSERT INTO domains (name, created_at, kind) VALUES ('relay.test', 0, 'relay')",
-        )
-        .execute(&pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO domain_routes (domain_id, position, destination, created_at) \
-             SELECT id, 0, $1, 0 FROM domains WHERE name = 'relay.test'",
+            "UPDATE domains SET sdr_enabled = TRUE, sdr_destination = $1 \
+             WHERE name = 'example.test'",
         )
         .bind(peer.route())
         .execute(&pool)
@@ -237,14 +232,14 @@ async fn accepted_mail_survives_sigkill_during_delivery() {
     message_ids(&data.join("maildir/example.test/alice"), &mut local);
     for n in &accepted {
         assert_eq!(local.get(n), Some(&1), "message {n} in the mailbox");
-        assert!(at_peer.contains_key(n), "message {n} at the relay peer");
+        assert!(at_peer.contains_key(n), "message {n} at the SDR peer");
     }
     // Not accepted (cut off by the kill): in the mailbox at most once.
     assert!(local.values().all(|c| *c == 1), "{local:?}");
     let twice = at_peer.values().filter(|c| **c > 1).count();
     println!(
         "crash test: {} sent, {} accepted before SIGKILL, all delivered after restart; \
-         relay copies delivered twice: {twice}",
+         copies for the peer delivered twice: {twice}",
         outcome.len(),
         accepted.len()
     );

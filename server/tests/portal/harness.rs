@@ -76,8 +76,6 @@ impl Portal {
         let data = tempfile::tempdir().expect("temp dir");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().unwrap().port();
-        let smtp_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let smtp = smtp_listener.local_addr().unwrap();
         let mut config = Config {
             // As `serve` binds it: routes may not point back here.
             http_addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
@@ -86,9 +84,13 @@ impl Portal {
             site_root: data.path().join("site"),
             ..Config::default()
         };
-        config.smtp.addr = smtp;
+        config.smtp.addr = "127.0.0.1:0".parse().unwrap();
         config.smtp.hostname = Some("mx.portal.test".into());
+        // `configure` may move the SMTP listener (to [::1]:0, say); it binds a free port.
         configure(&mut config);
+        let smtp_listener = TcpListener::bind(config.smtp.addr).await.expect("bind");
+        let smtp = smtp_listener.local_addr().unwrap();
+        config.smtp.addr = smtp;
         let backend = server::backend(&config, Clock::fixed(START))
             .await
             .expect("backend");

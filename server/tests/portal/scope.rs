@@ -12,7 +12,8 @@ async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
         "SELECT group_concat(email || ':' || enabled || ':' || display_name || ':' || quota_bytes || ':' || password_hash) FROM accounts WHERE domain_id = $1",
         "SELECT group_concat(a.address || '>' || t.target) FROM aliases a JOIN alias_targets t ON t.alias_id = a.id WHERE a.domain_id = $1",
         "SELECT group_concat(s.address || '>' || u.account_id) FROM sender_addresses s JOIN sender_address_users u ON u.sender_id = s.id WHERE s.domain_id = $1",
-        "SELECT group_concat(name || ':' || COALESCE(verified_at, '') || ':' || sdr_enabled || ':' || COALESCE(timezone, '')) FROM domains WHERE id = $1 OR alias_of = $1",
+        "SELECT group_concat(name || ':' || COALESCE(verified_at, '') || ':' || sdr_enabled || ':' || COALESCE(timezone, '') || ':' || COALESCE(spam_defer, '') || ':' || COALESCE(spam_reject, '')) FROM domains WHERE id = $1 OR alias_of = $1",
+        "SELECT spam_defer || ':' || spam_tag || ':' || spam_reject FROM antispam_global WHERE $1 = $1",
         "SELECT group_concat(destination || '@' || position) FROM domain_routes",
     ] {
         let v: Option<String> = sqlx::query_scalar(sql)
@@ -199,6 +200,22 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
         ("routes/test", vec![("id", &route)]),
         ("routes/allow_local", vec![("allow", "true")]),
         ("sdr/get", vec![("domain", d)]),
+        ("antispam/thresholds", vec![("domain", d)]),
+        (
+            "antispam/thresholds/save",
+            vec![
+                ("domain", d),
+                ("defer", "999"),
+                ("tag", "999"),
+                ("reject", "999"),
+            ],
+        ),
+        ("antispam/thresholds/reset", vec![("domain", d)]),
+        ("antispam/global", vec![]),
+        (
+            "antispam/global/save",
+            vec![("defer", "999"), ("tag", "999"), ("reject", "999")],
+        ),
         (
             "sdr/set",
             vec![

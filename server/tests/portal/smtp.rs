@@ -805,14 +805,10 @@ async fn a_copy_no_route_takes_is_retried_then_bounced_to_a_local_sender() {
         .await);
     }
     // alice (ours) writes to both; the 5xx bounces at once, the 4xx is retried.
-    let r = smtplib(
-        p.smtp,
-        "alice@example.test",
-        &["x@later.test", "y@never.test"],
-        HAM,
-    )
-    .await;
-    assert_eq!(code(&r["data"]), 250, "{r}");
+    for rcpt in ["x@later.test", "y@never.test"] {
+        let r = smtplib(p.smtp, "alice@example.test", &[rcpt], HAM).await;
+        assert_eq!(code(&r["data"]), 250, "{r}");
+    }
     let mut bounces = Vec::new();
     for _ in 0..100 {
         bounces = maildir(&p, "alice@example.test");
@@ -876,5 +872,274 @@ async fn a_copy_no_route_takes_is_retried_then_bounced_to_a_local_sender() {
         "{bounces:?}"
     );
     assert!(queued(&p).await.is_empty());
+    p.stop().await;
+}
+
+const GTUBE: &str =
+    "From: spam@spam.example\r\nSubject: test\r\nX-Spam: no\r\nX-Spam-Score: -100\r\n\
+    \tfolded on\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
+
+async fn domain_id(p: &Portal, name: &str) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+        .bind(name)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+/// Saves a domain's thresholds as `cookie`; the answer.
+async fn set_thresholds(
+    p: &Portal,
+    cookie: &str,
+    domain: &str,
+    [defer, tag, reject]: [&str; 3],
+) -> crate::harness::Answer {
+    p.call(
+        "antispam/thresholds/save",
+        Some(cookie),
+        &[
+            ("domain", domain),
+            ("defer", defer),
+            ("tag", tag),
+            ("reject", reject),
+        ],
+    )
+    .await
+}
+
+async fn verdicts(p: &Portal) -> Vec<String> {
+    sqlx::query_scalar("SELECT verdict FROM mail_log ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn spam_is_judged_by_the_domains_thresholds_from_the_next_message_on() {
+    let p = mail_host().await;
+    p.add_user("dora@example.test", Role::DomainAdmin).await;
+    p.add_user("admin@example.test", Role::MasterAdmin).await;
+    let dora = p.sign_in("dora@example.test").await;
+    let d = domain_id(&p, "example.test").await;
+
+    // Global defaults: GTUBE is refused, ham delivered with its score.
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    assert!(r["data"][1].as_str().unwrap().contains("5.7.1"), "{r}");
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let inbox = maildir(&p, "alice@example.test");
+    assert!(
+        inbox[0].contains("\r\nX-Spam-Score: 0.0\r\nX-Recommended-Action: accept\r\nFrom: Ann"),
+        "{}",
+        inbox[0]
+    );
+
+    // The domain admin turns rejection and greylisting off: the next GTUBE is tagged.
+    let bad = set_thresholds(&p, &dora, &d, ["8", "6", "15"]).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains("above the score for deferring"),
+        "{}",
+        bad.body
+    );
+    let saved = set_thresholds(&p, &dora, &d, ["999", "6", "999"]).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let inbox = maildir(&p, "alice@example.test");
+    let tagged = inbox.iter().find(|m| m.contains("GTUBE-STANDARD")).unwrap();
+    assert!(
+        tagged.contains("\r\nX-Spam-Score: 1000.0 (GTUBE=1000)\r\nX-Spam: yes\r\nX-Recommended-Action: reject\r\nFrom: spam@spam.example\r\nSubject: test\r\n\r\n"),
+        "the sender's own X-Spam fields are gone: {tagged}"
+    );
+    assert_eq!(verdicts(&p).await, ["rejected", "delivered", "tagged"]);
+    let evidence: String =
+        sqlx::query_scalar("SELECT evidence FROM mail_log ORDER BY id DESC LIMIT 1")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert!(evidence.contains("GTUBE +1000"), "{evidence}");
+    assert!(
+        evidence.contains("thresholds defer 999, add header 6, reject 999"),
+        "{evidence}"
+    );
+
+    // Reset: the global values again, which the master admin changes for every domain.
+    let a = p
+        .call("antispam/thresholds/reset", Some(&dora), &[("domain", &d)])
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    let boss = p.sign_in("admin@example.test").await;
+    assert_eq!(
+        p.call(
+            "antispam/global/save",
+            Some(&dora),
+            &[("defer", "4"), ("tag", "6"), ("reject", "999")]
+        )
+        .await
+        .status,
+        403
+    );
+    let a = p
+        .call(
+            "antispam/global/save",
+            Some(&boss),
+            &[("defer", "999"), ("tag", "6"), ("reject", "999")],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let audit: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'antispam_thresholds_changed' ORDER BY id",
+    )
+    .fetch_all(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        [
+            "example.test: defer 999, add header 6, reject 999",
+            "example.test: the global values",
+            "global: defer 999, add header 6, reject 999"
+        ]
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn mail_at_the_defer_score_is_greylisted_until_it_comes_back() {
+    let p = mail_host().await;
+    p.add_user("dora@example.test", Role::DomainAdmin).await;
+    let dora = p.sign_in("dora@example.test").await;
+    let d = domain_id(&p, "example.test").await;
+    // Every message is at the defer level (score 0 ≥ 0): greylisted once.
+    let a = set_thresholds(&p, &dora, &d, ["0", "999", "999"]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let send = || {
+        smtplib(
+            p.smtp,
+            "ann@sender.example.org",
+            &["alice@example.test"],
+            HAM,
+        )
+    };
+    let r = send().await;
+    assert_eq!(code(&r["data"]), 451, "{r}");
+    assert!(
+        r["data"][1].as_str().unwrap().contains("4.7.1 Greylisted"),
+        "{r}"
+    );
+    // Too soon: still deferred.
+    p.clock().advance(60);
+    assert_eq!(code(&send().await["data"]), 451);
+    // After the delay the retry is taken, and the triplet stays known.
+    p.clock().advance(300);
+    let r = send().await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    assert_eq!(code(&send().await["data"]), 250);
+    // Another sender is a new triplet.
+    let r = smtplib(
+        p.smtp,
+        "other@sender.example.org",
+        &["alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 451, "{r}");
+    assert_eq!(maildir(&p, "alice@example.test").len(), 2);
+    assert_eq!(
+        verdicts(&p).await,
+        [
+            "greylisted",
+            "greylisted",
+            "delivered",
+            "delivered",
+            "greylisted"
+        ]
+    );
+    let net: Vec<String> = sqlx::query_scalar("SELECT DISTINCT client_net FROM greylist")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(net, ["127.0.0.0/24"]);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_carries_the_recipients_of_one_domain() {
+    let p = mail_host().await;
+    p.add_domain("other.test").await;
+    p.add_user("olga@other.test", Role::MailUser).await;
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test", "olga@other.test", "bob@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["rcpt"]["olga@other.test"]), 452, "{r}");
+    assert_eq!(code(&r["rcpt"]["bob@example.test"]), 250, "{r}");
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    // The sender's next transaction carries the deferred one.
+    let r = smtplib(p.smtp, "ann@sender.example.org", &["olga@other.test"], HAM).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    assert_eq!(maildir(&p, "olga@other.test").len(), 1);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn an_ipv6_client_is_served_and_greylisted_by_its_slash_64() {
+    let p = Portal::start_with(|c| c.smtp.addr = "[::1]:0".parse().unwrap()).await;
+    p.add_domain("example.test").await;
+    p.add_user("alice@example.test", Role::MailUser).await;
+    p.add_user("dora@example.test", Role::DomainAdmin).await;
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let inbox = maildir(&p, "alice@example.test");
+    assert!(
+        inbox[0].contains("Received: from client.example.org ([::1])"),
+        "{}",
+        inbox[0]
+    );
+
+    let dora = p.sign_in("dora@example.test").await;
+    let d = domain_id(&p, "example.test").await;
+    let a = set_thresholds(&p, &dora, &d, ["0", "999", "999"]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 451, "{r}");
+    let net: String = sqlx::query_scalar("SELECT client_net FROM greylist")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(net, "::/64");
+    let client: Vec<String> = sqlx::query_scalar("SELECT client_ip FROM mail_log ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(client, ["::1", "::1"]);
     p.stop().await;
 }

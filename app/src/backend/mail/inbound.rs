@@ -1,10 +1,11 @@
-//! What happens to a message once DATA ended: the stages that judge it, delivery, and the
-//! log row. (The policy stages — lists, size, attachments, scoring, thresholds — join here
-//! as they are built; today every message that reaches DATA is delivered.)
+//! What happens to a message once DATA ended: the stages that judge it (scoring, then the
+//! verdict by the recipient domain's thresholds, greylisting included), delivery, and the
+//! log row. (Sender lists, size and attachment checks join here next.)
 
 use super::{
     maildir, queue,
     recipients::{Refusal, Resolved, Target, Via},
+    scoring,
     smtp::{data::DataError, Server},
     writer::Write,
 };
@@ -15,6 +16,7 @@ use crate::{
         queue::{NewCopy, Via as QueueVia},
     },
     model::{
+        antispam::Action,
         domain_settings::DEFAULT_RETRY_DAYS,
         mail_log::{Evidence, Verdict},
         time::format_rfc5322,
@@ -47,23 +49,8 @@ pub async fn accept(
     envelope: Envelope,
     message: Result<Vec<u8>, DataError>,
 ) -> String {
-    let backend = &server.backend;
-    let now = backend.clock.now();
-    let queue_id = queue_id();
-    let mut log = Entry {
-        at: now,
-        queue_id: queue_id.clone(),
-        client_ip: client.ip.to_string(),
-        helo: client.helo.clone(),
-        sender: envelope.sender.clone(),
-        from_header: String::new(),
-        subject: String::new(),
-        size: 0,
-        verdict: Verdict::Rejected,
-        reply: String::new(),
-        evidence: recipient_evidence(&envelope),
-        recipients: logged_recipients(&envelope),
-    };
+    let mut log = log_entry(server, client, &envelope);
+    let queue_id = log.queue_id.clone();
     let reply = match message {
         Err(e) => {
             log.evidence.push(Evidence::new("data", e.reason()));
@@ -73,7 +60,18 @@ pub async fn accept(
         Ok(message) => {
             log.size = message.len() as i64;
             read_headers(&message, &mut log);
-            deliver(server, client, &envelope, &queue_id, message, &mut log).await
+            match judge(server, client, &envelope, &message, &mut log).await {
+                Ok(judged) => {
+                    let message = with_headers(&judged.headers, &message);
+                    let reply =
+                        deliver(server, client, &envelope, &queue_id, message, &mut log).await;
+                    if judged.tagged && reply.starts_with("250") {
+                        log.verdict = Verdict::Tagged;
+                    }
+                    reply
+                }
+                Err(refusal) => refusal,
+            }
         }
     };
     log.reply = reply.clone();
@@ -83,7 +81,16 @@ pub async fn accept(
 
 /// Logs a transaction whose every recipient was refused at RCPT.
 pub async fn log_refused(server: &Server, client: &Client, envelope: Envelope) {
-    let log = Entry {
+    let mut log = log_entry(server, client, &envelope);
+    if let Some((_, refusal)) = envelope.refused.last() {
+        log.reply = refusal.reply().to_string();
+    }
+    write_log(server, log).await;
+}
+
+/// A transaction's log row before any stage ran: rejected until a stage says otherwise.
+fn log_entry(server: &Server, client: &Client, envelope: &Envelope) -> Entry {
+    Entry {
         at: server.backend.clock.now(),
         queue_id: queue_id(),
         client_ip: client.ip.to_string(),
@@ -93,15 +100,149 @@ pub async fn log_refused(server: &Server, client: &Client, envelope: Envelope) {
         subject: String::new(),
         size: 0,
         verdict: Verdict::Rejected,
-        reply: envelope
-            .refused
-            .last()
-            .map(|(_, r)| r.reply().to_string())
-            .unwrap_or_default(),
-        evidence: recipient_evidence(&envelope),
-        recipients: logged_recipients(&envelope),
+        reply: String::new(),
+        evidence: recipient_evidence(envelope),
+        recipients: logged_recipients(envelope),
+    }
+}
+
+/// Greylisting: how long a sender must wait before its retry is taken, and how long after
+/// the first attempt the retry may come.
+const GREYLIST_DELAY: i64 = 300;
+const GREYLIST_WINDOW: i64 = 2 * 86_400;
+
+/// A message let through: the headers to add, and whether it is tagged as spam.
+struct Judged {
+    headers: String,
+    tagged: bool,
+}
+
+/// Scores the message and applies the thresholds of its recipients' domain (a transaction
+/// has one, see `session`): what to add, or the reply that refuses it.
+async fn judge(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    message: &[u8],
+    log: &mut Entry,
+) -> Result<Judged, String> {
+    let pool = &server.backend.pool;
+    let temporary = |e: sqlx::Error| {
+        tracing::error!(error = %e, "policy lookup failed");
+        "451 4.3.0 Temporary failure: try again later".to_string()
     };
-    write_log(server, log).await;
+    let Some(domain_id) = envelope.recipients.first().map(|r| r.domain_id) else {
+        return Err("554 5.5.1 No valid recipients".into());
+    };
+    let score = scoring::score(message);
+    for hit in &score.hits {
+        log.evidence.push(Evidence::new(
+            "score",
+            format!("{} +{}: {}", hit.rule, hit.score, hit.detail),
+        ));
+    }
+    let thresholds = store::antispam::effective(pool, domain_id)
+        .await
+        .map_err(temporary)?;
+    let total = score.total;
+    log.evidence.push(Evidence::new(
+        "verdict",
+        format!("score {total:.1}; thresholds {}", thresholds.describe()),
+    ));
+    match thresholds.action(total) {
+        Action::Reject => {
+            log.verdict = Verdict::Rejected;
+            return Err(format!(
+                "550 5.7.1 The message was refused as spam (score {total:.1})"
+            ));
+        }
+        Action::Defer => {
+            let net = greylist_net(client.ip);
+            let now = server.backend.clock.now();
+            let mut passed = true;
+            for r in &envelope.recipients {
+                passed &= store::antispam::greylist_passes(
+                    pool,
+                    &net,
+                    &envelope.sender.to_ascii_lowercase(),
+                    &r.address,
+                    now,
+                    GREYLIST_DELAY,
+                    GREYLIST_WINDOW,
+                )
+                .await
+                .map_err(temporary)?;
+            }
+            if !passed {
+                log.verdict = Verdict::Greylisted;
+                log.evidence.push(Evidence::new(
+                    "greylist",
+                    format!("first attempt from {net}: deferred for {GREYLIST_DELAY} seconds"),
+                ));
+                return Err("451 4.7.1 Greylisted: please try again in a few minutes".into());
+            }
+            log.evidence.push(Evidence::new(
+                "greylist",
+                format!("retried from {net} after the delay: passed"),
+            ));
+        }
+        Action::Tag | Action::Deliver => {}
+    }
+    let tagged = thresholds.tags(total);
+    let rules = match score.rules() {
+        r if r.is_empty() => String::new(),
+        r => format!(" ({r})"),
+    };
+    let mut headers = format!("X-Spam-Score: {total:.1}{rules}\r\n");
+    if tagged {
+        headers.push_str("X-Spam: yes\r\n");
+    }
+    headers.push_str(if tagged {
+        "X-Recommended-Action: reject\r\n"
+    } else {
+        "X-Recommended-Action: accept\r\n"
+    });
+    Ok(Judged { headers, tagged })
+}
+
+/// The greylisting key of a client: its IPv4 /24 or IPv6 /64 (one sender often retries
+/// from another address of the same pool).
+fn greylist_net(ip: IpAddr) -> String {
+    match super::smtp::harvest::key(ip) {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        v6 => format!("{v6}/64"),
+    }
+}
+
+/// Header fields only this server may set; a message arriving with them loses them, so
+/// that a sender cannot mark its own mail as clean.
+const OWN_FIELDS: [&str; 3] = ["x-spam", "x-spam-score", "x-recommended-action"];
+
+/// `headers` in front of the message, whose own copies of those fields are dropped.
+fn with_headers(headers: &str, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(headers.len() + message.len());
+    out.extend_from_slice(headers.as_bytes());
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(message.len(), |i| i + 2);
+    let mut dropping = false;
+    for line in message[..end].split_inclusive(|&b| b == b'\n') {
+        let folded = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !folded {
+            let name = line.split(|&b| b == b':').next().unwrap_or_default();
+            let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+            dropping = line.contains(&b':') && OWN_FIELDS.contains(&name.as_str());
+        }
+        if !dropping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(&message[end..]);
+    out
 }
 
 async fn deliver(

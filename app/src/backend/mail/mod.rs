@@ -6,5 +6,6 @@ pub mod maildir;
 pub mod outbound;
 pub mod queue;
 pub mod recipients;
+pub mod scoring;
 pub mod smtp;
 pub mod writer;

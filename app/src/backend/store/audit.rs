@@ -54,6 +54,7 @@ pub enum AuditAction {
     SenderAddressChanged,
     SenderAddressDeleted,
     DomainSettingsChanged,
+    ThresholdsChanged,
     CsvImported,
 }
 
@@ -103,6 +104,7 @@ impl AuditAction {
             AuditAction::SenderAddressChanged => "sender_address_changed",
             AuditAction::SenderAddressDeleted => "sender_address_deleted",
             AuditAction::DomainSettingsChanged => "domain_settings_changed",
+            AuditAction::ThresholdsChanged => "antispam_thresholds_changed",
             AuditAction::CsvImported => "csv_imported",
         }
     }

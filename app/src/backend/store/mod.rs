@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod aliases;
+pub mod antispam;
 pub mod audit;
 pub mod device_passwords;
 pub mod domains;

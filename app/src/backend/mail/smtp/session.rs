@@ -240,6 +240,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             return Ok(Flow::Continue);
         };
         match resolved {
+            // One domain per transaction: its thresholds and lists judge the message. A
+            // recipient of another domain is deferred, and the client sends it again in a
+            // transaction of its own (every MTA retries 4xx recipients).
+            Ok(recipient)
+                if envelope
+                    .recipients
+                    .first()
+                    .is_some_and(|first| first.domain_id != recipient.domain_id) =>
+            {
+                self.say("452 4.5.3 One domain per message: send again for this recipient");
+            }
             Ok(recipient) => {
                 if !envelope
                     .recipients

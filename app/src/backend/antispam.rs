@@ -1,0 +1,104 @@
+//! The antispam policy screens: thresholds per domain and global. (Sender lists, filter
+//! settings and blocked attachments join here.)
+
+use super::{
+    auth::ctx::{DomainAdminCtx, MasterAdminCtx},
+    store::{self, audit::AuditAction},
+    Backend,
+};
+use crate::{
+    error::AppError,
+    model::{
+        antispam::{Thresholds, ThresholdsView},
+        time::UnixTime,
+    },
+};
+
+fn parse(defer: &str, tag: &str, reject: &str) -> Result<Thresholds, AppError> {
+    Thresholds::parse(defer, tag, reject).map_err(|(f, r)| AppError::invalid(f, r))
+}
+
+pub async fn thresholds(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    domain_id: i64,
+    now: UnixTime,
+) -> Result<ThresholdsView, AppError> {
+    let domain = ctx
+        .domain(backend, domain_id, "see the antispam thresholds", now)
+        .await?;
+    Ok(ThresholdsView {
+        domain: domain.name,
+        own: store::antispam::of_domain(&backend.pool, domain_id).await?,
+        global: store::antispam::global(&backend.pool).await?,
+    })
+}
+
+/// Sets the domain's own thresholds; they judge its next message.
+pub async fn save_thresholds(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    domain_id: i64,
+    (defer, tag, reject): (&str, &str, &str),
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let domain = ctx
+        .domain(backend, domain_id, "change the antispam thresholds", now)
+        .await?;
+    let t = parse(defer, tag, reject)?;
+    store::antispam::set_domain(&backend.pool, domain_id, Some(&t)).await?;
+    let detail = format!("{}: {}", domain.name, t.describe());
+    ctx.user
+        .audit_in(
+            backend,
+            domain_id,
+            AuditAction::ThresholdsChanged,
+            &detail,
+            now,
+        )
+        .await
+}
+
+/// Returns the domain to the global thresholds.
+pub async fn reset_thresholds(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    domain_id: i64,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let domain = ctx
+        .domain(backend, domain_id, "reset the antispam thresholds", now)
+        .await?;
+    store::antispam::set_domain(&backend.pool, domain_id, None).await?;
+    let detail = format!("{}: the global values", domain.name);
+    ctx.user
+        .audit_in(
+            backend,
+            domain_id,
+            AuditAction::ThresholdsChanged,
+            &detail,
+            now,
+        )
+        .await
+}
+
+pub async fn global_thresholds(backend: &Backend) -> Result<Thresholds, AppError> {
+    Ok(store::antispam::global(&backend.pool).await?)
+}
+
+/// Sets the global thresholds: every domain without its own takes them from its next
+/// message on.
+pub async fn save_global_thresholds(
+    backend: &Backend,
+    master: &MasterAdminCtx,
+    (defer, tag, reject): (&str, &str, &str),
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let t = parse(defer, tag, reject)?;
+    store::antispam::set_global(&backend.pool, &t).await?;
+    let detail = format!("global: {}", t.describe());
+    master
+        .user
+        .audit(backend, AuditAction::ThresholdsChanged, &detail, now)
+        .await
+}
