@@ -194,7 +194,8 @@ pub async fn set_allow_local(
         .await
 }
 
-async fn allow_local(backend: &Backend) -> Result<bool, AppError> {
+/// Whether a master admin allowed routes to this machine or its link.
+pub(super) async fn allow_local(backend: &Backend) -> Result<bool, AppError> {
     Ok(store::portal_settings::get(&backend.pool, Switch::AllowLocalRoutes).await?)
 }
 

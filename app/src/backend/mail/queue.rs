@@ -106,16 +106,20 @@ pub async fn run(server: Arc<Server>, shutdown: impl std::future::Future<Output 
 }
 
 /// One round: claims due copies and sends them side by side; how many it took.
-pub async fn deliver_due(server: &Arc<Server>) -> Result<usize, sqlx::Error> {
+pub async fn deliver_due(server: &Arc<Server>) -> Result<usize, crate::error::AppError> {
     let now = server.backend.clock.now();
     let due = store::queue::claim_due(&server.backend.pool, now, now + LEASE_SECS, BATCH).await?;
     let count = due.len();
+    if count == 0 {
+        return Ok(0);
+    }
+    let allow_local = crate::backend::routing::allow_local(&server.backend).await?;
     let mut attempts = tokio::task::JoinSet::new();
     for copy in due {
         let server = server.clone();
         attempts.spawn(async move {
             let queue_id = copy.queue_id.clone();
-            if let Err(e) = attempt(&server, copy).await {
+            if let Err(e) = attempt(&server, copy, allow_local).await {
                 tracing::warn!(error = %e, %queue_id, "delivery attempt could not be recorded");
             }
         });
@@ -124,7 +128,7 @@ pub async fn deliver_due(server: &Arc<Server>) -> Result<usize, sqlx::Error> {
     Ok(count)
 }
 
-async fn attempt(server: &Server, copy: Queued) -> Result<(), String> {
+async fn attempt(server: &Server, copy: Queued, allow_local: bool) -> Result<(), String> {
     let backend = &server.backend;
     let path = spool_path(&backend.settings.data_dir, &copy.queue_id);
     let message = match tokio::fs::read(&path).await {
@@ -137,12 +141,6 @@ async fn attempt(server: &Server, copy: Queued) -> Result<(), String> {
     };
     let outcome = match hosts(server, &copy).await.map_err(|e| e.to_string())? {
         Ok(hosts) => {
-            let allow_local = store::portal_settings::get(
-                &backend.pool,
-                store::portal_settings::Switch::AllowLocalRoutes,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
             outbound::send(
                 &backend.settings,
                 &server.hostname,
