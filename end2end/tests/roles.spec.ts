@@ -31,7 +31,7 @@ test('a master admin sees everything, including refusals in the audit log', asyn
   await signIn(page, 'admin@example.test', GOOD_PASSWORD);
   await expect(nav(page).getByRole('link')).toHaveText([
     'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Domains', 'Mailbox access', 'Unlock 2FA codes',
-    'Audit log', 'Antispam thresholds', 'Admin 2FA',
+    'Audit log', 'Antispam thresholds', 'Global sender lists', 'Admin 2FA',
   ]);
   await nav(page).getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();

@@ -46,6 +46,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         webmail_ips: config.mail_auth.webmail(),
         dns_resolver: config.dns.resolver,
         listen_addrs: vec![config.http_addr, config.smtp.addr],
+        max_message_bytes: config.smtp.max_message_bytes,
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(

@@ -1,5 +1,5 @@
-//! The antispam policy screens: thresholds per domain and global. (Sender lists, filter
-//! settings and blocked attachments join here.)
+//! The antispam policy screens: thresholds per domain and global; `mail_domain` for the
+//! other policy screens (sender lists, filter settings).
 
 use super::{
     auth::ctx::{DomainAdminCtx, MasterAdminCtx},
@@ -10,9 +10,30 @@ use crate::{
     error::AppError,
     model::{
         antispam::{Thresholds, ThresholdsView},
+        route::DomainKind,
+        rows::DomainRow,
         time::UnixTime,
     },
 };
+
+/// A domain whose mail the caller's policy judges: one they administer, and not an alias
+/// (an alias's mail is judged by its main domain's policy).
+pub async fn mail_domain(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    id: i64,
+    what: &str,
+    now: UnixTime,
+) -> Result<DomainRow, AppError> {
+    let domain = ctx.domain(backend, id, what, now).await?;
+    if domain.kind == DomainKind::Alias {
+        return Err(AppError::NotAllowed(format!(
+            "{} is an alias: its mail is judged by its main domain's settings.",
+            domain.name
+        )));
+    }
+    Ok(domain)
+}
 
 fn parse(defer: &str, tag: &str, reject: &str) -> Result<Thresholds, AppError> {
     Thresholds::parse(defer, tag, reject).map_err(|(f, r)| AppError::invalid(f, r))

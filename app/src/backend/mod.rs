@@ -16,6 +16,7 @@ pub mod domain_settings;
 pub mod domain_watch;
 pub mod domains;
 pub mod error;
+pub mod filter_settings;
 pub mod keys;
 pub mod mail;
 pub mod mail_access;
@@ -26,6 +27,7 @@ pub mod passkeys;
 pub mod recorder;
 pub mod request;
 pub mod routing;
+pub mod sender_lists;
 pub mod senders;
 pub mod smtp_probe;
 pub mod store;
@@ -82,6 +84,8 @@ pub struct Settings {
     pub webmail_ips: Vec<ipnetwork::IpNetwork>,
     /// Where this process listens: routes may never point back at these.
     pub listen_addrs: Vec<std::net::SocketAddr>,
+    /// The largest message the SMTP listener takes; a domain's own limit is lower.
+    pub max_message_bytes: usize,
 }
 
 impl Settings {

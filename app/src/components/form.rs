@@ -81,15 +81,25 @@ pub fn Field(
         }
     };
     let invalid = move || if shown().is_some() { "true" } else { "false" };
+    // The attribute is the value of the page as served; the property is what the field
+    // shows once edited. Both are set, so that a screen showing new values after a change
+    // (a reset) shows them in fields the person had typed into.
+    let shown_value = value.clone().unwrap_or_default();
     let input = match lines {
         Some(rows) => view! {
             <textarea id=id.clone() name=name rows=rows autocomplete=autocomplete required=required
+                prop:value=shown_value.clone()
                 aria-invalid=invalid aria-describedby=described_by on:change=on_change>{value.unwrap_or_default()}</textarea>
+        }
+        .into_any(),
+        None if value.is_some() => view! {
+            <input id=id.clone() name=name type=input_type autocomplete=autocomplete required=required
+                value=value prop:value=shown_value aria-invalid=invalid aria-describedby=described_by on:change=on_change/>
         }
         .into_any(),
         None => view! {
             <input id=id.clone() name=name type=input_type autocomplete=autocomplete required=required
-                value=value aria-invalid=invalid aria-describedby=described_by on:change=on_change/>
+                aria-invalid=invalid aria-describedby=described_by on:change=on_change/>
         }
         .into_any(),
     };

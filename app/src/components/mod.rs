@@ -1,5 +1,6 @@
 //! Widgets shared by several screens.
 
+pub mod ask_first;
 pub mod confirm;
 pub mod copy;
 pub mod domain_tabs;

@@ -119,6 +119,11 @@ const NAV: &[NavItem] = &[
         role: Role::MasterAdmin,
     },
     NavItem {
+        href: "/admin/antispam/sender-lists",
+        label: "Global sender lists",
+        role: Role::MasterAdmin,
+    },
+    NavItem {
         href: "/admin/admin-two-factor",
         label: "Admin 2FA",
         role: Role::MasterAdmin,

@@ -14,8 +14,14 @@ pub enum Verdict {
     Tagged,
     /// Deferred with 451 until the sender tries again after the greylisting delay.
     Greylisted,
+    /// Delivered (or queued) without scoring: a whitelist entry matched.
+    Whitelisted,
+    /// Kept in quarantine (the sender told 5xx or 2xx, per the filter settings).
+    Quarantined,
     /// Refused with a 5xx reply.
     Rejected,
+    /// Refused with a 5xx reply because a blacklist entry matched.
+    Blacklisted,
     /// Refused with a 4xx reply the client may retry (greylisting, a full mailbox, a
     /// failure here).
     Deferred,
@@ -28,7 +34,10 @@ impl Verdict {
             Verdict::Queued => "queued",
             Verdict::Tagged => "tagged",
             Verdict::Greylisted => "greylisted",
+            Verdict::Whitelisted => "whitelisted",
+            Verdict::Quarantined => "quarantined",
             Verdict::Rejected => "rejected",
+            Verdict::Blacklisted => "blacklisted",
             Verdict::Deferred => "deferred",
         }
     }

@@ -19,6 +19,10 @@ pub enum Dataset {
     Domains,
     /// The relay domains and their routes; master admins only.
     RelayDomains,
+    /// A domain's antispam whitelist and blacklist entries.
+    SenderLists,
+    /// The global ones; master admins only.
+    GlobalSenderLists,
 }
 
 /// How a column is used by an import.
@@ -34,13 +38,15 @@ pub enum Column {
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 6] = [
+    pub const ALL: [Dataset; 8] = [
         Dataset::Mailboxes,
         Dataset::Aliases,
         Dataset::Senders,
         Dataset::DomainAliases,
         Dataset::Domains,
         Dataset::RelayDomains,
+        Dataset::SenderLists,
+        Dataset::GlobalSenderLists,
     ];
 
     /// The name in addresses and file names.
@@ -52,6 +58,8 @@ impl Dataset {
             Dataset::DomainAliases => "domain-aliases",
             Dataset::Domains => "domains",
             Dataset::RelayDomains => "relay-domains",
+            Dataset::SenderLists => "sender-lists",
+            Dataset::GlobalSenderLists => "global-sender-lists",
         }
     }
 
@@ -65,13 +73,18 @@ impl Dataset {
             Dataset::Senders => "sender addresses",
             Dataset::DomainAliases => "domain aliases",
             Dataset::RelayDomains => "relay domains",
+            Dataset::SenderLists => "sender list entries",
+            Dataset::GlobalSenderLists => "global sender list entries",
             other => other.slug(),
         }
     }
 
     /// True for the lists of one domain; the others are the host's (master admins).
     pub fn per_domain(self) -> bool {
-        !matches!(self, Dataset::Domains | Dataset::RelayDomains)
+        !matches!(
+            self,
+            Dataset::Domains | Dataset::RelayDomains | Dataset::GlobalSenderLists
+        )
     }
 
     /// The columns, in the order an export writes them.
@@ -101,6 +114,15 @@ impl Dataset {
                 ("verified", Info),
                 ("verification_record", Info),
             ],
+            Dataset::SenderLists | Dataset::GlobalSenderLists => &[
+                ("sender", Key),
+                ("list", Optional),
+                ("description", Optional),
+                ("expires", Optional),
+                ("added_by", Info),
+                ("matched", Info),
+                ("last_match", Info),
+            ],
         }
     }
 
@@ -126,6 +148,11 @@ impl Dataset {
                 "Columns: domain, kind (hosted, relay or alias), routes (a relay domain's \
                  servers in order, separated by spaces; they replace its routes), alias_of (an \
                  alias's main domain). New domains are unverified until their TXT record is found."
+            }
+            Dataset::SenderLists | Dataset::GlobalSenderLists => {
+                "Columns: sender (an address, a domain, or an IP address or range), list \
+                 (whitelist or blacklist; blacklist when left out), description, expires (the \
+                 last day, like 2027-01-31; empty for no end). The other columns are ignored."
             }
         }
     }

@@ -15,6 +15,8 @@ async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
         "SELECT group_concat(name || ':' || COALESCE(verified_at, '') || ':' || sdr_enabled || ':' || COALESCE(timezone, '') || ':' || COALESCE(spam_defer, '') || ':' || COALESCE(spam_reject, '')) FROM domains WHERE id = $1 OR alias_of = $1",
         "SELECT spam_defer || ':' || spam_tag || ':' || spam_reject FROM antispam_global WHERE $1 = $1",
         "SELECT group_concat(destination || '@' || position) FROM domain_routes",
+        "SELECT group_concat(pattern || ':' || list || ':' || description) FROM sender_list_entries WHERE domain_id = $1 OR domain_id IS NULL",
+        "SELECT group_concat(quarantine || ':' || subject_tag || ':' || size_limit || ':' || blocked_extensions) FROM filter_settings WHERE domain_id = $1",
     ] {
         let v: Option<String> = sqlx::query_scalar(sql)
             .bind(two)
@@ -84,6 +86,29 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
                 ("destination", "mx.relay.example"),
             ],
         ),
+        (
+            "attachments/add",
+            vec![("domain", two_s.as_str()), ("extension", "js")],
+        ),
+        (
+            "sender-lists/add",
+            vec![
+                ("domain", two_s.as_str()),
+                ("list", "whitelist"),
+                ("sender", "partner.example"),
+                ("description", ""),
+                ("expires", ""),
+            ],
+        ),
+        (
+            "sender-lists/add",
+            vec![
+                ("list", "blacklist"),
+                ("sender", "192.0.2.0/24"),
+                ("description", ""),
+                ("expires", ""),
+            ],
+        ),
     ] {
         let a = p.call(endpoint, Some(&boss), &form).await;
         assert_eq!(a.status, 200, "{endpoint}: {}", a.body);
@@ -99,6 +124,16 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     .await;
     let domain_alias = id(&p, "SELECT id FROM domains WHERE name = 'two-alias.test'").await;
     let route = id(&p, "SELECT id FROM domain_routes").await;
+    let listed = id(
+        &p,
+        "SELECT id FROM sender_list_entries WHERE domain_id IS NOT NULL",
+    )
+    .await;
+    let global = id(
+        &p,
+        "SELECT id FROM sender_list_entries WHERE domain_id IS NULL",
+    )
+    .await;
     let before = snapshot(&p, two).await;
 
     let dora = p.sign_in("dora@one.test").await;
@@ -211,6 +246,64 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
             ],
         ),
         ("antispam/thresholds/reset", vec![("domain", d)]),
+        ("filter-settings", vec![("domain", d)]),
+        (
+            "filter-settings/save",
+            vec![
+                ("domain", d),
+                ("quarantine_days", "1"),
+                ("quarantine_reply", "accept"),
+                ("spf_exempt", ""),
+                ("subject_tag", "x"),
+                ("size_limit", "1 MB"),
+                ("oversize", "refuse"),
+            ],
+        ),
+        ("filter-settings/reset", vec![("domain", d)]),
+        ("attachments/add", vec![("domain", d), ("extension", "txt")]),
+        (
+            "attachments/remove",
+            vec![("domain", d), ("extension", "exe")],
+        ),
+        ("attachments/reset", vec![("domain", d)]),
+        ("sender-lists/list", vec![("domain", d)]),
+        ("sender-lists/list", vec![]),
+        (
+            "sender-lists/add",
+            vec![
+                ("domain", d),
+                ("list", "blacklist"),
+                ("sender", "partner.example"),
+                ("description", ""),
+                ("expires", ""),
+            ],
+        ),
+        (
+            "sender-lists/add",
+            vec![
+                ("list", "whitelist"),
+                ("sender", "192.0.2.1"),
+                ("description", ""),
+                ("expires", ""),
+            ],
+        ),
+        ("sender-lists/delete", vec![("id", &listed)]),
+        ("sender-lists/delete", vec![("id", &global)]),
+        (
+            "transfer/import",
+            vec![
+                ("dataset", "sender-lists"),
+                ("domain", d),
+                ("csv", "sender,list\npartner.example,blacklist\n"),
+            ],
+        ),
+        (
+            "transfer/import",
+            vec![
+                ("dataset", "global-sender-lists"),
+                ("csv", "sender,list\n192.0.2.0/24,whitelist\n"),
+            ],
+        ),
         ("antispam/global", vec![]),
         (
             "antispam/global/save",
@@ -246,6 +339,8 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     for path in [
         format!("/export/mailboxes?domain={two}"),
         "/export/domains".to_string(),
+        format!("/export/sender-lists?domain={two}"),
+        "/export/global-sender-lists".to_string(),
     ] {
         assert_eq!(p.get(&path, Some(&dora)).await.status, 403, "{path}");
         refused += 1;

@@ -97,6 +97,7 @@ mod tests {
             webmail_ips: vec![],
             dns_resolver: None,
             listen_addrs: vec![],
+            max_message_bytes: 1024 * 1024,
         }
     }
 

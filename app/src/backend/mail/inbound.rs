@@ -1,11 +1,11 @@
-//! What happens to a message once DATA ended: the stages that judge it (scoring, then the
-//! verdict by the recipient domain's thresholds, greylisting included), delivery, and the
-//! log row. (Sender lists, size and attachment checks join here next.)
+//! What happens to a message once DATA ended: judged (`judge`), then delivered, kept in
+//! quarantine or refused, and the log row written.
 
 use super::{
+    judge::{judge, Judgement, Quarantined},
+    lists::Listing,
     maildir, queue,
     recipients::{Refusal, Resolved, Target, Via},
-    scoring,
     smtp::{data::DataError, Server},
     writer::Write,
 };
@@ -13,10 +13,10 @@ use crate::{
     backend::store::{
         self,
         mail_log::{Entry, Recipient},
+        quarantine::Kept,
         queue::{NewCopy, Via as QueueVia},
     },
     model::{
-        antispam::Action,
         domain_settings::DEFAULT_RETRY_DAYS,
         mail_log::{Evidence, Verdict},
         time::format_rfc5322,
@@ -40,6 +40,23 @@ pub struct Envelope {
     pub recipients: Vec<Resolved>,
     /// Recipients refused at RCPT (lower case) and why.
     pub refused: Vec<(String, Refusal)>,
+    /// The client IP's listing for the recipients' domain (id), once looked up at RCPT.
+    pub client_listing: Option<(i64, Option<Listing>)>,
+}
+
+impl Envelope {
+    pub fn new(sender: String) -> Self {
+        Envelope {
+            sender,
+            recipients: Vec::new(),
+            refused: Vec::new(),
+            client_listing: None,
+        }
+    }
+
+    pub fn client_listing(&self) -> Option<&Listing> {
+        self.client_listing.as_ref().and_then(|(_, l)| l.as_ref())
+    }
 }
 
 /// Judges and delivers one message; the reply for the client.
@@ -61,16 +78,24 @@ pub async fn accept(
             log.size = message.len() as i64;
             read_headers(&message, &mut log);
             match judge(server, client, &envelope, &message, &mut log).await {
-                Ok(judged) => {
-                    let message = with_headers(&judged.headers, &message);
+                Judgement::Pass(judged) => {
+                    let message =
+                        with_headers(&judged.headers, judged.subject_tag.as_deref(), &message);
                     let reply =
                         deliver(server, client, &envelope, &queue_id, message, &mut log).await;
-                    if judged.tagged && reply.starts_with("250") {
-                        log.verdict = Verdict::Tagged;
+                    if reply.starts_with("250") {
+                        if judged.whitelisted {
+                            log.verdict = Verdict::Whitelisted;
+                        } else if judged.tagged {
+                            log.verdict = Verdict::Tagged;
+                        }
                     }
                     reply
                 }
-                Err(refusal) => refusal,
+                Judgement::Refuse(reply) => reply,
+                Judgement::Quarantine(q) => {
+                    quarantine(server, client, &envelope, &queue_id, &message, q, &mut log).await
+                }
             }
         }
     };
@@ -85,11 +110,22 @@ pub async fn log_refused(server: &Server, client: &Client, envelope: Envelope) {
     if let Some((_, refusal)) = envelope.refused.last() {
         log.reply = refusal.reply().to_string();
     }
+    if envelope
+        .refused
+        .iter()
+        .any(|(_, r)| *r == Refusal::Blacklisted)
+    {
+        log.verdict = Verdict::Blacklisted;
+    }
     write_log(server, log).await;
 }
 
 /// A transaction's log row before any stage ran: rejected until a stage says otherwise.
 fn log_entry(server: &Server, client: &Client, envelope: &Envelope) -> Entry {
+    let mut evidence = recipient_evidence(envelope);
+    if let Some(listing) = envelope.client_listing() {
+        evidence.push(Evidence::new("lists", listing.describe()));
+    }
     Entry {
         at: server.backend.clock.now(),
         queue_id: queue_id(),
@@ -101,119 +137,8 @@ fn log_entry(server: &Server, client: &Client, envelope: &Envelope) -> Entry {
         size: 0,
         verdict: Verdict::Rejected,
         reply: String::new(),
-        evidence: recipient_evidence(envelope),
+        evidence,
         recipients: logged_recipients(envelope),
-    }
-}
-
-/// Greylisting: how long a sender must wait before its retry is taken, and how long after
-/// the first attempt the retry may come.
-const GREYLIST_DELAY: i64 = 300;
-const GREYLIST_WINDOW: i64 = 2 * 86_400;
-
-/// A message let through: the headers to add, and whether it is tagged as spam.
-struct Judged {
-    headers: String,
-    tagged: bool,
-}
-
-/// Scores the message and applies the thresholds of its recipients' domain (a transaction
-/// has one, see `session`): what to add, or the reply that refuses it.
-async fn judge(
-    server: &Server,
-    client: &Client,
-    envelope: &Envelope,
-    message: &[u8],
-    log: &mut Entry,
-) -> Result<Judged, String> {
-    let pool = &server.backend.pool;
-    let temporary = |e: sqlx::Error| {
-        tracing::error!(error = %e, "policy lookup failed");
-        "451 4.3.0 Temporary failure: try again later".to_string()
-    };
-    let Some(domain_id) = envelope.recipients.first().map(|r| r.domain_id) else {
-        return Err("554 5.5.1 No valid recipients".into());
-    };
-    let score = scoring::score(message);
-    for hit in &score.hits {
-        log.evidence.push(Evidence::new(
-            "score",
-            format!("{} +{}: {}", hit.rule, hit.score, hit.detail),
-        ));
-    }
-    let thresholds = store::antispam::effective(pool, domain_id)
-        .await
-        .map_err(temporary)?;
-    let total = score.total;
-    log.evidence.push(Evidence::new(
-        "verdict",
-        format!("score {total:.1}; thresholds {}", thresholds.describe()),
-    ));
-    match thresholds.action(total) {
-        Action::Reject => {
-            log.verdict = Verdict::Rejected;
-            return Err(format!(
-                "550 5.7.1 The message was refused as spam (score {total:.1})"
-            ));
-        }
-        Action::Defer => {
-            let net = greylist_net(client.ip);
-            let now = server.backend.clock.now();
-            let mut passed = true;
-            for r in &envelope.recipients {
-                passed &= store::antispam::greylist_passes(
-                    pool,
-                    &net,
-                    &envelope.sender.to_ascii_lowercase(),
-                    &r.address,
-                    now,
-                    GREYLIST_DELAY,
-                    GREYLIST_WINDOW,
-                )
-                .await
-                .map_err(temporary)?;
-            }
-            if !passed {
-                log.verdict = Verdict::Greylisted;
-                log.evidence.push(Evidence::new(
-                    "greylist",
-                    format!("first attempt from {net}: deferred for {GREYLIST_DELAY} seconds"),
-                ));
-                return Err("451 4.7.1 Greylisted: please try again in a few minutes".into());
-            }
-            log.evidence.push(Evidence::new(
-                "greylist",
-                format!("retried from {net} after the delay: passed"),
-            ));
-        }
-        Action::Tag | Action::Deliver => {}
-    }
-    let tagged = thresholds.tags(total);
-    let rules = match score.rules() {
-        r if r.is_empty() => String::new(),
-        r => format!(" ({r})"),
-    };
-    let mut headers = format!("X-Spam-Score: {total:.1}{rules}\r\n");
-    if tagged {
-        headers.push_str("X-Spam: yes\r\n");
-    }
-    headers.push_str(if tagged {
-        "X-Recommended-Action: reject\r\n"
-    } else {
-        "X-Recommended-Action: accept\r\n"
-    });
-    Ok(Judged { headers, tagged })
-}
-
-/// The greylisting key of a client: its IPv4 /24 or IPv6 /64 (one sender often retries
-/// from another address of the same pool).
-fn greylist_net(ip: IpAddr) -> String {
-    match super::smtp::harvest::key(ip) {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
-        }
-        v6 => format!("{v6}/64"),
     }
 }
 
@@ -221,25 +146,95 @@ fn greylist_net(ip: IpAddr) -> String {
 /// that a sender cannot mark its own mail as clean.
 const OWN_FIELDS: [&str; 3] = ["x-spam", "x-spam-score", "x-recommended-action"];
 
-/// `headers` in front of the message, whose own copies of those fields are dropped.
-fn with_headers(headers: &str, message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(headers.len() + message.len());
+/// Keeps the message in quarantine; the reply is the refusal, or 250 when the domain
+/// answers quarantined mail with 2xx.
+async fn quarantine(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    queue_id: &str,
+    message: &[u8],
+    q: Quarantined,
+    log: &mut Entry,
+) -> String {
+    let now = server.backend.clock.now();
+    let mut file = received(server, client, envelope, queue_id, now).into_bytes();
+    file.extend_from_slice(&with_headers(&q.headers, None, message));
+    let kept = Kept {
+        queue_id: queue_id.to_string(),
+        domain_id: envelope.recipients.first().map_or(0, |r| r.domain_id),
+        at: now,
+        expires_at: now + i64::from(q.days) * 86_400,
+        sender: envelope.sender.clone(),
+        from_header: log.from_header.clone(),
+        subject: log.subject.clone(),
+        score: q.score,
+        reason: q.reason.clone(),
+        size: file.len() as i64,
+        recipients: envelope
+            .recipients
+            .iter()
+            .map(|r| r.address.clone())
+            .collect(),
+    };
+    if let Err(e) = super::quarantine::keep(server, kept, file).await {
+        tracing::error!(error = %e, %queue_id, "could not keep a message in quarantine");
+        log.verdict = Verdict::Deferred;
+        log.evidence.push(Evidence::new(
+            "quarantine",
+            format!("could not be stored: {e}"),
+        ));
+        return "451 4.3.0 Temporary failure: try again later".into();
+    }
+    log.verdict = Verdict::Quarantined;
+    log.evidence.push(Evidence::new(
+        "quarantine",
+        format!("{}: kept {} days", q.reason, q.days),
+    ));
+    q.refusal
+        .unwrap_or_else(|| format!("250 2.0.0 Ok: queued as {queue_id}"))
+}
+
+/// `headers` in front of the message, whose own copies of those fields are dropped, and
+/// `subject_tag` in front of its subject (or as its subject when it has none).
+fn with_headers(headers: &str, subject_tag: Option<&str>, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(headers.len() + message.len() + 64);
     out.extend_from_slice(headers.as_bytes());
     let end = message
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(message.len(), |i| i + 2);
     let mut dropping = false;
+    let mut tag = subject_tag;
     for line in message[..end].split_inclusive(|&b| b == b'\n') {
         let folded = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
         if !folded {
             let name = line.split(|&b| b == b':').next().unwrap_or_default();
             let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
-            dropping = line.contains(&b':') && OWN_FIELDS.contains(&name.as_str());
+            let field = line.contains(&b':');
+            dropping = field && OWN_FIELDS.contains(&name.as_str());
+            if let Some(t) = tag.filter(|_| field && name == "subject") {
+                tag = None;
+                let value = &line[line.iter().position(|&b| b == b':').map_or(0, |i| i + 1)..];
+                let value = value.strip_prefix(b" ").unwrap_or(value);
+                out.extend_from_slice(b"Subject: ");
+                // Tagged once: a message tagged on an earlier hop keeps one tag.
+                if !value.starts_with(t.as_bytes()) {
+                    out.extend_from_slice(t.as_bytes());
+                    out.push(b' ');
+                }
+                out.extend_from_slice(value);
+                continue;
+            }
         }
         if !dropping {
             out.extend_from_slice(line);
         }
+    }
+    if let Some(t) = tag {
+        let mut with_subject = format!("Subject: {t}\r\n").into_bytes();
+        with_subject.extend_from_slice(&out);
+        out = with_subject;
     }
     out.extend_from_slice(&message[end..]);
     out

@@ -1,9 +1,13 @@
 //! The mail plane: the SMTP listener, recipient resolution, what happens to a message after
 //! DATA (`inbound`), and local delivery (`maildir`).
 
+pub mod attachments;
 pub mod inbound;
+pub mod judge;
+pub mod lists;
 pub mod maildir;
 pub mod outbound;
+pub mod quarantine;
 pub mod queue;
 pub mod recipients;
 pub mod scoring;

@@ -64,7 +64,8 @@ pub async fn spool(
     Ok(())
 }
 
-fn write_durably(path: &std::path::Path, message: &[u8]) -> io::Result<()> {
+/// Writes a file and flushes it and its directory: once this returns, a crash keeps it.
+pub(super) fn write_durably(path: &std::path::Path, message: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(path);
     let created = !dir.is_dir();
     fs::create_dir_all(dir)?;

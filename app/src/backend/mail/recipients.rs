@@ -55,6 +55,8 @@ pub enum Refusal {
     Full,
     /// An alias chain that goes round or too deep.
     Loop,
+    /// The client's IP is on the domain's (or the global) blacklist.
+    Blacklisted,
 }
 
 impl Refusal {
@@ -68,6 +70,7 @@ impl Refusal {
             Refusal::Disabled => "550 5.2.1 This mailbox is disabled",
             Refusal::Full => "452 4.2.2 This mailbox is full, try again later",
             Refusal::Loop => "550 5.4.6 The aliases of this address go round in a loop",
+            Refusal::Blacklisted => "550 5.7.1 Mail from your server's address is refused here",
         }
     }
 

@@ -8,7 +8,7 @@
 //! 250 after DATA is sent once the message's queue rows and log row are committed, and a
 //! delivered copy leaves the queue within a batch of the peer's answer.
 
-use crate::backend::store::{self, mail_log::Entry, queue::NewCopy};
+use crate::backend::store::{self, mail_log::Entry, quarantine::Kept, queue::NewCopy};
 use crate::model::time::UnixTime;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
@@ -32,6 +32,10 @@ pub enum Write {
     },
     /// Delivered bytes, counted against the mailboxes' quotas.
     UsedBytes { account_ids: Vec<i64>, bytes: i64 },
+    /// A message put in quarantine (its file is written already).
+    Quarantine(Box<Kept>),
+    /// A sender list entry decided a message.
+    ListHit { entry_id: i64, at: UnixTime },
     /// A queued copy was delivered or bounced.
     Dequeue { id: i64 },
     /// A queued copy failed for now.
@@ -123,6 +127,10 @@ async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<(), sqlx::E
         } => store::queue::enqueue(conn, queue_id, sender, copies, *now).await,
         Write::UsedBytes { account_ids, bytes } => {
             store::recipients::add_used_bytes(conn, account_ids, *bytes).await
+        }
+        Write::Quarantine(kept) => store::quarantine::insert(conn, kept).await.map(drop),
+        Write::ListHit { entry_id, at } => {
+            store::sender_lists::record_hit(conn, *entry_id, *at).await
         }
         Write::Dequeue { id } => store::queue::remove(conn, *id).await,
         Write::RetryAt { id, next, error } => store::queue::retry_at(conn, *id, *next, error).await,

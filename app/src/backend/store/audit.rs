@@ -55,6 +55,11 @@ pub enum AuditAction {
     SenderAddressDeleted,
     DomainSettingsChanged,
     ThresholdsChanged,
+    SenderListEntryAdded,
+    SenderListEntryChanged,
+    SenderListEntryDeleted,
+    FilterSettingsChanged,
+    BlockedExtensionsChanged,
     CsvImported,
 }
 
@@ -105,6 +110,11 @@ impl AuditAction {
             AuditAction::SenderAddressDeleted => "sender_address_deleted",
             AuditAction::DomainSettingsChanged => "domain_settings_changed",
             AuditAction::ThresholdsChanged => "antispam_thresholds_changed",
+            AuditAction::SenderListEntryAdded => "sender_list_entry_added",
+            AuditAction::SenderListEntryChanged => "sender_list_entry_changed",
+            AuditAction::SenderListEntryDeleted => "sender_list_entry_deleted",
+            AuditAction::FilterSettingsChanged => "filter_settings_changed",
+            AuditAction::BlockedExtensionsChanged => "blocked_extensions_changed",
             AuditAction::CsvImported => "csv_imported",
         }
     }

@@ -120,6 +120,29 @@ async fn lines(
             }
             out
         }
+        Dataset::SenderLists | Dataset::GlobalSenderLists => {
+            store::sender_lists::all(pool, owner.domain_id())
+                .await?
+                .into_iter()
+                .map(|e| {
+                    // Stored as the end of the last day; written as that day.
+                    let expires = e
+                        .expires_at
+                        .map(|at| format_utc(at - 1)[..10].to_string())
+                        .unwrap_or_default();
+                    let last = e.last_hit_at.map(format_utc).unwrap_or_default();
+                    vec![
+                        e.sender,
+                        e.list.as_str().to_string(),
+                        e.description,
+                        expires,
+                        e.added_by,
+                        e.hits.to_string(),
+                        last,
+                    ]
+                })
+                .collect()
+        }
     })
 }
 

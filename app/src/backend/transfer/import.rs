@@ -14,10 +14,12 @@ use crate::{
         },
         domains::new_token,
         routing,
+        sender_lists::{entry_detail, Checked},
         store::{
             self,
             accounts::{NewAccount, Profile},
             audit::{Actor, AuditAction},
+            sender_lists::NewEntry,
             transfer as rows,
         },
         Backend,
@@ -30,6 +32,7 @@ use crate::{
         route::DomainKind,
         rows::DomainRow,
         sender::parse_users,
+        sender_list::{check_description, parse_expiry, List, Sender},
         time::UnixTime,
         transfer::{
             parse_yes_no, restore, Column, Dataset, ImportReport, RowProblem, MAX_IMPORT_BYTES,
@@ -117,6 +120,9 @@ pub async fn import(
             Dataset::DomainAliases => job.domain_alias(&mut tx, row).await,
             Dataset::Domains | Dataset::RelayDomains => {
                 job.host_domain(&mut tx, dataset, row).await
+            }
+            Dataset::SenderLists | Dataset::GlobalSenderLists => {
+                job.sender_list(&mut tx, row).await
             }
         };
         match outcome {
@@ -535,6 +541,76 @@ impl Job<'_> {
             Some((id, _)) => {
                 store::senders::set_users(tx, id, &ids).await?;
                 Ok(Outcome::Changed(AuditAction::SenderAddressChanged, detail))
+            }
+        }
+    }
+
+    /// A whitelist or blacklist entry; an existing one gets the row's list, description and
+    /// expiry (those the row has).
+    async fn sender_list(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+        let domain_id = self.owner.domain_id();
+        let sender = Sender::parse(row.key())?.sender;
+        if matches!(&sender, Sender::Network(n) if n.is_everything()) {
+            return Err(format!(
+                "{sender} is every address there is: list it on the screen, which asks you to confirm."
+            )
+            .into());
+        }
+        let existing = store::sender_lists::find_sender(tx, domain_id, &sender).await?;
+        let list = match row.get("list") {
+            Some(cell) => List::parse(cell)?,
+            None => existing.as_ref().map_or(List::Blacklist, |e| e.list),
+        };
+        let description = match row.get("description") {
+            Some(cell) => check_description(cell)?,
+            None => existing
+                .as_ref()
+                .map(|e| e.description.clone())
+                .unwrap_or_default(),
+        };
+        let expires_at = match row.get("expires") {
+            Some(cell) => parse_expiry(cell, self.now)?,
+            None => existing.as_ref().and_then(|e| e.expires_at),
+        };
+        let entry = Checked {
+            list,
+            sender,
+            description,
+            expires_at,
+            note: None,
+        };
+        let owner = match self.owner {
+            Owner::Domain(d) => d.name.as_str(),
+            Owner::Host => "global",
+        };
+        let detail = entry_detail(owner, &entry);
+        match existing {
+            None => {
+                let new = NewEntry {
+                    domain_id,
+                    list,
+                    sender: &entry.sender,
+                    description: &entry.description,
+                    added_by: &self.ctx.user.email,
+                    expires_at,
+                };
+                store::sender_lists::insert(tx, &new, self.now).await?;
+                Ok(Outcome::Added(AuditAction::SenderListEntryAdded, detail))
+            }
+            Some(old)
+                if old.list == list
+                    && old.description == entry.description
+                    && old.expires_at == expires_at =>
+            {
+                Ok(Outcome::Unchanged)
+            }
+            Some(old) => {
+                store::sender_lists::update(tx, old.id, list, &entry.description, expires_at)
+                    .await?;
+                Ok(Outcome::Changed(
+                    AuditAction::SenderListEntryChanged,
+                    detail,
+                ))
             }
         }
     }

@@ -4,6 +4,7 @@
 use crate::{
     api::senders::{get_domain_settings, ResetDomainSettings, SaveDomainSettings},
     components::{
+        ask_first::{asking_until, AskFirst},
         domain_tabs::{use_domain_id, DomainTabs},
         form::{bump_on_success, field_error, outcome, Field, Outcome},
         loaded::Loaded,
@@ -55,7 +56,7 @@ fn Screen(
 ) -> impl IntoView {
     let saved = outcome(save);
     let s = v.settings;
-    let asking = RwSignal::new(false);
+    let asking = asking_until(reset);
     let reset_outcome = outcome(reset);
     view! {
         <DomainTabs id domain=v.domain.clone() screen="Settings"/>
@@ -84,19 +85,13 @@ fn Screen(
         </ActionForm>
         <section class="card" aria-labelledby="reset-heading">
             <h2 id="reset-heading">"Reset to defaults"</h2>
-            {move || if asking.get() {
-                view! {
-                    <ActionForm action=reset attr:class="inline-actions">
-                        <input type="hidden" name="domain" value=id/>
-                        <p>"Return every setting of this domain to its default?"</p>
-                        <button type="submit" class="danger">"Reset settings"</button>
-                        <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Cancel"</button>
-                    </ActionForm>
-                }
-                .into_any()
-            } else {
-                view! { <button type="button" class="secondary" on:click=move |_| asking.set(true)>"Reset to defaults"</button> }.into_any()
-            }}
+            <AskFirst asking label="Reset to defaults"
+                question="Return every setting of this domain to its default?">
+                <ActionForm action=reset attr:class="inline">
+                    <input type="hidden" name="domain" value=id/>
+                    <button type="submit" class="danger">"Reset settings"</button>
+                </ActionForm>
+            </AskFirst>
             <Outcome outcome=reset_outcome success="The settings are back to their defaults."/>
         </section>
     }

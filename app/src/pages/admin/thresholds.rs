@@ -5,6 +5,7 @@
 use crate::{
     api::antispam::{get_thresholds, ResetThresholds, SaveThresholds},
     components::{
+        ask_first::{asking_until, AskFirst},
         domain_tabs::{use_domain_id, DomainTabs},
         form::{bump_on_success, outcome, Outcome},
         loaded::Loaded,
@@ -40,7 +41,7 @@ fn Screen(
 ) -> impl IntoView {
     let saved = outcome(save);
     let reset_outcome = outcome(reset);
-    let asking = RwSignal::new(false);
+    let asking = asking_until(reset);
     let state = match &v.own {
         Some(own) => format!("{} has its own thresholds: {}.", v.domain, own.describe()),
         None => format!(
@@ -63,19 +64,13 @@ fn Screen(
         <Show when=move || has_own>
             <section class="card" aria-labelledby="reset-heading">
                 <h2 id="reset-heading">"Use the global values"</h2>
-                {move || if asking.get() {
-                    view! {
-                        <ActionForm action=reset attr:class="inline-actions">
-                            <input type="hidden" name="domain" value=id/>
-                            <p>"Drop this domain's own thresholds and use the global ones?"</p>
-                            <button type="submit" class="danger">"Use the global values"</button>
-                            <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Cancel"</button>
-                        </ActionForm>
-                    }
-                    .into_any()
-                } else {
-                    view! { <button type="button" class="secondary" on:click=move |_| asking.set(true)>"Reset to the global values"</button> }.into_any()
-                }}
+                <AskFirst asking label="Reset to the global values"
+                    question="Drop this domain's own thresholds and use the global ones?">
+                    <ActionForm action=reset attr:class="inline">
+                        <input type="hidden" name="domain" value=id/>
+                        <button type="submit" class="danger">"Use the global values"</button>
+                    </ActionForm>
+                </AskFirst>
             </section>
         </Show>
         <Outcome outcome=reset_outcome success="The domain uses the global thresholds again."/>

@@ -46,7 +46,9 @@ impl Server {
 pub struct Limits {
     /// The largest message taken (announced as SIZE).
     pub max_message_bytes: usize,
-    /// The longest line of a message, CRLF not counted (RFC 5321: 998).
+    /// The longest line of a message the listener reads at all, CRLF not counted. RFC
+    /// 5321's 998 is checked later, per domain (its filter settings may skip it); this
+    /// bound keeps one line from filling memory.
     pub max_line: usize,
     pub max_recipients: usize,
     /// Commands in a row that start no mail (NOOP, RSET, VRFY, EHLO, …) before the
@@ -69,7 +71,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_message_bytes: 25 * 1024 * 1024,
-            max_line: 998,
+            max_line: 64 * 1024,
             max_recipients: 100,
             max_idle_commands: 20,
             max_errors: 10,

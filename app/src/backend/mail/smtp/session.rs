@@ -8,7 +8,9 @@
 use super::{command, data::DataReader, Server};
 use crate::backend::mail::{
     inbound::{self, Client, Envelope},
-    recipients,
+    lists::{self, Listing},
+    recipients::{self, Refusal},
+    writer::Write,
 };
 use smtp_proto::{MailFrom, RcptTo, Request};
 use std::{io, net::IpAddr};
@@ -204,11 +206,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             return Flow::Continue;
         }
         self.idle_commands = 0;
-        self.envelope = Some(Envelope {
-            sender: from.address,
-            recipients: Vec::new(),
-            refused: Vec::new(),
-        });
+        self.envelope = Some(Envelope::new(from.address));
         self.say("250 2.1.0 Ok");
         Flow::Continue
     }
@@ -235,6 +233,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
                 self.say("451 4.3.0 Temporary failure: try again later");
                 return Ok(Flow::Continue);
             }
+        };
+        let resolved = match resolved {
+            Ok(recipient) => match self.client_listing(recipient.domain_id).await {
+                Ok(Some(listing)) if !listing.whitelisted() => Err(Refusal::Blacklisted),
+                Ok(_) => Ok(recipient),
+                Err(e) => {
+                    tracing::warn!(error = %e, "sender list lookup failed");
+                    self.say("451 4.3.0 Temporary failure: try again later");
+                    return Ok(Flow::Continue);
+                }
+            },
+            Err(refusal) => Err(refusal),
         };
         let Some(envelope) = &mut self.envelope else {
             return Ok(Flow::Continue);
@@ -271,6 +281,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// The connection stage: the client IP against the sender lists of the recipient's
+    /// domain (looked up once per transaction; the one-domain rule keeps it one domain).
+    /// A blacklist entry that decides it is counted once.
+    async fn client_listing(&mut self, domain_id: i64) -> Result<Option<Listing>, sqlx::Error> {
+        if let Some((known, listing)) = self
+            .envelope
+            .as_ref()
+            .and_then(|e| e.client_listing.as_ref())
+        {
+            if *known == domain_id {
+                return Ok(listing.clone());
+            }
+        }
+        let backend = &self.server.backend;
+        let now = backend.clock.now();
+        let listing = lists::client(&backend.pool, domain_id, self.client.ip, now).await?;
+        if let Some(l) = &listing {
+            let hit = Write::ListHit {
+                entry_id: l.entry_id,
+                at: now,
+            };
+            if let Err(e) = self.server.writer.write(hit).await {
+                tracing::warn!(error = %e, "could not count a sender list match");
+            }
+        }
+        if let Some(envelope) = &mut self.envelope {
+            envelope.client_listing = Some((domain_id, listing.clone()));
+        }
+        Ok(listing)
     }
 
     async fn data(&mut self) -> io::Result<Flow> {

@@ -1,0 +1,373 @@
+//! The stages that judge a message after DATA, cheapest and most certain first (see the
+//! design's pipeline): the data checks of the recipients' domain (size, blocked
+//! attachments, line length), the sender lists, scoring, and the verdict by the domain's
+//! thresholds, greylisting included. Each stage leaves its evidence on the log row.
+
+use super::{
+    attachments,
+    inbound::{Client, Envelope},
+    lists::{self, Listing},
+    scoring,
+    smtp::Server,
+    writer::Write,
+};
+use crate::{
+    backend::store::{self, mail_log::Entry},
+    model::{
+        antispam::Action,
+        filter_settings::{FilterSettings, Oversize, QuarantineReply, RFC_LINE_LIMIT},
+        mail_log::{Evidence, Verdict},
+    },
+};
+use std::net::IpAddr;
+
+/// Greylisting: how long a sender must wait before its retry is taken, and how long after
+/// the first attempt the retry may come.
+const GREYLIST_DELAY: i64 = 300;
+const GREYLIST_WINDOW: i64 = 2 * 86_400;
+
+/// Messages larger than this are searched for attachments on a blocking thread, so that
+/// one large message does not hold up the other sessions.
+const INLINE_SCAN_BYTES: usize = 256 * 1024;
+
+/// What becomes of a message.
+pub enum Judgement {
+    /// Delivered, with these headers added.
+    Pass(Judged),
+    /// Refused with this reply (the log row has the verdict).
+    Refuse(String),
+    /// Kept in quarantine.
+    Quarantine(Quarantined),
+}
+
+/// A message let through.
+pub struct Judged {
+    /// Header fields to put in front of the message.
+    pub headers: String,
+    /// Put in front of the subject (a tagged message's, when the domain has a tag).
+    pub subject_tag: Option<String>,
+    pub tagged: bool,
+    /// Let through by a whitelist entry, unscored.
+    pub whitelisted: bool,
+}
+
+/// A message for the quarantine.
+pub struct Quarantined {
+    pub reason: String,
+    pub score: Option<f64>,
+    pub headers: String,
+    pub days: u32,
+    /// The reply when the sender is told the truth (5xx); `None`: it is told 2xx.
+    pub refusal: Option<String>,
+}
+
+const TEMPORARY: &str = "451 4.3.0 Temporary failure: try again later";
+
+fn temporary(e: sqlx::Error) -> Judgement {
+    tracing::error!(error = %e, "policy lookup failed");
+    Judgement::Refuse(TEMPORARY.into())
+}
+
+/// Judges `message` for the recipients' domain (a transaction has one, see `session`).
+pub async fn judge(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    message: &[u8],
+    log: &mut Entry,
+) -> Judgement {
+    let pool = &server.backend.pool;
+    let Some(domain_id) = envelope.recipients.first().map(|r| r.domain_id) else {
+        return Judgement::Refuse("554 5.5.1 No valid recipients".into());
+    };
+    let settings = match store::filter_settings::get(pool, domain_id).await {
+        Ok(s) => s,
+        Err(e) => return temporary(e),
+    };
+    if let Some(judgement) = data_checks(&settings, message, log).await {
+        return judgement;
+    }
+    match sender_listing(server, envelope, domain_id, log).await {
+        Ok(Some(listing)) if listing.whitelisted() => {
+            // The client's listing is on the row already (see `inbound::log_entry`).
+            if envelope.client_listing() != Some(&listing) {
+                log.evidence
+                    .push(Evidence::new("lists", listing.describe()));
+            }
+            log.evidence.push(Evidence::new(
+                "score",
+                "not scored: the sender is whitelisted",
+            ));
+            return Judgement::Pass(Judged {
+                headers: "X-Spam-Score: 0.0 (whitelisted)\r\nX-Recommended-Action: accept\r\n"
+                    .into(),
+                subject_tag: None,
+                tagged: false,
+                whitelisted: true,
+            });
+        }
+        Ok(Some(listing)) => {
+            log.evidence
+                .push(Evidence::new("lists", listing.describe()));
+            log.verdict = Verdict::Blacklisted;
+            return Judgement::Refuse("550 5.7.1 The sender is on this domain's blacklist".into());
+        }
+        Ok(None) => {}
+        Err(e) => return temporary(e),
+    }
+    let score = scoring::score(message);
+    for hit in &score.hits {
+        log.evidence.push(Evidence::new(
+            "score",
+            format!("{} +{}: {}", hit.rule, hit.score, hit.detail),
+        ));
+    }
+    let thresholds = match store::antispam::effective(pool, domain_id).await {
+        Ok(t) => t,
+        Err(e) => return temporary(e),
+    };
+    let total = score.total;
+    log.evidence.push(Evidence::new(
+        "verdict",
+        format!("score {total:.1}; thresholds {}", thresholds.describe()),
+    ));
+    let rules = match score.rules() {
+        r if r.is_empty() => String::new(),
+        r => format!(" ({r})"),
+    };
+    let tagged = thresholds.tags(total);
+    let mut headers = format!("X-Spam-Score: {total:.1}{rules}\r\n");
+    if tagged {
+        headers.push_str("X-Spam: yes\r\nX-Recommended-Action: reject\r\n");
+    } else {
+        headers.push_str("X-Recommended-Action: accept\r\n");
+    }
+    match thresholds.action(total) {
+        Action::Reject => {
+            let refusal = format!("550 5.7.1 The message was refused as spam (score {total:.1})");
+            if settings.quarantine {
+                return quarantined(
+                    &settings,
+                    format!("scored {total:.1}, at or above the reject level"),
+                    Some(total),
+                    headers,
+                    refusal,
+                );
+            }
+            log.verdict = Verdict::Rejected;
+            return Judgement::Refuse(refusal);
+        }
+        Action::Defer => {
+            if let Err(judgement) = greylist(server, client, envelope, log).await {
+                return judgement;
+            }
+        }
+        Action::Tag | Action::Deliver => {}
+    }
+    let subject_tag =
+        (tagged && !settings.subject_tag.is_empty()).then(|| settings.subject_tag.clone());
+    Judgement::Pass(Judged {
+        headers,
+        subject_tag,
+        tagged,
+        whitelisted: false,
+    })
+}
+
+fn quarantined(
+    settings: &FilterSettings,
+    reason: String,
+    score: Option<f64>,
+    headers: String,
+    refusal: String,
+) -> Judgement {
+    Judgement::Quarantine(Quarantined {
+        reason,
+        score,
+        headers,
+        days: settings.quarantine_days,
+        refusal: (settings.quarantine_reply == QuarantineReply::Refuse).then_some(refusal),
+    })
+}
+
+/// The data stage: the domain's size limit, blocked attachments and the line-length
+/// limit. `None` when the message passes.
+async fn data_checks(
+    settings: &FilterSettings,
+    message: &[u8],
+    log: &mut Entry,
+) -> Option<Judgement> {
+    let limit = settings.size_limit;
+    if !limit.is_unlimited() && message.len() as u64 > limit.bytes() {
+        log.evidence.push(Evidence::new(
+            "data",
+            format!(
+                "{} bytes, over the domain's limit of {limit}",
+                message.len()
+            ),
+        ));
+        let refusal = format!("552 5.3.4 The message is larger than this domain accepts ({limit})");
+        if settings.oversize == Oversize::Quarantine {
+            return Some(quarantined(
+                settings,
+                format!("larger than the domain's limit of {limit}"),
+                None,
+                String::new(),
+                refusal,
+            ));
+        }
+        log.verdict = Verdict::Rejected;
+        return Some(Judgement::Refuse(refusal));
+    }
+    if let Some(name) = blocked_attachment(settings, message).await {
+        let reply = if name == attachments::TOO_COMPLEX {
+            log.evidence.push(Evidence::new(
+                "attachments",
+                "the MIME structure is too complex to check",
+            ));
+            "550 5.7.1 The message's structure is too complex to check for attachments".to_string()
+        } else {
+            let ext = attachments::extension(&name).unwrap_or_default();
+            log.evidence.push(Evidence::new(
+                "attachments",
+                format!("“{name}”: .{ext} attachments are blocked"),
+            ));
+            format!("550 5.7.1 Attachments of type .{ext} are not accepted here")
+        };
+        log.verdict = Verdict::Rejected;
+        return Some(Judgement::Refuse(reply));
+    }
+    let longest = longest_line(message);
+    if !settings.skip_line_length && longest > RFC_LINE_LIMIT {
+        log.evidence.push(Evidence::new(
+            "data",
+            format!("a line of {longest} characters (the limit is {RFC_LINE_LIMIT})"),
+        ));
+        log.verdict = Verdict::Rejected;
+        return Some(Judgement::Refuse(
+            "550 5.6.0 A line of the message is too long".into(),
+        ));
+    }
+    None
+}
+
+async fn blocked_attachment(settings: &FilterSettings, message: &[u8]) -> Option<String> {
+    if settings.blocked_extensions.is_empty() {
+        return None;
+    }
+    if message.len() <= INLINE_SCAN_BYTES {
+        return attachments::find_blocked(message, |e| settings.blocks(e));
+    }
+    let blocked = settings.blocked_extensions.clone();
+    let message = message.to_vec();
+    tokio::task::spawn_blocking(move || {
+        attachments::find_blocked(&message, |e| blocked.iter().any(|b| b == e))
+    })
+    .await
+    .unwrap_or_else(|_| Some(attachments::TOO_COMPLEX.to_string()))
+}
+
+/// The longest line's characters before CRLF.
+fn longest_line(message: &[u8]) -> usize {
+    let mut longest = 0;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', message) {
+        longest = longest.max(end.saturating_sub(start + 1));
+        start = end + 1;
+    }
+    longest.max(message.len() - start.min(message.len()))
+}
+
+/// Greylisting, the defer verdict: `Err` with the 451 unless every recipient's triplet
+/// came back after the delay.
+async fn greylist(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    log: &mut Entry,
+) -> Result<(), Judgement> {
+    let pool = &server.backend.pool;
+    let net = greylist_net(client.ip);
+    let now = server.backend.clock.now();
+    let mut passed = true;
+    for r in &envelope.recipients {
+        passed &= store::antispam::greylist_passes(
+            pool,
+            &net,
+            &envelope.sender.to_ascii_lowercase(),
+            &r.address,
+            now,
+            GREYLIST_DELAY,
+            GREYLIST_WINDOW,
+        )
+        .await
+        .map_err(temporary)?;
+    }
+    if !passed {
+        log.verdict = Verdict::Greylisted;
+        log.evidence.push(Evidence::new(
+            "greylist",
+            format!("first attempt from {net}: deferred for {GREYLIST_DELAY} seconds"),
+        ));
+        return Err(Judgement::Refuse(
+            "451 4.7.1 Greylisted: please try again in a few minutes".into(),
+        ));
+    }
+    log.evidence.push(Evidence::new(
+        "greylist",
+        format!("retried from {net} after the delay: passed"),
+    ));
+    Ok(())
+}
+
+/// The sender lists stage: the client IP's whitelisting found at RCPT, else the MIME From
+/// against the address and domain entries. A From entry that decides is counted here (the
+/// client's was at RCPT).
+async fn sender_listing(
+    server: &Server,
+    envelope: &Envelope,
+    domain_id: i64,
+    log: &Entry,
+) -> Result<Option<Listing>, sqlx::Error> {
+    if let Some(listing) = envelope.client_listing().filter(|l| l.whitelisted()) {
+        return Ok(Some(listing.clone()));
+    }
+    let now = server.backend.clock.now();
+    let found = lists::sender(&server.backend.pool, domain_id, &log.from_header, now).await?;
+    if let Some(listing) = &found {
+        let hit = Write::ListHit {
+            entry_id: listing.entry_id,
+            at: now,
+        };
+        if let Err(e) = server.writer.write(hit).await {
+            tracing::warn!(error = %e, "could not count a sender list match");
+        }
+    }
+    Ok(found)
+}
+
+/// The greylisting key of a client: its IPv4 /24 or IPv6 /64 (one sender often retries
+/// from another address of the same pool).
+fn greylist_net(ip: IpAddr) -> String {
+    match super::smtp::harvest::key(ip) {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        v6 => format!("{v6}/64"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_line_is_measured_without_its_crlf() {
+        assert_eq!(longest_line(b""), 0);
+        assert_eq!(longest_line(b"abc\r\nde\r\n"), 3);
+        assert_eq!(longest_line(b"ab\r\nlast line"), 9);
+        let long = format!("x\r\n{}\r\ny\r\n", "z".repeat(1200));
+        assert_eq!(longest_line(long.as_bytes()), 1200);
+    }
+}

@@ -1,0 +1,360 @@
+//! Filter settings and blocked attachments, set through the portal and met by the next
+//! message a real SMTP client (Python's smtplib) sends: spam kept in quarantine or refused,
+//! the subject tag, executables however their names are written, the size limit and the
+//! line-length limit.
+
+use crate::{
+    harness::{error_of, Answer, Portal},
+    smtp::{code, domain_id, last_evidence, mail_host, maildir, smtplib, verdicts, GTUBE, HAM},
+};
+use app::model::Role;
+
+/// Saves the filter settings: the defaults, then `fields` (a check box is on when given).
+async fn save(p: &Portal, cookie: &str, domain: &str, fields: &[(&str, &str)]) -> Answer {
+    let mut form = vec![
+        ("domain", domain),
+        ("quarantine", "on"),
+        ("quarantine_days", "28"),
+        ("quarantine_reply", "refuse"),
+        ("spf_exempt", ""),
+        ("subject_tag", ""),
+        ("size_limit", ""),
+        ("oversize", "refuse"),
+    ];
+    for (k, v) in fields {
+        form.retain(|(name, _)| name != k);
+        if !v.is_empty() || !matches!(*k, "quarantine" | "skip_spf" | "skip_line_length") {
+            form.push((k, v));
+        }
+    }
+    p.call("filter-settings/save", Some(cookie), &form).await
+}
+
+async fn quarantined(p: &Portal) -> Vec<(String, Option<f64>, String)> {
+    sqlx::query_as("SELECT queue_id, score, reason FROM quarantine ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+async fn dora(p: &Portal) -> (String, String) {
+    p.add_user("dora@example.test", Role::DomainAdmin).await;
+    let cookie = p.sign_in("dora@example.test").await;
+    (cookie, domain_id(p, "example.test").await)
+}
+
+#[tokio::test]
+async fn spam_at_the_reject_level_is_kept_or_refused_as_the_domain_says() {
+    let p = mail_host().await;
+    let (dora, d) = dora(&p).await;
+
+    // The defaults: kept in quarantine, the sender told 5xx.
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    let kept = quarantined(&p).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1, Some(1000.0));
+    let file = std::fs::read_to_string(p.data.path().join("quarantine").join(&kept[0].0)).unwrap();
+    assert!(
+        file.starts_with("Received: from client.example.org"),
+        "{file}"
+    );
+    assert!(
+        file.contains("X-Spam-Score: 1000.0 (GTUBE=1000)\r\nX-Spam: yes\r\n"),
+        "{file}"
+    );
+    assert!(file.contains("GTUBE-STANDARD"), "{file}");
+    let recipients: Vec<String> = sqlx::query_scalar("SELECT address FROM quarantine_recipients")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(recipients, ["alice@example.test"]);
+
+    // Accept-and-quarantine: 250, and still nothing in the mailbox.
+    let a = save(
+        &p,
+        &dora,
+        &d,
+        &[("quarantine_reply", "accept"), ("quarantine_days", "7")],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    assert!(maildir(&p, "alice@example.test").is_empty());
+    let (at, expires): (i64, i64) =
+        sqlx::query_as("SELECT at, expires_at FROM quarantine ORDER BY id DESC LIMIT 1")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(expires - at, 7 * 86_400);
+
+    // Quarantine off: refused, nothing kept.
+    let a = save(&p, &dora, &d, &[("quarantine", "")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    assert_eq!(quarantined(&p).await.len(), 2);
+    assert_eq!(
+        verdicts(&p).await,
+        ["quarantined", "quarantined", "rejected"]
+    );
+
+    // Tagged mail gets the subject tag once.
+    let a = p
+        .call(
+            "antispam/thresholds/save",
+            Some(&dora),
+            &[
+                ("domain", &d),
+                ("defer", "999"),
+                ("tag", "6"),
+                ("reject", "999"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = save(&p, &dora, &d, &[("subject_tag", "[SPAM]")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let no_subject = GTUBE.replace("Subject: test\r\n", "");
+    let r = smtplib(
+        p.smtp,
+        "spam@spam.example",
+        &["alice@example.test"],
+        &no_subject,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    // Ham is never tagged.
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    // Maildir names sort by a random queue id: the messages are told apart by content.
+    let inbox = maildir(&p, "alice@example.test");
+    let find = |words: &str| inbox.iter().find(|m| m.contains(words)).cloned();
+    assert!(find("\r\nSubject: [SPAM] test\r\n").is_some(), "{inbox:?}");
+    let untitled = find("Subject: [SPAM]\r\n").expect("a subject is added");
+    assert_eq!(untitled.matches("Subject:").count(), 1, "{untitled}");
+    assert!(find("Subject: Lunch on Friday\r\n").is_some(), "{inbox:?}");
+
+    // Bad values are refused field by field.
+    for (field, value, words) in [
+        ("quarantine_days", "0", "from 1 to 365"),
+        ("spf_exempt", "010.0.0.1", "leading zero"),
+        ("subject_tag", "[SPAM]\r\nBcc: x@evil.example", "one line"),
+        ("size_limit", "100 MB", "up to 25 MB"),
+        ("quarantine_reply", "maybe", "Choose"),
+    ] {
+        let a = save(&p, &dora, &d, &[(field, value)]).await;
+        assert_eq!(a.status, 400, "{field}: {}", a.body);
+        assert_eq!(error_of(&a)["Invalid"]["field"], field, "{}", a.body);
+        assert!(a.body.contains(words), "{field}: {}", a.body);
+    }
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'filter_settings_changed'",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit, 3);
+    p.stop().await;
+}
+
+/// A message with one attachment whose Content-Disposition is `disposition`.
+fn with_attachment(disposition: &str) -> String {
+    format!(
+        "From: ann@sender.example.org\r\nTo: alice@example.test\r\nSubject: invoice\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n\
+         --b1\r\nContent-Type: application/octet-stream\r\n{disposition}\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n--b1--\r\n"
+    )
+}
+
+#[tokio::test]
+async fn blocked_attachments_are_found_however_their_names_are_written() {
+    let p = mail_host().await;
+    let (dora, d) = dora(&p).await;
+    for disposition in [
+        "Content-Disposition: attachment; filename=\"invoice.pdf.exe\"",
+        "Content-Disposition: attachment; filename*=utf-8''INVOICE%2EEXE",
+        "Content-Disposition: attachment; filename=\"=?utf-8?B?aW52b2ljZS5leGU=?=\"",
+        "Content-Disposition: attachment; filename=\"invoice.exe. \"",
+        "Content-Disposition: inline; filename*0=\"invoice.e\"; filename*1=\"xe\"",
+    ] {
+        let r = smtplib(
+            p.smtp,
+            "ann@sender.example.org",
+            &["alice@example.test"],
+            &with_attachment(disposition),
+        )
+        .await;
+        assert_eq!(code(&r["data"]), 550, "{disposition}: {r}");
+        assert!(r["data"][1].as_str().unwrap().contains(".exe"), "{r}");
+    }
+    let fine = with_attachment("Content-Disposition: attachment; filename=\"report.exe.txt\"");
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &fine,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+
+    // The domain admin unblocks .exe: taken from the next message; the reset blocks it again.
+    let exe = with_attachment("Content-Disposition: attachment; filename=\"setup.exe\"");
+    let a = p
+        .call(
+            "attachments/remove",
+            Some(&dora),
+            &[("domain", &d), ("extension", ".EXE")],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &exe,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let a = p
+        .call(
+            "attachments/add",
+            Some(&dora),
+            &[("domain", &d), ("extension", "*.txt")],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &fine,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    let a = p
+        .call(
+            "attachments/add",
+            Some(&dora),
+            &[("domain", &d), ("extension", "txt")],
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(a.body.contains(".txt is blocked already"), "{}", a.body);
+    let a = p
+        .call("attachments/reset", Some(&dora), &[("domain", &d)])
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &exe,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    let evidence = last_evidence(&p).await;
+    assert!(
+        evidence.contains("“setup.exe”: .exe attachments are blocked"),
+        "{evidence}"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn oversize_mail_and_long_lines_meet_the_domains_limits() {
+    let p = mail_host().await;
+    let (dora, d) = dora(&p).await;
+    let big = format!(
+        "{HAM}{}",
+        "0123456789abcdef0123456789abcdef\r\n".repeat(48 * 1024)
+    );
+    let a = save(&p, &dora, &d, &[("size_limit", "1 MB")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &big,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 552, "{r}");
+    assert!(quarantined(&p).await.is_empty());
+    let a = save(
+        &p,
+        &dora,
+        &d,
+        &[("size_limit", "1 MB"), ("oversize", "quarantine")],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &big,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 552, "{r}");
+    let kept = quarantined(&p).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1, None, "kept before scoring");
+    assert!(
+        kept[0].2.contains("larger than the domain's limit of 1 MB"),
+        "{kept:?}"
+    );
+
+    // Lines over 998 characters: refused unless the domain takes them; a line past the
+    // listener's own bound is refused whatever the domain says.
+    let long = format!("{HAM}{}\r\n", "y".repeat(1200));
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &long,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    assert!(r["data"][1].as_str().unwrap().contains("5.6.0"), "{r}");
+    let a = save(&p, &dora, &d, &[("skip_line_length", "on")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &long,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let huge = format!("{HAM}{}\r\n", "y".repeat(70_000));
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        &huge,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    assert_eq!(
+        verdicts(&p).await,
+        [
+            "rejected",
+            "quarantined",
+            "rejected",
+            "delivered",
+            "rejected"
+        ]
+    );
+    p.stop().await;
+}
