@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/domains/:id/sender-lists") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::sender_lists::SenderListsPage)/>
                 <Route path=path!("/admin/domains/:id/filters") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::filter_settings::FilterSettingsPage)/>
                 <Route path=path!("/admin/domains/:id/attachments") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::attachments::AttachmentsPage)/>
+                <Route path=path!("/admin/domains/:id/recipients") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::local_recipients::LocalRecipientsPage)/>
                 <Route path=path!("/admin/antispam/sender-lists") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::sender_lists::GlobalSenderListsPage)/>
                 <Route path=path!("/admin/antispam/thresholds") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::global_thresholds::GlobalThresholdsPage)/>
                 <Route path=path!("/admin/domains/:id/settings") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_settings::DomainSettingsPage)/>

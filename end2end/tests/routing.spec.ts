@@ -60,7 +60,7 @@ test('a master admin relays a domain, tests its routes and hands it to a domain 
     await openDomainPage(page, 'relay.test', 'Routes');
     await expectAccessible(page);
     await expect(page.getByRole('navigation', { name: 'Pages of relay.test' }).getByRole('link')).toHaveText([
-      'Routes', 'Antispam thresholds', 'Sender lists', 'Filter settings', 'Blocked attachments', 'Settings', 'Admins',
+      'Routes', 'Antispam thresholds', 'Sender lists', 'Filter settings', 'Blocked attachments', 'Local recipients', 'Settings', 'Admins',
     ]);
 
     await test.step('local routes allowed for the test set-up, and a route to the sink tested', async () => {

@@ -1,8 +1,8 @@
 //! The Filter settings and Blocked attachments screens of a domain.
 
 // A server function takes one argument per form field, and the filter settings form has
-// ten; `#[server]` copies the arguments into functions of its own, where an attribute on
-// the function does not reach.
+// ten; the server macro copies the arguments into functions of its own, where an
+// attribute on the function does not reach.
 #![allow(clippy::too_many_arguments)]
 
 use crate::{error::AppError, model::filter_settings::FilterSettingsView};

@@ -10,6 +10,7 @@ pub mod antispam;
 pub mod auth;
 pub mod domains;
 pub mod filter_settings;
+pub mod local_recipients;
 pub mod mail_access;
 pub mod mailboxes;
 pub mod passkeys;

@@ -9,7 +9,12 @@ use super::Settings;
 use hickory_resolver::{
     config::{NameServerConfigGroup, ResolverConfig},
     name_server::TokioConnectionProvider,
-    Resolver,
+    proto::{
+        op::ResponseCode,
+        rr::{RData, RecordType},
+        ProtoErrorKind,
+    },
+    Name, Resolver,
 };
 use std::{net::IpAddr, time::Duration};
 
@@ -66,7 +71,7 @@ pub async fn mail_exchangers(settings: &Settings, domain: &str) -> Result<Vec<St
             Ok(records.into_iter().map(|(_, host)| host).collect())
         }
         Err(e) if e.is_nx_domain() => Err(format!("the domain {domain} does not exist")),
-        Err(e) if e.is_no_records_found() => Ok(vec![domain.to_string()]),
+        Err(e) if absent(&e) => Ok(vec![domain.to_string()]),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -86,7 +91,46 @@ pub async fn txt(settings: &Settings, name: &str) -> Result<Vec<String>, String>
                     .collect::<String>()
             })
             .collect()),
-        Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
+        Err(e) if absent(&e) => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The answer says the name or its records do not exist (NXDOMAIN, NODATA).
+/// `is_no_records_found()` is also true of SERVFAIL and REFUSED, which say nothing of the
+/// records: a broken server must not read as "the record is not published".
+fn absent(e: &hickory_resolver::ResolveError) -> bool {
+    matches!(
+        e.proto().map(|p| p.kind()),
+        Some(ProtoErrorKind::NoRecordsFound {
+            response_code: ResponseCode::NoError | ResponseCode::NXDomain,
+            ..
+        })
+    )
+}
+
+/// The records of one type at `name`, for a caller that must tell "there are none" from
+/// "no answer" (SPF counts the first as a void lookup and gives up on the second): empty
+/// when the name or its records of that type do not exist (NXDOMAIN, NODATA); an error when
+/// the server failed or did not answer (SERVFAIL, REFUSED, timeout).
+///
+/// `name` is taken as ASCII, as written in DNS: `_` inside a label (`%{l}` of `john_doe`)
+/// is a valid name here, where the IDNA reading of the other lookups would refuse it.
+pub async fn records(
+    settings: &Settings,
+    name: &str,
+    kind: RecordType,
+) -> Result<Vec<RData>, String> {
+    let name = Name::from_ascii(format!("{name}.")).map_err(|e| e.to_string())?;
+    let resolver = resolver(settings)?;
+    match resolver.lookup(name, kind).await {
+        // Only the asked type: a CNAME on the way is not an answer.
+        Ok(lookup) => Ok(lookup
+            .record_iter()
+            .filter(|record| record.record_type() == kind)
+            .map(|record| record.data().clone())
+            .collect()),
+        Err(e) if absent(&e) => Ok(Vec::new()),
         Err(e) => Err(e.to_string()),
     }
 }

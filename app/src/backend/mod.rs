@@ -18,6 +18,7 @@ pub mod domains;
 pub mod error;
 pub mod filter_settings;
 pub mod keys;
+pub mod local_recipients;
 pub mod mail;
 pub mod mail_access;
 pub mod mail_cache;

@@ -9,6 +9,7 @@ pub mod domain_settings;
 pub mod email;
 pub mod filter_settings;
 pub mod list;
+pub mod local_recipient;
 pub mod mail_access;
 pub mod mail_log;
 pub mod mailbox;

@@ -23,6 +23,8 @@ pub enum Dataset {
     SenderLists,
     /// The global ones; master admins only.
     GlobalSenderLists,
+    /// The addresses a domain's relayed mail is taken for.
+    LocalRecipients,
 }
 
 /// How a column is used by an import.
@@ -38,7 +40,7 @@ pub enum Column {
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 8] = [
+    pub const ALL: [Dataset; 9] = [
         Dataset::Mailboxes,
         Dataset::Aliases,
         Dataset::Senders,
@@ -47,6 +49,7 @@ impl Dataset {
         Dataset::RelayDomains,
         Dataset::SenderLists,
         Dataset::GlobalSenderLists,
+        Dataset::LocalRecipients,
     ];
 
     /// The name in addresses and file names.
@@ -60,6 +63,7 @@ impl Dataset {
             Dataset::RelayDomains => "relay-domains",
             Dataset::SenderLists => "sender-lists",
             Dataset::GlobalSenderLists => "global-sender-lists",
+            Dataset::LocalRecipients => "local-recipients",
         }
     }
 
@@ -75,6 +79,7 @@ impl Dataset {
             Dataset::RelayDomains => "relay domains",
             Dataset::SenderLists => "sender list entries",
             Dataset::GlobalSenderLists => "global sender list entries",
+            Dataset::LocalRecipients => "local recipients",
             other => other.slug(),
         }
     }
@@ -123,6 +128,7 @@ impl Dataset {
                 ("matched", Info),
                 ("last_match", Info),
             ],
+            Dataset::LocalRecipients => &[("address", Key)],
         }
     }
 
@@ -153,6 +159,9 @@ impl Dataset {
                 "Columns: sender (an address, a domain, or an IP address or range), list \
                  (whitelist or blacklist; blacklist when left out), description, expires (the \
                  last day, like 2027-01-31; empty for no end). The other columns are ignored."
+            }
+            Dataset::LocalRecipients => {
+                "Column: address (alice or alice@ the domain). An import adds to the list."
             }
         }
     }

@@ -358,3 +358,68 @@ async fn oversize_mail_and_long_lines_meet_the_domains_limits() {
     );
     p.stop().await;
 }
+
+/// SECURITY, SMTP limits: hostile structures end in a bounded 5xx, and the listener goes
+/// on serving.
+#[tokio::test]
+async fn hostile_structures_end_in_bounded_refusals() {
+    let p = mail_host().await;
+    let send = |message: String| {
+        let addr = p.smtp;
+        async move {
+            let started = std::time::Instant::now();
+            let r = smtplib(
+                addr,
+                "ann@sender.example.org",
+                &["alice@example.test"],
+                &message,
+            )
+            .await;
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "took {:?}",
+                started.elapsed()
+            );
+            r
+        }
+    };
+    let big_header = format!(
+        "Subject: x\r\nX-Pad: {}\r\n\r\nbody\r\n",
+        "p".repeat(1024 * 1024)
+    );
+    let r = send(big_header).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    assert!(r["data"][1].as_str().unwrap().contains("5.6.0"), "{r}");
+
+    let mut fields = String::from("Subject: many fields\r\n");
+    for n in 0..10_000 {
+        fields.push_str(&format!("X-Filler-{n}: value\r\n"));
+    }
+    let r = send(format!("{fields}\r\nbody\r\n")).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+
+    let mut deep = String::from("Subject: deep\r\n");
+    for level in 0..1000 {
+        deep.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\n"
+        ));
+    }
+    deep.push_str("Content-Type: text/plain\r\n\r\nhello\r\n");
+    for level in (0..1000).rev() {
+        deep.push_str(&format!("--b{level}--\r\n"));
+    }
+    let r = send(deep).await;
+    assert_eq!(code(&r["data"]), 550, "{r}");
+    assert!(
+        r["data"][1].as_str().unwrap().contains("too complex"),
+        "{r}"
+    );
+
+    let r = send(HAM.to_string()).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    assert_eq!(
+        verdicts(&p).await,
+        ["rejected", "rejected", "rejected", "delivered"]
+    );
+    p.stop().await;
+}

@@ -10,6 +10,7 @@ mod csrf;
 mod domains;
 mod filters;
 mod harness;
+mod local_recipients;
 mod mail_auth;
 mod mail_peers;
 mod mailboxes;

@@ -17,6 +17,8 @@ async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
         "SELECT group_concat(destination || '@' || position) FROM domain_routes",
         "SELECT group_concat(pattern || ':' || list || ':' || description) FROM sender_list_entries WHERE domain_id = $1 OR domain_id IS NULL",
         "SELECT group_concat(quarantine || ':' || subject_tag || ':' || size_limit || ':' || blocked_extensions) FROM filter_settings WHERE domain_id = $1",
+        "SELECT group_concat(address) FROM local_recipients WHERE domain_id = $1",
+        "SELECT 'callouts ' || recipient_callouts FROM domains WHERE id = $1",
     ] {
         let v: Option<String> = sqlx::query_scalar(sql)
             .bind(two)
@@ -91,6 +93,10 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
             vec![("domain", two_s.as_str()), ("extension", "js")],
         ),
         (
+            "local-recipients/add",
+            vec![("domain", two_s.as_str()), ("address", "listed")],
+        ),
+        (
             "sender-lists/add",
             vec![
                 ("domain", two_s.as_str()),
@@ -134,6 +140,7 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
         "SELECT id FROM sender_list_entries WHERE domain_id IS NULL",
     )
     .await;
+    let recipient = id(&p, "SELECT id FROM local_recipients").await;
     let before = snapshot(&p, two).await;
 
     let dora = p.sign_in("dora@one.test").await;
@@ -266,6 +273,26 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
             vec![("domain", d), ("extension", "exe")],
         ),
         ("attachments/reset", vec![("domain", d)]),
+        ("local-recipients/list", vec![("domain", d)]),
+        (
+            "local-recipients/add",
+            vec![("domain", d), ("address", "evil")],
+        ),
+        ("local-recipients/delete", vec![("id", &recipient)]),
+        ("local-recipients/clear", vec![("domain", d)]),
+        (
+            "local-recipients/callouts",
+            vec![("domain", d), ("enabled", "on")],
+        ),
+        ("local-recipients/clear-cache", vec![("domain", d)]),
+        (
+            "transfer/import",
+            vec![
+                ("dataset", "local-recipients"),
+                ("domain", d),
+                ("csv", "address\nevil\n"),
+            ],
+        ),
         ("sender-lists/list", vec![("domain", d)]),
         ("sender-lists/list", vec![]),
         (
@@ -341,6 +368,7 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
         "/export/domains".to_string(),
         format!("/export/sender-lists?domain={two}"),
         "/export/global-sender-lists".to_string(),
+        format!("/export/local-recipients?domain={two}"),
     ] {
         assert_eq!(p.get(&path, Some(&dora)).await.status, 403, "{path}");
         refused += 1;

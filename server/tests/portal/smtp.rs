@@ -573,7 +573,8 @@ async fn a_client_guessing_addresses_is_sent_away() {
 }
 
 /// An SMTP server on loopback (aiosmtpd) that keeps what it takes as files, or answers
-/// every RCPT with a temporary or permanent refusal.
+/// every RCPT with a temporary or permanent refusal; in mode `users:a@x,b@x` it knows only
+/// those recipients and logs each RCPT it is asked (`asked`).
 pub struct Peer {
     child: tokio::process::Child,
     port: u16,
@@ -586,6 +587,11 @@ from aiosmtpd.controller import Controller
 port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
+        if mode.startswith("users:"):
+            with open(os.path.join(out, "rcpt.log"), "a") as f:
+                f.write(address + "\n")
+            if address.lower() not in mode[6:].split(","):
+                return "550 5.1.1 No such user"
         if mode == "defer":
             return "451 4.3.0 Try again later"
         if mode == "reject":
@@ -627,6 +633,15 @@ impl Peer {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the SMTP peer did not start");
+    }
+
+    /// The recipients asked about, in order (mode `users:`).
+    pub fn asked(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("rcpt.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn route(&self) -> String {

@@ -39,8 +39,9 @@
 //!   and come back, so a message of many such parts costs time quadratic in its size (1 MB:
 //!   15 s).
 //!
-//! Here unencoded nested messages are followed to any depth at no extra cost (they are read
-//! in the same pass). An encoded one must be decoded into a buffer of its own and walked
+//! Here unencoded nested messages and multiparts are read in the same pass, up to
+//! [`MAX_NESTING`] open one inside another; a message nested deeper is reported as
+//! [`TOO_COMPLEX`]. An encoded one must be decoded into a buffer of its own and walked
 //! again, so only [`MAX_ENCODED_DEPTH`] of those are opened one inside another; a deeper one
 //! is not opened. Failed boundary searches and the re-walks are charged against a budget
 //! proportional to the message's size; a message that spends it is reported as
@@ -54,6 +55,11 @@ use mail_parser::{
 /// How many encoded nested messages are opened one inside another. Each level costs a
 /// decoded copy and a second walk; mail clients rarely show more than a few.
 const MAX_ENCODED_DEPTH: usize = 16;
+
+/// How many multiparts and unencoded nested messages may be open one inside another. Real
+/// mail nests a few levels (a forward of a reply with an attachment); hundreds are only
+/// made to tire a parser, and such a message is refused as too complex.
+const MAX_NESTING: usize = 64;
 
 /// The work allowed beyond one pass, in bytes rescanned or re-walked per byte of message,
 /// plus a floor so that small messages with a few broken parts are not refused.
@@ -200,6 +206,7 @@ impl<'f, F: Fn(&str) -> bool> Walker<'f, F> {
                         boundary: Some(boundary.into_bytes()),
                     };
                     open.push(std::mem::replace(&mut frame, inner));
+                    too_deep(&open)?;
                     stream.skip_crlf();
                     continue;
                 }
@@ -215,6 +222,7 @@ impl<'f, F: Fn(&str) -> bool> Walker<'f, F> {
                     boundary: frame.boundary.take(),
                 };
                 open.push(std::mem::replace(&mut frame, inner));
+                too_deep(&open)?;
                 continue;
             }
             self.read_body(&mut stream, data, &mut frame, &part, depth);
@@ -335,6 +343,13 @@ impl Part {
             encoding,
         }
     }
+}
+
+fn too_deep(open: &[Frame]) -> Result<(), Stop> {
+    if open.len() > MAX_NESTING {
+        return Err(Stop::TooComplex);
+    }
+    Ok(())
 }
 
 fn multipart(content_type: &ContentType<'_>) -> Option<(Kind, String)> {
@@ -861,10 +876,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_thousand_nested_multiparts_are_quick() {
+    /// Multiparts `levels` deep with an executable at the bottom.
+    fn nested_multiparts(levels: usize) -> Vec<u8> {
         let mut message = b"From: ann@example.test\r\n".to_vec();
-        for level in 0..1000 {
+        for level in 0..levels {
             message.extend_from_slice(
                 format!(
                     "Content-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\n"
@@ -875,12 +890,22 @@ mod tests {
         message.extend_from_slice(
             b"Content-Type: application/octet-stream; name=\"virus.exe\"\r\n\r\nAAAA\r\n",
         );
-        for level in (0..1000).rev() {
+        for level in (0..levels).rev() {
             message.extend_from_slice(format!("--b{level}--\r\n").as_bytes());
         }
+        message
+    }
+
+    /// SECURITY: a 1,000-deep multipart ends in a bounded refusal.
+    #[test]
+    fn a_thousand_nested_multiparts_are_too_complex_and_quick() {
         let started = Instant::now();
-        assert_eq!(find(&message).as_deref(), Some("virus.exe"));
+        assert_eq!(find(&nested_multiparts(1000)).as_deref(), Some(TOO_COMPLEX));
         assert_quick(started);
+        assert_eq!(
+            find(&nested_multiparts(MAX_NESTING - 1)).as_deref(),
+            Some("virus.exe")
+        );
     }
 
     #[test]
@@ -920,7 +945,7 @@ mod tests {
             b"Content-Type: application/octet-stream; name=\"virus.exe\"\r\n\r\nAAAA\r\n",
         );
         let started = Instant::now();
-        assert_eq!(find(&message).as_deref(), Some("virus.exe"));
+        assert_eq!(find(&message).as_deref(), Some(TOO_COMPLEX));
         assert_quick(started);
     }
 
@@ -935,7 +960,7 @@ mod tests {
         inner.extend_from_slice(&virus_alone());
         let message = forwarded_base64(&inner, "outer");
         let started = Instant::now();
-        assert_eq!(find(&message).as_deref(), Some("virus.exe"));
+        assert_eq!(find(&message).as_deref(), Some(TOO_COMPLEX));
         assert_quick(started);
     }
 

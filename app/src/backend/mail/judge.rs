@@ -30,6 +30,11 @@ const GREYLIST_WINDOW: i64 = 2 * 86_400;
 /// one large message does not hold up the other sessions.
 const INLINE_SCAN_BYTES: usize = 256 * 1024;
 
+/// The largest header block taken, and the most fields in it. Real mail has a few
+/// kilobytes and well under a hundred fields; more only serves to tire parsers.
+const MAX_HEADER_BYTES: usize = 256 * 1024;
+const MAX_HEADER_FIELDS: usize = 1000;
+
 /// What becomes of a message.
 pub enum Judgement {
     /// Delivered, with these headers added.
@@ -197,6 +202,13 @@ async fn data_checks(
     message: &[u8],
     log: &mut Entry,
 ) -> Option<Judgement> {
+    if let Some(problem) = header_problem(message) {
+        log.evidence.push(Evidence::new("data", problem));
+        log.verdict = Verdict::Rejected;
+        return Some(Judgement::Refuse(
+            "550 5.6.0 The message header is too large or has too many fields".into(),
+        ));
+    }
     let limit = settings.size_limit;
     if !limit.is_unlimited() && message.len() as u64 > limit.bytes() {
         log.evidence.push(Evidence::new(
@@ -265,6 +277,32 @@ async fn blocked_attachment(settings: &FilterSettings, message: &[u8]) -> Option
     })
     .await
     .unwrap_or_else(|_| Some(attachments::TOO_COMPLEX.to_string()))
+}
+
+/// What is wrong with the header block's size or number of fields, if anything.
+fn header_problem(message: &[u8]) -> Option<String> {
+    let window = &message[..message.len().min(MAX_HEADER_BYTES + 4)];
+    let header = match memchr::memmem::find(window, b"\r\n\r\n") {
+        Some(end) => &message[..end + 2],
+        // No end within the bound: the header is too large, or the message is header only.
+        None => message,
+    };
+    if header.len() > MAX_HEADER_BYTES {
+        return Some(format!(
+            "a header of more than {} KB",
+            MAX_HEADER_BYTES / 1024
+        ));
+    }
+    // A field starts a line; a line starting with white space continues the one before.
+    let fields = 1 + memchr::memchr_iter(b'\n', header)
+        .filter(|&i| {
+            header
+                .get(i + 1)
+                .is_some_and(|b| !matches!(b, b' ' | b'\t'))
+        })
+        .count();
+    (fields > MAX_HEADER_FIELDS)
+        .then(|| format!("{fields} header fields (at most {MAX_HEADER_FIELDS})"))
 }
 
 /// The longest line's characters before CRLF.
@@ -361,6 +399,28 @@ fn greylist_net(ip: IpAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_blocks_are_bounded_in_size_and_fields() {
+        assert_eq!(
+            header_problem(b"From: a@b.example\r\nSubject: x\r\n\r\nbody"),
+            None
+        );
+        assert_eq!(header_problem(b"From: a@b.example\r\n"), None);
+        let mut many = String::new();
+        for n in 0..MAX_HEADER_FIELDS {
+            many.push_str(&format!("X-F{n}: v\r\n\tfolded\r\n"));
+        }
+        assert_eq!(header_problem(format!("{many}\r\nbody").as_bytes()), None);
+        many.push_str("X-Last: v\r\n");
+        let problem = header_problem(format!("{many}\r\nbody").as_bytes()).unwrap();
+        assert!(problem.starts_with("1001 header fields"), "{problem}");
+        let big = format!("Subject: {}\r\n\r\nbody", "x".repeat(MAX_HEADER_BYTES));
+        assert!(header_problem(big.as_bytes()).is_some());
+        // A large body is not a large header.
+        let body = format!("Subject: x\r\n\r\n{}", "y\r\n".repeat(MAX_HEADER_BYTES));
+        assert_eq!(header_problem(body.as_bytes()), None);
+    }
 
     #[test]
     fn the_longest_line_is_measured_without_its_crlf() {

@@ -2,6 +2,7 @@
 //! DATA (`inbound`), and local delivery (`maildir`).
 
 pub mod attachments;
+pub mod callout;
 pub mod inbound;
 pub mod judge;
 pub mod lists;
@@ -12,4 +13,5 @@ pub mod queue;
 pub mod recipients;
 pub mod scoring;
 pub mod smtp;
+pub mod spf;
 pub mod writer;

@@ -23,6 +23,15 @@ pub enum Outcome {
     Permanent(String),
 }
 
+/// What is asked of the other server.
+#[derive(Clone, Copy)]
+pub enum Errand<'a> {
+    /// Take this message from `sender` (empty: the null sender).
+    Deliver { sender: &'a str, message: &'a [u8] },
+    /// Say whether it takes mail for the recipient (a callout); nothing is sent.
+    Ask,
+}
+
 /// Sends `message` from `sender` (empty: the null sender) to `recipient` through the first
 /// of `hosts` that takes it.
 pub async fn send(
@@ -34,6 +43,24 @@ pub async fn send(
     recipient: &str,
     message: &[u8],
 ) -> Outcome {
+    let errand = Errand::Deliver { sender, message };
+    exchange(settings, hostname, hosts, allow_local, recipient, errand).await
+}
+
+/// Does `errand` for `recipient` with the first of `hosts` that answers: `Delivered` is the
+/// server's yes (it took the message, or it knows the recipient).
+pub async fn exchange(
+    settings: &Settings,
+    hostname: &str,
+    hosts: &[Destination],
+    allow_local: bool,
+    recipient: &str,
+    errand: Errand<'_>,
+) -> Outcome {
+    let sender = match errand {
+        Errand::Deliver { sender, .. } => sender,
+        Errand::Ask => "",
+    };
     // Both come from this server's own checks; a line break here would be a second command.
     if [sender, recipient]
         .iter()
@@ -53,7 +80,12 @@ pub async fn send(
         for addr in addresses {
             let sent = match Connection::open(addr, hostname).await {
                 Ok(mut connection) => {
-                    let sent = connection.send(sender, recipient, message).await;
+                    let sent = match errand {
+                        Errand::Deliver { sender, message } => {
+                            connection.send(sender, recipient, message).await
+                        }
+                        Errand::Ask => connection.ask(recipient).await,
+                    };
                     // The answer to QUIT changes nothing: nobody waits for it.
                     tokio::spawn(connection.quit());
                     sent

@@ -193,26 +193,32 @@ async fn attempt(server: &Server, copy: Queued, allow_local: bool) -> Result<(),
 }
 
 /// The servers to try for a copy, in order; or the outcome when there are none.
+fn parse_all(texts: Vec<String>) -> Vec<Destination> {
+    texts
+        .iter()
+        .filter_map(|t| Destination::parse(t).ok())
+        .collect()
+}
+
+/// A relay domain's routes, in order.
+pub(super) async fn route_hosts(
+    pool: &sqlx::SqlitePool,
+    domain_id: i64,
+) -> Result<Vec<Destination>, sqlx::Error> {
+    let routes = store::routes::list(pool, domain_id).await?;
+    Ok(parse_all(
+        routes.into_iter().map(|r| r.destination).collect(),
+    ))
+}
+
 async fn hosts(
     server: &Server,
     copy: &Queued,
 ) -> Result<Result<Vec<Destination>, Outcome>, sqlx::Error> {
     let backend = &server.backend;
-    let parse_all = |texts: Vec<String>| -> Vec<Destination> {
-        texts
-            .iter()
-            .filter_map(|t| Destination::parse(t).ok())
-            .collect()
-    };
     let hosts = match copy.via {
         Via::Routes => match copy.domain_id {
-            Some(id) => parse_all(
-                store::routes::list(&backend.pool, id)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.destination)
-                    .collect(),
-            ),
+            Some(id) => route_hosts(&backend.pool, id).await?,
             None => Vec::new(),
         },
         Via::Sdr => parse_all(copy.destination.iter().cloned().collect()),

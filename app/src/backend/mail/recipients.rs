@@ -175,6 +175,9 @@ impl Expander<'_> {
                 return Ok(Err(Refusal::Loop));
             }
             if domain.kind == DomainKind::Relay {
+                if !self.relayed(domain, address).await? {
+                    return Ok(Err(Refusal::Unknown));
+                }
                 self.out.insert(Target::Remote {
                     address: address.to_string(),
                     via: Via::Routes {
@@ -207,6 +210,9 @@ impl Expander<'_> {
                 return result;
             }
             if let Some(destination) = &domain.sdr_destination {
+                if !self.relayed(domain, address).await? {
+                    return Ok(Err(Refusal::Unknown));
+                }
                 self.out.insert(Target::Remote {
                     address: address.to_string(),
                     via: Via::Sdr {
@@ -218,6 +224,12 @@ impl Expander<'_> {
             }
             Ok(Err(Refusal::Unknown))
         })
+    }
+
+    /// Whether mail for `address` may be relayed: the domain's local recipients list
+    /// (when it has one) names it.
+    async fn relayed(&self, domain: &DomainEntry, address: &str) -> Result<bool, sqlx::Error> {
+        crate::backend::store::local_recipients::allowed(self.pool, domain.id, address).await
     }
 
     /// An alias's recipients: ours are expanded in turn, others are forwards. A recipient

@@ -60,6 +60,11 @@ pub enum AuditAction {
     SenderListEntryDeleted,
     FilterSettingsChanged,
     BlockedExtensionsChanged,
+    LocalRecipientAdded,
+    LocalRecipientDeleted,
+    LocalRecipientsCleared,
+    CalloutsChanged,
+    CalloutCacheCleared,
     CsvImported,
 }
 
@@ -115,6 +120,11 @@ impl AuditAction {
             AuditAction::SenderListEntryDeleted => "sender_list_entry_deleted",
             AuditAction::FilterSettingsChanged => "filter_settings_changed",
             AuditAction::BlockedExtensionsChanged => "blocked_extensions_changed",
+            AuditAction::LocalRecipientAdded => "local_recipient_added",
+            AuditAction::LocalRecipientDeleted => "local_recipient_deleted",
+            AuditAction::LocalRecipientsCleared => "local_recipients_cleared",
+            AuditAction::CalloutsChanged => "recipient_callouts_changed",
+            AuditAction::CalloutCacheCleared => "callout_cache_cleared",
             AuditAction::CsvImported => "csv_imported",
         }
     }

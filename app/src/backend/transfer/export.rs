@@ -120,6 +120,11 @@ async fn lines(
             }
             out
         }
+        Dataset::LocalRecipients => store::local_recipients::all(pool, domain_id)
+            .await?
+            .into_iter()
+            .map(|a| vec![a])
+            .collect(),
         Dataset::SenderLists | Dataset::GlobalSenderLists => {
             store::sender_lists::all(pool, owner.domain_id())
                 .await?

@@ -28,6 +28,7 @@ use crate::{
     model::{
         alias::{parse_targets, AliasAddress},
         domain_settings::DomainSettings,
+        local_recipient::parse_recipient,
         mailbox::{check_display_name, check_local_part, Quota},
         route::DomainKind,
         rows::DomainRow,
@@ -124,6 +125,7 @@ pub async fn import(
             Dataset::SenderLists | Dataset::GlobalSenderLists => {
                 job.sender_list(&mut tx, row).await
             }
+            Dataset::LocalRecipients => job.local_recipient(&mut tx, row).await,
         };
         match outcome {
             Ok(Outcome::Unchanged) => report.unchanged += 1,
@@ -612,6 +614,17 @@ impl Job<'_> {
                     detail,
                 ))
             }
+        }
+    }
+
+    async fn local_recipient(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+        let address = parse_recipient(row.key(), &self.domain_name()?)?;
+        let domain_id = self.domain().id;
+        if store::local_recipients::insert(tx, domain_id, address.as_str(), self.now).await? {
+            let action = AuditAction::LocalRecipientAdded;
+            Ok(Outcome::Added(action, address.as_str().to_string()))
+        } else {
+            Ok(Outcome::Unchanged)
         }
     }
 

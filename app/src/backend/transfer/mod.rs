@@ -6,7 +6,7 @@
 pub mod export;
 pub mod import;
 
-use super::{auth::ctx::DomainAdminCtx, routing::hosted_domain, Backend};
+use super::{antispam::mail_domain, auth::ctx::DomainAdminCtx, routing::hosted_domain, Backend};
 use crate::{
     error::AppError,
     model::{rows::DomainRow, time::UnixTime, transfer::Dataset},
@@ -39,9 +39,14 @@ impl Owner {
         }
         let id = domain_id.ok_or_else(|| AppError::invalid("domain", "Choose a domain."))?;
         let what = format!("{what} the {}", dataset.label());
-        Ok(Owner::Domain(
-            hosted_domain(backend, ctx, id, &what, now).await?,
-        ))
+        // Policy lists belong to relay domains too; the others to hosted domains only.
+        let domain = match dataset {
+            Dataset::SenderLists | Dataset::LocalRecipients => {
+                mail_domain(backend, ctx, id, &what, now).await?
+            }
+            _ => hosted_domain(backend, ctx, id, &what, now).await?,
+        };
+        Ok(Owner::Domain(domain))
     }
 
     pub fn domain_id(&self) -> Option<i64> {

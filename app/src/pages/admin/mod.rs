@@ -10,6 +10,7 @@ pub mod domain_settings;
 pub mod domains;
 pub mod filter_settings;
 pub mod global_thresholds;
+pub mod local_recipients;
 pub mod mailbox_access;
 pub mod mailboxes;
 pub mod routes;

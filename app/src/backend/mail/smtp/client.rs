@@ -107,6 +107,17 @@ impl Connection {
         self.expect("end of data", None).await
     }
 
+    /// Asks whether the server takes mail for `recipient` (a callout): MAIL from the null
+    /// sender and RCPT, then RSET, so that nothing is sent.
+    pub async fn ask(&mut self, recipient: &str) -> Result<Reply, Failure> {
+        self.expect("MAIL", Some("MAIL FROM:<>\r\n")).await?;
+        let reply = self
+            .expect("RCPT", Some(&format!("RCPT TO:<{recipient}>\r\n")))
+            .await;
+        self.expect("RSET", Some("RSET\r\n")).await.ok();
+        reply
+    }
+
     /// Says QUIT and closes, without waiting long for the answer.
     pub async fn quit(mut self) {
         if self.write.write_all(b"QUIT\r\n").await.is_ok() {

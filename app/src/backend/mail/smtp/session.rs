@@ -7,6 +7,7 @@
 
 use super::{command, data::DataReader, Server};
 use crate::backend::mail::{
+    callout,
     inbound::{self, Client, Envelope},
     lists::{self, Listing},
     recipients::{self, Refusal},
@@ -246,6 +247,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             },
             Err(refusal) => Err(refusal),
         };
+        // A relayed recipient the destination does not know (callouts, when the domain
+        // asks for them).
+        if let Ok(recipient) = &resolved {
+            match callout::refusal(self.server, recipient).await {
+                Ok(None) => {}
+                Ok(Some(reply)) => {
+                    self.server.harvest.count(ip);
+                    self.say(&reply);
+                    if let Some(envelope) = &mut self.envelope {
+                        envelope.refused.push((address, Refusal::Unknown));
+                    }
+                    return Ok(Flow::Continue);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "callout lookup failed");
+                    self.say("451 4.3.0 Temporary failure: try again later");
+                    return Ok(Flow::Continue);
+                }
+            }
+        }
         let Some(envelope) = &mut self.envelope else {
             return Ok(Flow::Continue);
         };
