@@ -49,6 +49,7 @@ pub async fn thresholds(
         .domain(backend, domain_id, "see the antispam thresholds", now)
         .await?;
     Ok(ThresholdsView {
+        kind: domain.kind,
         domain: domain.name,
         own: store::antispam::of_domain(&backend.pool, domain_id).await?,
         global: store::antispam::global(&backend.pool).await?,

@@ -28,6 +28,7 @@ pub async fn get(
         .domain(backend, domain_id, "see the domain settings", now)
         .await?;
     Ok(DomainSettingsView {
+        kind: domain.kind,
         domain: domain.name,
         settings: store::domains::settings(&backend.pool, domain_id).await?,
     })

@@ -26,6 +26,7 @@ pub async fn get(
 ) -> Result<FilterSettingsView, AppError> {
     let domain = mail_domain(backend, ctx, domain_id, "see the filter settings", now).await?;
     Ok(FilterSettingsView {
+        kind: domain.kind,
         domain: domain.name,
         settings: store::filter_settings::get(&backend.pool, domain_id).await?,
         server_size_limit: backend.settings.max_message_bytes as u64,

@@ -10,6 +10,7 @@ use crate::{
     error::AppError,
     model::{
         list::{like_pattern, page_number, Page},
+        route::DomainKind,
         rows::DomainRow,
         sender_list::{check_description, parse_expiry, List, Sender, SenderLists},
         time::UnixTime,
@@ -55,6 +56,7 @@ pub async fn list(
     let (rows, total) =
         store::sender_lists::page(&backend.pool, domain_id, &like_pattern(search), page).await?;
     Ok(SenderLists {
+        kind: domain.as_ref().map_or(DomainKind::Hosted, |d| d.kind),
         domain: domain.map(|d| d.name),
         page: Page { rows, total, page },
         now,

@@ -1,6 +1,7 @@
 //! Antispam thresholds: the scores at which mail is deferred (greylisted), tagged, and
 //! rejected. Checked the same way in the browser and on the server.
 
+use super::route::DomainKind;
 use serde::{Deserialize, Serialize};
 
 /// A level set to this never acts.
@@ -118,6 +119,8 @@ impl Thresholds {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdsView {
     pub domain: String,
+    /// Hosted or relayed: which tabs its pages have.
+    pub kind: DomainKind,
     /// Its own values; `None` when it uses the global ones.
     pub own: Option<Thresholds>,
     pub global: Thresholds,

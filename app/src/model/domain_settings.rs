@@ -1,7 +1,7 @@
 //! A domain's settings: who to contact, what notices are sent from, its time zone, how long
 //! its logs are kept and its mail retried, and characters refused in its local parts.
 
-use super::{email::ATEXT_SPECIALS, EmailAddress};
+use super::{email::ATEXT_SPECIALS, route::DomainKind, EmailAddress};
 use serde::{Deserialize, Serialize};
 
 /// Days a domain's logs are kept unless set.
@@ -26,6 +26,8 @@ pub struct DomainSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainSettingsView {
     pub domain: String,
+    /// Hosted or relayed: which tabs its pages have.
+    pub kind: DomainKind,
     pub settings: DomainSettings,
 }
 

@@ -4,7 +4,7 @@
 //! and the blocked attachment extensions. Checked the same way in the browser and on the
 //! server.
 
-use super::{cidr::Cidr, mailbox::Quota};
+use super::{cidr::Cidr, mailbox::Quota, route::DomainKind};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_QUARANTINE_DAYS: u32 = 28;
@@ -81,6 +81,8 @@ pub fn default_extensions() -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterSettingsView {
     pub domain: String,
+    /// Hosted or relayed: which tabs its pages have.
+    pub kind: DomainKind,
     pub settings: FilterSettings,
     /// The server's own size limit, for the hint.
     pub server_size_limit: u64,

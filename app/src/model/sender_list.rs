@@ -5,6 +5,7 @@
 use super::{
     cidr::Cidr,
     list::Page,
+    route::DomainKind,
     time::{parse_date, UnixTime},
     DomainName, EmailAddress,
 };
@@ -212,6 +213,8 @@ impl EntryRow {
 pub struct SenderLists {
     /// `None` for the global lists.
     pub domain: Option<String>,
+    /// The domain's kind (hosted for the global lists): which tabs its pages have.
+    pub kind: DomainKind,
     pub page: Page<EntryRow>,
     /// The server's clock, to show which entries have expired.
     pub now: UnixTime,

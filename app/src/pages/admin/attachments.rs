@@ -71,7 +71,7 @@ fn Screen(id: i64, v: FilterSettingsView, actions: Actions) -> impl IntoView {
     };
     let defaults = DEFAULT_BLOCKED_EXTENSIONS.join(", ");
     view! {
-        <DomainTabs id domain=v.domain.clone() screen="Blocked attachments"/>
+        <DomainTabs id domain=v.domain.clone() screen="Blocked attachments" kind=v.kind/>
         <p>"Mail with an attachment whose name ends in one of these extensions is refused (5xx). The name is read however it is written: encoded, in upper case, with trailing dots, or inside an attached message."</p>
         <h2>"Blocked extensions"</h2>
         {list}

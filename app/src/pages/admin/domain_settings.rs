@@ -59,7 +59,7 @@ fn Screen(
     let asking = asking_until(reset);
     let reset_outcome = outcome(reset);
     view! {
-        <DomainTabs id domain=v.domain.clone() screen="Settings"/>
+        <DomainTabs id domain=v.domain.clone() screen="Settings" kind=v.kind/>
         <ActionForm action=save attr:class="card">
             <input type="hidden" name="domain" value=id/>
             <Field label="Primary contact" name="contact_email" input_type="email" required=false value=s.contact_email.unwrap_or_default()

@@ -90,7 +90,7 @@ fn Screen(
     };
     let server_limit = format_size(v.server_size_limit);
     view! {
-        <DomainTabs id domain=v.domain.clone() screen="Filter settings"/>
+        <DomainTabs id domain=v.domain.clone() screen="Filter settings" kind=v.kind/>
         <ActionForm action=save attr:class="card">
             <input type="hidden" name="domain" value=id/>
             <fieldset>

@@ -86,10 +86,15 @@ fn ListsScreen(domain: Signal<Option<i64>>) -> impl IntoView {
 
 #[component]
 fn Screen(id: Option<i64>, lists: SenderLists, search: String, actions: Actions) -> impl IntoView {
-    let SenderLists { domain, page, now } = lists;
+    let SenderLists {
+        domain,
+        kind,
+        page,
+        now,
+    } = lists;
     let heading = match (id, domain) {
         (Some(id), Some(name)) => {
-            view! { <DomainTabs id domain=name screen="Sender lists"/> }.into_any()
+            view! { <DomainTabs id domain=name screen="Sender lists" kind/> }.into_any()
         }
         _ => view! {
             <p>"These entries judge the mail of every domain, before each domain's own lists."</p>

@@ -52,7 +52,7 @@ fn Screen(
     };
     let has_own = v.own.is_some();
     view! {
-        <DomainTabs id domain=v.domain.clone() screen="Antispam thresholds"/>
+        <DomainTabs id domain=v.domain.clone() screen="Antispam thresholds" kind=v.kind/>
         <p>{EXPLAINED}</p>
         <p class="notice" role="status">{state}</p>
         <ActionForm action=save attr:class="card">
