@@ -19,6 +19,10 @@ use std::time::Duration;
 
 const KNOWN_FOR: i64 = 86_400;
 const UNKNOWN_FOR: i64 = 2 * 3600;
+/// The refusal of an unknown recipient. The destination's own words are kept for the
+/// cache, not passed on: they may hold anything.
+const UNKNOWN: &str =
+    "550 5.1.1 No such user here (the destination server does not know this address)";
 /// The longest a sender's RCPT waits for the destination's answer.
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -39,10 +43,10 @@ pub async fn refusal(server: &Server, recipient: &Resolved) -> Result<Option<Str
         return Ok(None);
     }
     let now = server.backend.clock.now();
-    if let Some((known, reply, at)) = store::callouts::cached(pool, domain_id, address).await? {
+    if let Some((known, _, at)) = store::callouts::cached(pool, domain_id, address).await? {
         let fresh_for = if known { KNOWN_FOR } else { UNKNOWN_FOR };
         if now - at < fresh_for {
-            return Ok((!known).then(|| unknown_reply(&reply)));
+            return Ok((!known).then(|| UNKNOWN.to_string()));
         }
     }
     let allow_local =
@@ -68,11 +72,5 @@ pub async fn refusal(server: &Server, recipient: &Resolved) -> Result<Option<Str
         }
     };
     store::callouts::remember(pool, domain_id, address, known, &reply, now).await?;
-    Ok((!known).then(|| unknown_reply(&reply)))
-}
-
-fn unknown_reply(said: &str) -> String {
-    // The destination's words stay out of the reply: they may hold anything.
-    let _ = said;
-    "550 5.1.1 No such user here (the destination server does not know this address)".into()
+    Ok((!known).then(|| UNKNOWN.to_string()))
 }

@@ -9,7 +9,6 @@ use super::{
     lists::{self, Listing},
     scoring,
     smtp::Server,
-    writer::Write,
 };
 use crate::{
     backend::store::{self, mail_log::Entry},
@@ -373,13 +372,7 @@ async fn sender_listing(
     let now = server.backend.clock.now();
     let found = lists::sender(&server.backend.pool, domain_id, &log.from_header, now).await?;
     if let Some(listing) = &found {
-        let hit = Write::ListHit {
-            entry_id: listing.entry_id,
-            at: now,
-        };
-        if let Err(e) = server.writer.write(hit).await {
-            tracing::warn!(error = %e, "could not count a sender list match");
-        }
+        lists::count_hit(server, listing, now).await;
     }
     Ok(found)
 }

@@ -4,6 +4,7 @@
 //! whitelist entry beats every blacklist entry: an admin who whitelists a partner means it
 //! even when a broader rule blacklists its neighbours.
 
+use super::{smtp::Server, writer::Write};
 use crate::{
     backend::store::{self, sender_lists::Match},
     model::{sender_list::List, time::UnixTime},
@@ -38,6 +39,17 @@ impl Listing {
             self.list.as_str(),
             self.pattern
         )
+    }
+}
+
+/// Counts a message `listing`'s entry decided (its hit count and last match on the screen).
+pub async fn count_hit(server: &Server, listing: &Listing, now: UnixTime) {
+    let hit = Write::ListHit {
+        entry_id: listing.entry_id,
+        at: now,
+    };
+    if let Err(e) = server.writer.write(hit).await {
+        tracing::warn!(error = %e, "could not count a sender list match");
     }
 }
 

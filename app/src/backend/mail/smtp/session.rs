@@ -11,7 +11,6 @@ use crate::backend::mail::{
     inbound::{self, Client, Envelope},
     lists::{self, Listing},
     recipients::{self, Refusal},
-    writer::Write,
 };
 use smtp_proto::{MailFrom, RcptTo, Request};
 use std::{io, net::IpAddr};
@@ -321,13 +320,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
         let now = backend.clock.now();
         let listing = lists::client(&backend.pool, domain_id, self.client.ip, now).await?;
         if let Some(l) = &listing {
-            let hit = Write::ListHit {
-                entry_id: l.entry_id,
-                at: now,
-            };
-            if let Err(e) = self.server.writer.write(hit).await {
-                tracing::warn!(error = %e, "could not count a sender list match");
-            }
+            lists::count_hit(self.server, l, now).await;
         }
         if let Some(envelope) = &mut self.envelope {
             envelope.client_listing = Some((domain_id, listing.clone()));
