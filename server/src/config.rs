@@ -47,6 +47,10 @@ pub struct SmtpConfig {
     pub connection_timeout_secs: u64,
     /// Connections served at once.
     pub max_connections: usize,
+    /// The certificate chain (PEM) offered with STARTTLS; none: STARTTLS is not offered.
+    pub tls_certificate: Option<std::path::PathBuf>,
+    /// Its private key (PEM).
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for SmtpConfig {
@@ -60,6 +64,8 @@ impl Default for SmtpConfig {
             command_timeout_secs: limits.command_timeout.as_secs(),
             connection_timeout_secs: limits.connection_timeout.as_secs(),
             max_connections: limits.max_connections,
+            tls_certificate: None,
+            tls_key: None,
         }
     }
 }
@@ -224,6 +230,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_DNS_RESOLVER", "dns.resolver"),
     ("MAILPORTAL_SMTP_ADDR", "smtp.addr"),
     ("MAILPORTAL_SMTP_HOSTNAME", "smtp.hostname"),
+    ("MAILPORTAL_SMTP_TLS_CERTIFICATE", "smtp.tls_certificate"),
+    ("MAILPORTAL_SMTP_TLS_KEY", "smtp.tls_key"),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -315,6 +323,12 @@ impl Config {
             "MAILPORTAL_SMTP_HOSTNAME" => {
                 self.smtp.hostname = (!value.is_empty()).then(|| value.to_string())
             }
+            "MAILPORTAL_SMTP_TLS_CERTIFICATE" => {
+                self.smtp.tls_certificate = (!value.is_empty()).then(|| value.into())
+            }
+            "MAILPORTAL_SMTP_TLS_KEY" => {
+                self.smtp.tls_key = (!value.is_empty()).then(|| value.into())
+            }
             other if ENV_OTHER.contains(&other) => {}
             other => {
                 let known: Vec<&str> = ENV_VARS
@@ -365,6 +379,13 @@ impl Config {
             return Err(ConfigError(
                 "smtp: max_message_bytes must be at least 1024, and max_recipients, the \
                  timeouts and max_connections at least 1"
+                    .into(),
+            ));
+        }
+        if self.smtp.tls_certificate.is_some() != self.smtp.tls_key.is_some() {
+            return Err(ConfigError(
+                "smtp.tls_certificate and smtp.tls_key go together: set both, or neither \
+                 (then STARTTLS is not offered)"
                     .into(),
             ));
         }
@@ -511,6 +532,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("host:port"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[("MAILPORTAL_SMTP_TLS_CERTIFICATE", "/etc/ssl/mx.pem")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("set both, or neither"), "{e}");
     }
 
     #[test]

@@ -113,13 +113,23 @@ pub async fn serve(
             stopped.wait_for(|s| *s).await.ok();
         }
     };
-    let smtp = Arc::new(smtp::Server::new(
-        backend.clone(),
-        config.smtp_hostname(),
-        config.smtp.limits(),
-    ));
+    let tls = match (&config.smtp.tls_certificate, &config.smtp.tls_key) {
+        (Some(certificate), Some(key)) => Some(
+            smtp::tls::Tls::load(certificate, key)
+                .map_err(|e| Failure(format!("smtp TLS certificate: {e}")))?,
+        ),
+        _ => None,
+    };
+    let smtp = Arc::new(
+        smtp::Server::new(
+            backend.clone(),
+            config.smtp_hostname(),
+            config.smtp.limits(),
+        )
+        .with_tls(tls),
+    );
     let smtp_addr = listeners.smtp.local_addr()?;
-    tracing::info!(addr = %smtp_addr, hostname = %smtp.hostname, "SMTP listening");
+    tracing::info!(addr = %smtp_addr, hostname = %smtp.hostname, starttls = smtp.tls.is_some(), "SMTP listening");
     let mail = tokio::spawn(smtp::listener::serve(
         smtp.clone(),
         listeners.smtp,

@@ -3,7 +3,7 @@
 //! and every accepted message is found delivered: exactly once into the local mailbox, and
 //! at the SDR peer once — or twice for a copy whose 250 was on its way at the kill.
 
-use crate::smtp::Peer;
+use crate::{dns::Dns, smtp::Peer};
 use std::{
     collections::HashMap,
     net::SocketAddr,
@@ -41,7 +41,7 @@ fn command(data: &Path, args: &[&str], stdin: &str) {
     assert!(child.wait().unwrap().success(), "mailportal {args:?}");
 }
 
-fn serve(data: &Path, smtp: SocketAddr) -> Child {
+fn serve(data: &Path, smtp: SocketAddr, dns: SocketAddr) -> Child {
     let http = free_port();
     let child = Command::new(BIN)
         .arg("serve")
@@ -51,6 +51,7 @@ fn serve(data: &Path, smtp: SocketAddr) -> Child {
         .env("MAILPORTAL_HTTP_ADDR", format!("127.0.0.1:{http}"))
         .env("MAILPORTAL_PUBLIC_URL", format!("http://localhost:{http}"))
         .env("MAILPORTAL_SMTP_ADDR", smtp.to_string())
+        .env("MAILPORTAL_DNS_RESOLVER", dns.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -181,7 +182,9 @@ async fn accepted_mail_survives_sigkill_during_delivery() {
         pool.close().await;
     }
     let smtp = SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let mut server = serve(data, smtp);
+    // A DNS server that knows no names: SPF finds nothing, at once.
+    let (_dns, dns) = Dns::anywhere(&[]);
+    let mut server = serve(data, smtp, dns);
 
     // Four clients send; the server is killed once some mail went through.
     let outcome = Arc::new(Mutex::new(HashMap::new()));
@@ -214,7 +217,7 @@ async fn accepted_mail_survives_sigkill_during_delivery() {
     assert!(accepted.len() >= 100, "only {} accepted", accepted.len());
 
     // Restarted, the queue delivers what was waiting.
-    let mut server = serve(data, smtp);
+    let mut server = serve(data, smtp, dns);
     let mut at_peer = HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

@@ -2,64 +2,11 @@
 //! against a real DNS server on loopback (Debian's dnsmasq) — found, not found, not
 //! reachable, and another domain's admin refused.
 
-use crate::harness::Portal;
-use app::model::Role;
-use std::{
-    net::{SocketAddr, TcpStream, UdpSocket},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+use crate::{
+    dns::{free_port, Dns},
+    harness::Portal,
 };
-
-/// dnsmasq answering the given TXT records on 127.0.0.1; stopped when dropped.
-struct Dns(Child);
-
-impl Dns {
-    fn start(addr: SocketAddr, txt: &[(&str, &str)]) -> Dns {
-        let mut args = vec![
-            "--keep-in-foreground".to_string(),
-            "--conf-file=/dev/null".into(),
-            "--no-resolv".into(),
-            "--no-hosts".into(),
-            "--listen-address=127.0.0.1".into(),
-            "--bind-interfaces".into(),
-            "--pid-file=".into(),
-            format!("--port={}", addr.port()),
-        ];
-        args.extend(
-            txt.iter()
-                .map(|(name, text)| format!("--txt-record={name},{text}")),
-        );
-        let child = Command::new("/usr/sbin/dnsmasq")
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dnsmasq (Debian's dnsmasq-base; make test installs it)");
-        let started = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "dnsmasq did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Dns(child)
-    }
-}
-
-impl Drop for Dns {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn free_port() -> SocketAddr {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
+use app::model::Role;
 
 /// The domain's id and the TXT text the screen asks to publish.
 async fn listed(p: &Portal, cookie: &str, name: &str) -> (i64, String, bool) {

@@ -1,11 +1,15 @@
 //! Filter settings and blocked attachments, set through the portal and met by the next
 //! message a real SMTP client (Python's smtplib) sends: spam kept in quarantine or refused,
-//! the subject tag, executables however their names are written, the size limit and the
-//! line-length limit.
+//! the subject tag, executables however their names are written, the size limit, the
+//! line-length limit, and SPF against a real DNS server (dnsmasq on loopback).
 
 use crate::{
+    dns::{free_port, Dns},
     harness::{error_of, Answer, Portal},
-    smtp::{code, domain_id, last_evidence, mail_host, maildir, smtplib, verdicts, GTUBE, HAM},
+    smtp::{
+        code, domain_id, last_evidence, mail_host, mail_host_with, maildir, smtplib, verdicts,
+        GTUBE, HAM,
+    },
 };
 use app::model::Role;
 
@@ -422,4 +426,92 @@ async fn hostile_structures_end_in_bounded_refusals() {
         ["rejected", "rejected", "rejected", "delivered"]
     );
     p.stop().await;
+}
+
+/// Sends HAM from `sender` with `subject`, and returns the delivered copy.
+async fn delivered_from(p: &Portal, sender: &str, subject: &str) -> String {
+    let message = HAM.replace("Lunch on Friday", subject);
+    let r = smtplib(p.smtp, sender, &["alice@example.test"], &message).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    maildir(p, "alice@example.test")
+        .into_iter()
+        .find(|m| m.contains(subject))
+        .unwrap_or_else(|| panic!("{subject} was not delivered"))
+}
+
+#[tokio::test]
+async fn spf_scores_the_next_message_unless_the_domain_skips_it_or_exempts_the_client() {
+    let resolver = free_port();
+    let _dns = Dns::start(
+        resolver,
+        &[
+            ("pass.example", "v=spf1 ip4:127.0.0.0/8 -all"),
+            ("fail.example", "v=spf1 ip4:192.0.2.0/24 -all"),
+            ("soft.example", "v=spf1 ~all"),
+            ("broken.example", "v=spf1 ip4:300.1.1.1 -all"),
+        ],
+    );
+    let p = mail_host_with(|c| c.dns.resolver = Some(resolver)).await;
+    let (dora, d) = dora(&p).await;
+
+    let m = delivered_from(&p, "ann@pass.example", "spf pass").await;
+    assert!(m.contains("X-Spam-Score: 0.0\r\n"), "{m}");
+    assert!(
+        last_evidence(&p).await.contains("pass for pass.example"),
+        "{}",
+        last_evidence(&p).await
+    );
+
+    // With the default thresholds a fail is greylisted like any mail at the defer level
+    // (4), and its retry tagged (6): never refused.
+    let r = smtplib(p.smtp, "ann@fail.example", &["alice@example.test"], HAM).await;
+    assert_eq!(code(&r["data"]), 451, "{r}");
+    p.backend.clock.advance(301);
+    let m = delivered_from(&p, "ann@fail.example", "spf fail").await;
+    assert!(
+        m.contains("X-Spam-Score: 6.0 (SPF_FAIL=6)\r\nX-Spam: yes\r\n"),
+        "{m}"
+    );
+    let evidence = last_evidence(&p).await;
+    assert!(evidence.contains("fail for fail.example"), "{evidence}");
+    assert!(evidence.contains("SPF_FAIL +6"), "{evidence}");
+
+    let m = delivered_from(&p, "ann@soft.example", "spf softfail").await;
+    assert!(m.contains("X-Spam-Score: 2.0 (SPF_SOFTFAIL=2)\r\n"), "{m}");
+    assert!(!m.contains("X-Spam: yes"), "{m}");
+    let m = delivered_from(&p, "ann@broken.example", "spf permerror").await;
+    assert!(m.contains("X-Spam-Score: 1.0 (SPF_PERMERROR=1)\r\n"), "{m}");
+
+    // DNS has nothing to say about this one (the server refuses): temperror adds nothing.
+    let m = delivered_from(&p, "ann@elsewhere.example", "spf temperror").await;
+    assert!(m.contains("X-Spam-Score: 0.0\r\n"), "{m}");
+    assert!(last_evidence(&p)
+        .await
+        .contains("temperror for elsewhere.example"));
+
+    // The domain skips SPF: the failing sender's next message is not checked.
+    let a = save(&p, &dora, &d, &[("skip_spf", "on")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let m = delivered_from(&p, "ann@fail.example", "spf skipped").await;
+    assert!(m.contains("X-Spam-Score: 0.0\r\n"), "{m}");
+    assert!(last_evidence(&p)
+        .await
+        .contains("not checked: the domain skips SPF"));
+
+    // Checked again, but this client is one of the domain's exempt forwarders.
+    let a = save(&p, &dora, &d, &[("spf_exempt", "127.0.0.0/8")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let m = delivered_from(&p, "ann@fail.example", "spf exempt").await;
+    assert!(m.contains("X-Spam-Score: 0.0\r\n"), "{m}");
+    assert!(
+        last_evidence(&p)
+            .await
+            .contains("not checked: the client is in the exempt 127.0.0.0/8"),
+        "{}",
+        last_evidence(&p).await
+    );
+    let a = save(&p, &dora, &d, &[("spf_exempt", "192.0.2.0/24")]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let m = delivered_from(&p, "ann@fail.example", "spf again").await;
+    assert!(m.contains("(SPF_FAIL=6)"), "{m}");
 }

@@ -1,5 +1,6 @@
 //! Starts a portal for one test and speaks HTTP to it.
 
+use crate::dns::Dns;
 use app::{
     backend::{admin, admin::Operator, Backend, Clock},
     model::Role,
@@ -21,6 +22,7 @@ pub struct Portal {
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    _dns: Option<Dns>,
 }
 
 /// An HTTP answer, reduced to what the tests look at.
@@ -88,6 +90,16 @@ impl Portal {
         config.smtp.hostname = Some("mx.portal.test".into());
         // `configure` may move the SMTP listener (to [::1]:0, say); it binds a free port.
         configure(&mut config);
+        // No test asks the machine's resolver: unless the test runs its own DNS server, the
+        // portal asks one that knows no names and says so at once (SPF checks every message).
+        let dns = match config.dns.resolver {
+            Some(_) => None,
+            None => {
+                let (dns, addr) = Dns::anywhere(&[]);
+                config.dns.resolver = Some(addr);
+                Some(dns)
+            }
+        };
         let smtp_listener = TcpListener::bind(config.smtp.addr).await.expect("bind");
         let smtp = smtp_listener.local_addr().unwrap();
         config.smtp.addr = smtp;
@@ -120,6 +132,7 @@ impl Portal {
             http,
             stop: Some(stop),
             task: Some(task),
+            _dns: dns,
         };
         for _ in 0..100 {
             if portal.get("/healthz", None).await.status == 200 {

@@ -156,7 +156,12 @@ pub(crate) const HAM: &str =
 
 /// A portal serving example.test with the mailboxes alice and bob.
 pub(crate) async fn mail_host() -> Portal {
-    let p = Portal::start().await;
+    mail_host_with(|_| {}).await
+}
+
+/// `mail_host` with settings changed by `configure`.
+pub(crate) async fn mail_host_with(configure: impl FnOnce(&mut server::config::Config)) -> Portal {
+    let p = Portal::start_with(configure).await;
     p.add_domain("example.test").await;
     p.add_user("alice@example.test", Role::MailUser).await;
     p.add_user("bob@example.test", Role::MailUser).await;

@@ -30,6 +30,8 @@ pub struct Client {
     pub ip: IpAddr,
     /// The name it gave in EHLO or HELO (printable ASCII only).
     pub helo: String,
+    /// The TLS session after STARTTLS, e.g. `TLSv1.3 with cipher …`; `None` in the clear.
+    pub tls: Option<String>,
 }
 
 /// One mail transaction's envelope.
@@ -390,8 +392,13 @@ fn received(
         [only] => format!("\r\n\tfor <{}>", only.address),
         _ => String::new(),
     };
+    // ESMTPS says the message came over TLS (RFC 3848), and how, as other MTAs write it.
+    let (tls, with) = match &client.tls {
+        Some(session) => (format!("\r\n\t(using {session})"), "ESMTPS"),
+        None => (String::new(), "ESMTP"),
+    };
     format!(
-        "Received: from {} ([{}])\r\n\tby {} (Mail Portal) with ESMTP id {queue_id}{for_clause};\r\n\t{}\r\n",
+        "Received: from {} ([{}]){tls}\r\n\tby {} (Mail Portal) with {with} id {queue_id}{for_clause};\r\n\t{}\r\n",
         client.helo,
         client.ip,
         server.hostname,

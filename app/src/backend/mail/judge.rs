@@ -9,6 +9,7 @@ use super::{
     lists::{self, Listing},
     scoring,
     smtp::Server,
+    spf,
 };
 use crate::{
     backend::store::{self, mail_log::Entry},
@@ -18,7 +19,7 @@ use crate::{
         mail_log::{Evidence, Verdict},
     },
 };
-use std::net::IpAddr;
+use std::{net::IpAddr, time::Duration};
 
 /// Greylisting: how long a sender must wait before its retry is taken, and how long after
 /// the first attempt the retry may come.
@@ -33,6 +34,10 @@ const INLINE_SCAN_BYTES: usize = 256 * 1024;
 /// kilobytes and well under a hundred fields; more only serves to tire parsers.
 const MAX_HEADER_BYTES: usize = 256 * 1024;
 const MAX_HEADER_FIELDS: usize = 1000;
+
+/// The whole SPF check's time, however many lookups its records ask for: the client is
+/// waiting for the reply to its DATA.
+const SPF_DEADLINE: Duration = Duration::from_secs(5);
 
 /// What becomes of a message.
 pub enum Judgement {
@@ -119,7 +124,10 @@ pub async fn judge(
         Ok(None) => {}
         Err(e) => return temporary(e),
     }
-    let score = scoring::score(message);
+    let mut score = scoring::score(message);
+    if let Some(verdict) = spf_check(server, client, envelope, &settings, log).await {
+        scoring::add_spf(&mut score, &verdict);
+    }
     for hit in &score.hits {
         log.evidence.push(Evidence::new(
             "score",
@@ -355,6 +363,49 @@ async fn greylist(
         format!("retried from {net} after the delay: passed"),
     ));
     Ok(())
+}
+
+/// The SPF check of the envelope sender (the HELO name for a null sender), unless the
+/// domain skips it or the client is one of its exempt IPs; what was found or why it was not
+/// checked goes on the log row.
+async fn spf_check(
+    server: &Server,
+    client: &Client,
+    envelope: &Envelope,
+    settings: &FilterSettings,
+    log: &mut Entry,
+) -> Option<spf::Verdict> {
+    if settings.skip_spf {
+        log.evidence
+            .push(Evidence::new("spf", "not checked: the domain skips SPF"));
+        return None;
+    }
+    if let Some(exempt) = settings.spf_exempt.iter().find(|c| c.contains(client.ip)) {
+        log.evidence.push(Evidence::new(
+            "spf",
+            format!("not checked: the client is in the exempt {exempt}"),
+        ));
+        return None;
+    }
+    let dns = spf::Dns(&server.backend.settings);
+    let verdict = spf::check(
+        &dns,
+        client.ip,
+        &envelope.sender,
+        &client.helo,
+        SPF_DEADLINE,
+    )
+    .await;
+    log.evidence.push(Evidence::new(
+        "spf",
+        format!(
+            "{} for {}: {}",
+            verdict.result.as_str(),
+            verdict.domain,
+            verdict.explanation
+        ),
+    ));
+    Some(verdict)
 }
 
 /// The sender lists stage: the client IP's whitelisting found at RCPT, else the MIME From

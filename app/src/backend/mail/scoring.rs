@@ -1,6 +1,7 @@
 //! The scoring stage: rules that each add to a message's spam score, with what they found.
-//! (SPF and the learned classifier join here.)
+//! (The learned classifier joins here.)
 
+use super::spf::{self, SpfResult};
 use memchr::memmem;
 
 /// The test string every antispam filter knows (SpamAssassin's GTUBE): a message that
@@ -42,6 +43,31 @@ impl Score {
     }
 }
 
+/// What an SPF result adds. A fail is the sender's domain saying this client may not send
+/// its mail: with the default thresholds that alone tags the message (6), but never rejects
+/// it, since forwarded mail fails SPF too (the domain's exempt IPs are for its forwarders).
+/// A softfail is the domain being unsure; a permerror is a broken record, which spammers'
+/// throwaway domains have more often than real senders. The others add nothing: a
+/// temperror says nothing about the message, and none or neutral is most of the world.
+const SPF_FAIL: f64 = 6.0;
+const SPF_SOFTFAIL: f64 = 2.0;
+const SPF_PERMERROR: f64 = 1.0;
+
+/// Adds the SPF check's rule, if its result scores.
+pub fn add_spf(score: &mut Score, verdict: &spf::Verdict) {
+    let (rule, points) = match verdict.result {
+        SpfResult::Fail => ("SPF_FAIL", SPF_FAIL),
+        SpfResult::SoftFail => ("SPF_SOFTFAIL", SPF_SOFTFAIL),
+        SpfResult::PermError => ("SPF_PERMERROR", SPF_PERMERROR),
+        _ => return,
+    };
+    score.add(
+        rule,
+        points,
+        format!("{} for {}", verdict.result.as_str(), verdict.domain),
+    );
+}
+
 pub fn score(message: &[u8]) -> Score {
     let mut score = Score::default();
     if memmem::find(message, GTUBE).is_some() {
@@ -62,5 +88,33 @@ mod tests {
         assert_eq!(s.total, 1000.0);
         assert_eq!(s.rules(), "GTUBE=1000");
         assert_eq!(score(b"Subject: lunch\r\n\r\nnoon?\r\n").total, 0.0);
+    }
+
+    #[test]
+    fn spf_adds_for_fail_softfail_and_permerror_only() {
+        let points = |result| {
+            let mut s = Score::default();
+            let verdict = spf::Verdict {
+                result,
+                domain: "sender.example".into(),
+                explanation: String::new(),
+            };
+            add_spf(&mut s, &verdict);
+            (s.total, s.rules())
+        };
+        assert_eq!(points(SpfResult::Fail), (6.0, "SPF_FAIL=6".into()));
+        assert_eq!(points(SpfResult::SoftFail), (2.0, "SPF_SOFTFAIL=2".into()));
+        assert_eq!(
+            points(SpfResult::PermError),
+            (1.0, "SPF_PERMERROR=1".into())
+        );
+        for nothing in [
+            SpfResult::Pass,
+            SpfResult::None,
+            SpfResult::Neutral,
+            SpfResult::TempError,
+        ] {
+            assert_eq!(points(nothing), (0.0, String::new()));
+        }
     }
 }

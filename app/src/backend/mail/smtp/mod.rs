@@ -1,5 +1,5 @@
 //! SMTP as the listener speaks it: the accept loop (`listener`), one connection's dialogue
-//! (`session`), command lines (`command`) and DATA (`data`).
+//! (`session`), command lines (`command`), DATA (`data`) and STARTTLS (`tls`).
 
 pub mod client;
 pub mod command;
@@ -7,6 +7,7 @@ pub mod data;
 pub mod harvest;
 pub mod listener;
 pub mod session;
+pub mod tls;
 
 use crate::backend::{mail::writer::MailWriter, Backend};
 use std::time::Duration;
@@ -22,6 +23,8 @@ pub struct Server {
     pub queue_ready: tokio::sync::Notify,
     /// The mail plane's store writes (see `writer`).
     pub writer: MailWriter,
+    /// STARTTLS is offered when the configuration names a certificate.
+    pub tls: Option<tls::Tls>,
 }
 
 impl Server {
@@ -37,7 +40,14 @@ impl Server {
             hostname,
             limits,
             queue_ready: tokio::sync::Notify::new(),
+            tls: None,
         }
+    }
+
+    /// Offers STARTTLS with this certificate.
+    pub fn with_tls(mut self, tls: Option<tls::Tls>) -> Self {
+        self.tls = tls;
+        self
     }
 }
 

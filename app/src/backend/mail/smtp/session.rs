@@ -1,11 +1,16 @@
 //! One SMTP connection, from the greeting to QUIT (RFC 5321, with PIPELINING, SIZE,
-//! 8BITMIME and ENHANCEDSTATUSCODES).
+//! 8BITMIME, ENHANCEDSTATUSCODES and STARTTLS).
 //!
 //! Replies gather while complete commands are waiting in the input and are sent together
 //! when the listener needs more bytes (RFC 2920): a pipelining client gets one write per
 //! group. Every read is bounded by the command timeout and the connection's deadline.
 
-use super::{command, data::DataReader, Server};
+use super::{
+    command,
+    data::DataReader,
+    tls::{self, Stream},
+    Server,
+};
 use crate::backend::mail::{
     callout,
     inbound::{self, Client, Envelope},
@@ -27,7 +32,7 @@ enum Flow {
 
 struct Session<'a, S> {
     server: &'a Server,
-    stream: S,
+    stream: Stream<S>,
     client: Client,
     /// Set by EHLO or HELO; MAIL waits for it.
     greeted: bool,
@@ -50,10 +55,11 @@ where
 {
     let mut session = Session {
         server,
-        stream,
+        stream: Stream::Plain(stream),
         client: Client {
             ip: ip.to_canonical(),
             helo: String::new(),
+            tls: None,
         },
         greeted: false,
         envelope: None,
@@ -135,9 +141,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             Request::Ehlo { host } => {
                 self.greet(host).await;
                 let limits = &self.server.limits;
+                let starttls = if self.server.tls.is_some() && self.client.tls.is_none() {
+                    "250-STARTTLS\r\n"
+                } else {
+                    ""
+                };
                 let reply = format!(
                     "250-{}\r\n250-PIPELINING\r\n250-SIZE {}\r\n250-8BITMIME\r\n\
-                     250 ENHANCEDSTATUSCODES",
+                     {starttls}250 ENHANCEDSTATUSCODES",
                     self.server.hostname, limits.max_message_bytes
                 );
                 self.say(&reply);
@@ -169,15 +180,61 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
                 self.say("503 5.5.1 Authentication is not offered on this port");
                 return Ok(self.refused());
             }
-            Request::StartTls => {
-                self.say("502 5.5.1 STARTTLS is not offered");
-                return Ok(self.refused());
-            }
+            Request::StartTls => return self.start_tls().await,
             _ => {
                 self.say("502 5.5.1 Command not implemented");
                 return Ok(self.refused());
             }
         }
+        Ok(Flow::Continue)
+    }
+
+    /// STARTTLS (RFC 3207): the handshake, then the session starts over inside TLS.
+    async fn start_tls(&mut self) -> io::Result<Flow> {
+        let Some(tls) = &self.server.tls else {
+            self.say("502 5.5.1 STARTTLS is not offered");
+            return Ok(self.refused());
+        };
+        let refusal = if self.client.tls.is_some() {
+            Some("554 5.5.1 TLS is already active")
+        } else if !self.greeted {
+            Some("503 5.5.1 Say EHLO first")
+        } else if self.envelope.is_some() {
+            Some("503 5.5.1 A mail transaction is under way: RSET first")
+        } else {
+            None
+        };
+        if let Some(reply) = refusal {
+            self.say(reply);
+            return Ok(self.refused());
+        }
+        self.say("220 2.0.0 Ready to start TLS");
+        self.flush().await?;
+        // Whatever came after STARTTLS came in the clear, where anyone on the path could
+        // have added it, and must not run as if the client had sent it inside TLS
+        // (CVE-2011-0411): it is dropped.
+        self.input.clear();
+        self.discarding = false;
+        let Stream::Plain(plain) = std::mem::replace(&mut self.stream, Stream::Gone) else {
+            return Ok(Flow::Close);
+        };
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let wait = left.min(self.server.limits.command_timeout);
+        match tokio::time::timeout(wait, tls.acceptor().accept(plain)).await {
+            Ok(Ok(stream)) => {
+                self.client.tls = Some(tls::describe(&stream));
+                self.stream = Stream::Tls(Box::new(stream));
+            }
+            // Nothing can be said in the clear on a connection halfway into TLS.
+            Ok(Err(e)) => {
+                tracing::debug!(client = %self.client.ip, error = %e, "TLS handshake failed");
+                return Ok(Flow::Close);
+            }
+            Err(_) => return Ok(Flow::Close),
+        }
+        // Everything learnt before TLS is forgotten: the client greets again.
+        self.greeted = false;
+        self.client.helo.clear();
         Ok(Flow::Continue)
     }
 
