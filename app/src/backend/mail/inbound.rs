@@ -78,8 +78,17 @@ pub async fn accept(
         }
         Ok(message) => {
             log.size = message.len() as i64;
-            read_headers(&message, &mut log);
-            match judge(server, client, &envelope, &message, &mut log).await {
+            let header = mail_parser::MessageParser::new().parse_headers(&message);
+            read_headers(header.as_ref(), &mut log);
+            let judged = judge(
+                server,
+                client,
+                &envelope,
+                &message,
+                header.as_ref(),
+                &mut log,
+            );
+            match judged.await {
                 Judgement::Pass(judged) => {
                     let message =
                         with_headers(&judged.headers, judged.subject_tag.as_deref(), &message);
@@ -418,8 +427,8 @@ fn maildir_host(host: &str) -> String {
 }
 
 /// The MIME From and Subject for the log.
-fn read_headers(message: &[u8], log: &mut Entry) {
-    let Some(parsed) = mail_parser::MessageParser::new().parse_headers(message) else {
+fn read_headers(header: Option<&mail_parser::Message<'_>>, log: &mut Entry) {
+    let Some(parsed) = header else {
         return;
     };
     if let Some(from) = parsed.from().and_then(|f| f.first()) {

@@ -1,10 +1,11 @@
 //! The stages that judge a message after DATA, cheapest and most certain first (see the
 //! design's pipeline): the data checks of the recipients' domain (size, blocked
-//! attachments, line length), the sender lists, scoring, and the verdict by the domain's
-//! thresholds, greylisting included. Each stage leaves its evidence on the log row.
+//! attachments, line length), the sender lists, scoring (GTUBE, header rules, SPF), and the
+//! verdict by the domain's thresholds, greylisting included. Each stage leaves its evidence
+//! on the log row.
 
 use super::{
-    attachments,
+    attachments, header_rules,
     inbound::{Client, Envelope},
     lists::{self, Listing},
     scoring,
@@ -83,6 +84,7 @@ pub async fn judge(
     client: &Client,
     envelope: &Envelope,
     message: &[u8],
+    header: Option<&mail_parser::Message<'_>>,
     log: &mut Entry,
 ) -> Judgement {
     let pool = &server.backend.pool;
@@ -125,6 +127,9 @@ pub async fn judge(
         Err(e) => return temporary(e),
     }
     let mut score = scoring::score(message);
+    if let Some(header) = header {
+        header_rules::check(header, server.backend.clock.now(), &mut score);
+    }
     if let Some(verdict) = spf_check(server, client, envelope, &settings, log).await {
         scoring::add_spf(&mut score, &verdict);
     }

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod callout;
+pub mod header_rules;
 pub mod inbound;
 pub mod judge;
 pub mod lists;

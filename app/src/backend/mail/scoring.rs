@@ -1,5 +1,6 @@
-//! The scoring stage: rules that each add to a message's spam score, with what they found.
-//! (The learned classifier joins here.)
+//! The scoring stage: rules that each add to a message's spam score, with what they found:
+//! GTUBE and SPF here, the header rules in `header_rules`. (The learned classifier joins
+//! here.)
 
 use super::spf::{self, SpfResult};
 use memchr::memmem;
@@ -24,7 +25,7 @@ pub struct Score {
 }
 
 impl Score {
-    fn add(&mut self, rule: &'static str, score: f64, detail: impl Into<String>) {
+    pub(crate) fn add(&mut self, rule: &'static str, score: f64, detail: impl Into<String>) {
         self.total += score;
         self.hits.push(Hit {
             rule,
