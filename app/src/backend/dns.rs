@@ -20,6 +20,22 @@ use std::{net::IpAddr, time::Duration};
 
 /// A resolver as configured: `[dns] resolver`, or the system's; no cache.
 fn resolver(settings: &Settings) -> Result<Resolver<TokioConnectionProvider>, String> {
+    build(settings, 0)
+}
+
+/// Answers kept for the mail plane, for their TTL: SPF asks about the same senders'
+/// records message after message.
+const MAIL_CACHE: usize = 4096;
+
+/// The mail plane's resolver, built once for the process (building one reads the system's
+/// configuration and opens sockets), with a cache that honours the records' TTLs.
+pub type MailResolver = Resolver<TokioConnectionProvider>;
+
+pub fn mail_resolver(settings: &Settings) -> Result<MailResolver, String> {
+    build(settings, MAIL_CACHE)
+}
+
+fn build(settings: &Settings, cache: usize) -> Result<Resolver<TokioConnectionProvider>, String> {
     let mut builder = match settings.dns_resolver {
         Some(addr) => {
             let servers = NameServerConfigGroup::from_ips_clear(&[addr.ip()], addr.port(), true);
@@ -31,7 +47,7 @@ fn resolver(settings: &Settings) -> Result<Resolver<TokioConnectionProvider>, St
     let options = builder.options_mut();
     options.timeout = Duration::from_secs(3);
     options.attempts = 2;
-    options.cache_size = 0;
+    options.cache_size = cache;
     Ok(builder.build())
 }
 
@@ -117,12 +133,11 @@ fn absent(e: &hickory_resolver::ResolveError) -> bool {
 /// `name` is taken as ASCII, as written in DNS: `_` inside a label (`%{l}` of `john_doe`)
 /// is a valid name here, where the IDNA reading of the other lookups would refuse it.
 pub async fn records(
-    settings: &Settings,
+    resolver: &MailResolver,
     name: &str,
     kind: RecordType,
 ) -> Result<Vec<RData>, String> {
     let name = Name::from_ascii(format!("{name}.")).map_err(|e| e.to_string())?;
-    let resolver = resolver(settings)?;
     match resolver.lookup(name, kind).await {
         // Only the asked type: a CNAME on the way is not an answer.
         Ok(lookup) => Ok(lookup

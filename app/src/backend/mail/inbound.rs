@@ -352,9 +352,8 @@ pub async fn deliver_copies(
             account_ids,
             bytes: size,
         };
-        if let Err(e) = server.writer.write(used).await {
-            tracing::warn!(error = %e, %queue_id, "could not count delivered bytes against quotas");
-        }
+        // Committed with the log row, which the reply waits for.
+        server.writer.hand_over(used).await;
     }
     Ok(done)
 }

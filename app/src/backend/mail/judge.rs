@@ -392,15 +392,24 @@ async fn spf_check(
         ));
         return None;
     }
-    let dns = spf::Dns(&server.backend.settings);
-    let verdict = spf::check(
-        &dns,
-        client.ip,
-        &envelope.sender,
-        &client.helo,
-        SPF_DEADLINE,
-    )
-    .await;
+    let verdict = match &server.resolver {
+        Ok(resolver) => {
+            let dns = spf::Dns(resolver);
+            spf::check(
+                &dns,
+                client.ip,
+                &envelope.sender,
+                &client.helo,
+                SPF_DEADLINE,
+            )
+            .await
+        }
+        Err(e) => spf::Verdict {
+            result: spf::SpfResult::TempError,
+            domain: envelope.sender.rsplit('@').next().unwrap_or_default().to_string(),
+            explanation: format!("no resolver: {e}"),
+        },
+    };
     log.evidence.push(Evidence::new(
         "spf",
         format!(

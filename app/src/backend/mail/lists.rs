@@ -48,9 +48,7 @@ pub async fn count_hit(server: &Server, listing: &Listing, now: UnixTime) {
         entry_id: listing.entry_id,
         at: now,
     };
-    if let Err(e) = server.writer.write(hit).await {
-        tracing::warn!(error = %e, "could not count a sender list match");
-    }
+    server.writer.hand_over(hit).await;
 }
 
 /// The first whitelist entry, else the first blacklist entry, of `matches` (in the order

@@ -51,10 +51,11 @@ pub fn deliver(mailboxes: &[PathBuf], name: &str, message: &[u8]) -> io::Result<
     let removed = fs::remove_file(&tmp);
     linked?;
     removed?;
+    // The links must survive a crash; the removal from tmp/ need not (debris at worst).
     for dir in mailboxes {
         sync_dir(&dir.join("new"))?;
     }
-    sync_dir(&first.join("tmp"))
+    Ok(())
 }
 
 /// Creates the Maildir's three folders when missing.

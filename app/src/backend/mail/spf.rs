@@ -22,7 +22,7 @@
 //! no rejection text); `%{p}` expands to "unknown" instead of costing lookups (RFC 7208
 //! §7.3 itself says not to use it).
 
-use crate::backend::{dns, Settings};
+use crate::backend::dns::{self, MailResolver};
 use hickory_resolver::{
     proto::rr::{RData, RecordType},
     Name,
@@ -111,8 +111,8 @@ pub trait Lookup {
     async fn ptr(&self, ip: IpAddr) -> Result<Vec<String>, DnsError>;
 }
 
-/// The portal's resolver: `[dns] resolver` when set, else the system's.
-pub struct Dns<'a>(pub &'a Settings);
+/// The mail plane's resolver (`[dns] resolver` when set, else the system's).
+pub struct Dns<'a>(pub &'a MailResolver);
 
 impl Dns<'_> {
     async fn records(&self, name: &str, kind: RecordType) -> Result<Vec<RData>, DnsError> {
@@ -965,6 +965,7 @@ fn in_network(client: IpAddr, addr: IpAddr, v4: u8, v6: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::Settings;
     use std::{
         net::{SocketAddr, TcpStream, UdpSocket},
         process::{Child, Command, Stdio},
@@ -1358,7 +1359,7 @@ mod tests {
 
         async fn verdict(&self, sender: &str, ip: &str, deadline: Duration) -> Verdict {
             let ip = ip.parse().expect("an IP address");
-            check(&Dns(&self.settings), ip, sender, "helo.test", deadline).await
+            check(&Dns(&resolver(&self.settings)), ip, sender, "helo.test", deadline).await
         }
 
         /// Checks `sender` at `ip` and asserts the result.
@@ -1383,6 +1384,10 @@ mod tests {
             .expect("a free port")
     }
 
+    fn resolver(settings: &Settings) -> MailResolver {
+        dns::mail_resolver(settings).expect("a resolver")
+    }
+
     fn settings(port: u16) -> Settings {
         Settings {
             public_url: "http://localhost:3000".into(),
@@ -1402,7 +1407,7 @@ mod tests {
         fn send<T: Send>(_: T) {}
         let settings = settings(53);
         send(check(
-            &Dns(&settings),
+            &Dns(&resolver(&settings)),
             IpAddr::from([192, 0, 2, 1]),
             "a@example.com",
             "example.com",
@@ -1436,7 +1441,7 @@ mod tests {
             .await;
         // A null sender: the HELO name is checked, as postmaster.
         let helo = check(
-            &Dns(&zone.settings),
+            &Dns(&resolver(&zone.settings)),
             IpAddr::from([192, 0, 2, 7]),
             "",
             "ip4.test",

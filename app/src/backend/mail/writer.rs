@@ -75,6 +75,16 @@ impl MailWriter {
             .map_err(|_| "the mail store writer has stopped".to_string())?
     }
 
+    /// Hands `write` over without waiting for its commit: for counts no reply waits on.
+    /// Writes are committed in the order handed over, so once a later `write` returns,
+    /// this one is stored too. A failure is logged by the writing task.
+    pub async fn hand_over(&self, write: Write) {
+        let (stored, _) = oneshot::channel();
+        if self.jobs.send(Job { write, stored }).await.is_err() {
+            tracing::error!("the mail store writer has stopped");
+        }
+    }
+
     /// Returns once everything handed over before is stored.
     pub async fn flush(&self) {
         self.write(Write::UsedBytes {

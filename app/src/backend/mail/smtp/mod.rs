@@ -9,7 +9,7 @@ pub mod listener;
 pub mod session;
 pub mod tls;
 
-use crate::backend::{mail::writer::MailWriter, Backend};
+use crate::backend::{dns, mail::writer::MailWriter, Backend};
 use std::time::Duration;
 
 /// What one listener serves with: the backend, the name it greets with, its limits.
@@ -25,6 +25,9 @@ pub struct Server {
     pub writer: MailWriter,
     /// STARTTLS is offered when the configuration names a certificate.
     pub tls: Option<tls::Tls>,
+    /// SPF's lookups; why there is none (the system's configuration unreadable), which
+    /// every check then reports as its temperror.
+    pub resolver: Result<dns::MailResolver, String>,
 }
 
 impl Server {
@@ -32,6 +35,7 @@ impl Server {
     pub fn new(backend: Backend, hostname: String, limits: Limits) -> Self {
         Server {
             writer: MailWriter::start(backend.pool.clone()),
+            resolver: dns::mail_resolver(&backend.settings),
             harvest: harvest::Harvest::new(
                 limits.max_unknown_recipients,
                 Duration::from_secs(3600),
