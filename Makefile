@@ -5,6 +5,9 @@ SHELL := /bin/bash
 
 export CARGO_TARGET_DIR ?= /var/tmp/mailportal-target
 export TOOLS_DIR ?= /var/tmp/mailportal-tools
+# The fuzz builds (nightly, instrumented) have a directory of their own: they share no artefact
+# with the product's builds, and neither waits for the other's lock on its directory.
+export FUZZ_TARGET_DIR ?= /var/tmp/mailportal-fuzz-target
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 SITE := $(CARGO_TARGET_DIR)/site
@@ -15,14 +18,14 @@ BIN := $(CARGO_TARGET_DIR)/release/mailportal
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: run test build setup setup-test site server test-rust test-e2e lint bench-auth clean
+.PHONY: run test build setup setup-test site server test-rust fuzz test-e2e lint bench-auth bench-pipeline clean
 
 run: build
 	MAILPORTAL_SITE_ROOT=$(SITE) $(BIN) serve
 
 # cargo test builds the binary too (with the features its dev-dependencies add), so the
 # browser tests use that one and the server is not compiled twice.
-test: setup-test site test-rust lint test-e2e
+test: setup-test site test-rust fuzz lint test-e2e
 
 setup:
 	.ci/setup build
@@ -50,6 +53,12 @@ server:
 test-rust:
 	cargo test --release -p app -p server
 
+## Fuzz targets (app/fuzz, cargo fuzz on nightly): the SMTP command parser, the DATA reader,
+## CIDR entries, SPF and attachment names, each run FUZZ_SECONDS (20) on a corpus kept in
+## /var/tmp/mailportal-fuzz. Fails on a crash, a hang or running out of memory.
+fuzz: setup-test
+	.ci/fuzz
+
 ## Browser tests in Debian's Chromium against the release binary.
 test-e2e:
 	cd end2end && PORTAL_BIN=$(BIN) MAILPORTAL_SITE_ROOT=$(SITE) npx playwright test
@@ -61,6 +70,13 @@ lint:
 ## A bounded load on the mail login check (/auth/mail): requests/s, p50/p99, peak memory.
 bench-auth: setup
 	cargo run --release -p server --example bench_auth
+
+## Real mail end to end (SMTP, filtering, Maildir) and the same mail through rspamd and
+## Postfix from Debian in the same run: msg/s, p50/p99, peak memory, ratios. Runs as root
+## (the peers' instances drop to their own users); about five minutes.
+bench-pipeline:
+	.ci/setup bench
+	cargo run --release -p server --example bench_pipeline
 
 clean:
 	rm -rf $(SITE)
