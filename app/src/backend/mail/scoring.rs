@@ -45,8 +45,9 @@ impl Score {
 }
 
 /// What an SPF result adds. A fail is the sender's domain saying this client may not send
-/// its mail: with the default thresholds that alone tags the message (6), but never rejects
-/// it, since forwarded mail fails SPF too (the domain's exempt IPs are for its forwarders).
+/// its mail: with the default thresholds that alone greylists the message (defer 4) and tags
+/// its retry (6), but never rejects it, since forwarded mail fails SPF too (the domain's
+/// exempt IPs are for its forwarders).
 /// A softfail is the domain being unsure; a permerror is a broken record, which spammers'
 /// throwaway domains have more often than real senders. The others add nothing: a
 /// temperror says nothing about the message, and none or neutral is most of the world.
