@@ -2,6 +2,7 @@
 //! has a default that works on one machine; an unknown key or a bad value stops start-up
 //! with a message that names it.
 
+use app::backend::mail::lmtp::Lmtp;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -26,6 +27,17 @@ pub struct Config {
     pub mail_auth: MailAuthConfig,
     pub dns: DnsConfig,
     pub smtp: SmtpConfig,
+    pub delivery: DeliveryConfig,
+}
+
+/// Where mail for mailboxes here goes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// An LMTP server (`127.0.0.1:24`, or a Unix socket like `/run/dovecot/lmtp`) that
+    /// takes mail for the mailboxes; none: Maildir under the data directory (the embedded
+    /// default).
+    pub lmtp: Option<String>,
 }
 
 /// The SMTP listener: the MX of the domains served here.
@@ -180,6 +192,7 @@ impl Default for Config {
             mail_auth: MailAuthConfig::default(),
             dns: DnsConfig::default(),
             smtp: SmtpConfig::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -232,6 +245,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_SMTP_HOSTNAME", "smtp.hostname"),
     ("MAILPORTAL_SMTP_TLS_CERTIFICATE", "smtp.tls_certificate"),
     ("MAILPORTAL_SMTP_TLS_KEY", "smtp.tls_key"),
+    ("MAILPORTAL_DELIVERY_LMTP", "delivery.lmtp"),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -329,6 +343,9 @@ impl Config {
             "MAILPORTAL_SMTP_TLS_KEY" => {
                 self.smtp.tls_key = (!value.is_empty()).then(|| value.into())
             }
+            "MAILPORTAL_DELIVERY_LMTP" => {
+                self.delivery.lmtp = (!value.is_empty()).then(|| value.to_string())
+            }
             other if ENV_OTHER.contains(&other) => {}
             other => {
                 let known: Vec<&str> = ENV_VARS
@@ -389,6 +406,7 @@ impl Config {
                     .into(),
             ));
         }
+        self.lmtp()?;
         tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| {
             ConfigError(format!(
                 "log {:?} is not a log filter like \"info\": {e}",
@@ -396,6 +414,25 @@ impl Config {
             ))
         })?;
         Ok(())
+    }
+
+    /// The LMTP server for mailboxes here, when one is set.
+    pub fn lmtp(&self) -> Result<Option<Lmtp>, ConfigError> {
+        let Some(text) = &self.delivery.lmtp else {
+            return Ok(None);
+        };
+        let lmtp: Lmtp = text
+            .parse()
+            .map_err(|e| ConfigError(format!("delivery.lmtp: {e}")))?;
+        if let Lmtp::Tcp(addr) = &lmtp {
+            if app::backend::mail::outbound::reaches(&[self.http_addr, self.smtp.addr], *addr) {
+                return Err(ConfigError(format!(
+                    "delivery.lmtp {addr} is this portal's own listener: mail would go round; \
+                     name the mail store's LMTP service (Dovecot's is usually port 24)"
+                )));
+            }
+        }
+        Ok(Some(lmtp))
     }
 
     /// The SMTP listener's host name: as configured, else the public URL's host.
@@ -539,6 +576,37 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("set both, or neither"), "{e}");
+    }
+
+    #[test]
+    fn lmtp_is_an_address_or_a_socket_and_never_the_portal_itself() {
+        let load = |lmtp: &str| Config::load(None, env(&[("MAILPORTAL_DELIVERY_LMTP", lmtp)]));
+        assert_eq!(
+            load("").unwrap().lmtp().unwrap(),
+            None,
+            "empty: Maildir here"
+        );
+        assert_eq!(
+            load("127.0.0.1:24").unwrap().lmtp().unwrap(),
+            Some(Lmtp::Tcp("127.0.0.1:24".parse().unwrap()))
+        );
+        assert_eq!(
+            load("/run/dovecot/lmtp").unwrap().lmtp().unwrap(),
+            Some(Lmtp::Unix("/run/dovecot/lmtp".into()))
+        );
+        let e = load("dovecot:24").unwrap_err().to_string();
+        assert!(
+            e.contains("delivery.lmtp: \"dovecot:24\" is neither"),
+            "{e}"
+        );
+        // The default SMTP listener is 127.0.0.1:2525.
+        let e = load("[::1]:2525").unwrap_err().to_string();
+        assert!(e.contains("own listener"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mailportal.toml");
+        std::fs::write(&file, "[delivery]\nlmtp = \"127.0.0.1:3000\"\n").unwrap();
+        let e = Config::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("delivery.lmtp 127.0.0.1:3000"), "{e}");
     }
 
     #[test]

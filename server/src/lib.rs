@@ -126,10 +126,17 @@ pub async fn serve(
             config.smtp_hostname(),
             config.smtp.limits(),
         )
-        .with_tls(tls),
+        .with_tls(tls)
+        .with_lmtp(config.lmtp().map_err(|e| Failure(e.0))?),
     );
     let smtp_addr = listeners.smtp.local_addr()?;
     tracing::info!(addr = %smtp_addr, hostname = %smtp.hostname, starttls = smtp.tls.is_some(), "SMTP listening");
+    match &smtp.lmtp {
+        Some(lmtp) => tracing::info!(%lmtp, "mailboxes are delivered over LMTP"),
+        None => {
+            tracing::info!(dir = %config.data_dir.join("maildir").display(), "mailboxes are delivered into Maildir")
+        }
+    }
     let mail = tokio::spawn(smtp::listener::serve(
         smtp.clone(),
         listeners.smtp,

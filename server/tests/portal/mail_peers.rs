@@ -17,7 +17,7 @@ const ALICE: &str = "alice@example.test";
 const WEBMAIL: &str = "127.0.0.2";
 
 /// A server process that is stopped when the test ends, however it ends.
-struct Peer(Child);
+pub(crate) struct Peer(Child);
 
 impl Drop for Peer {
     fn drop(&mut self) {
@@ -26,7 +26,7 @@ impl Drop for Peer {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,9 +34,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for_port(port: u16, what: &str, log: &Path) {
+pub(crate) fn wait_for(what: &str, log: &Path, ready: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !ready() {
         assert!(
             Instant::now() < deadline,
             "{what} did not start: {}",
@@ -46,7 +46,16 @@ fn wait_for_port(port: u16, what: &str, log: &Path) {
     }
 }
 
-fn dovecot(dir: &Path, port: u16) -> Peer {
+pub(crate) fn wait_for_port(port: u16, what: &str, log: &Path) {
+    wait_for(what, log, || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+}
+
+/// Debian's Dovecot with its state under `dir`: mailboxes in `<dir>/home/<address>/Maildir`,
+/// `userdb` naming who exists, and `services` (the `protocols` line and service blocks). Its
+/// log is `<dir>/dovecot.log`; the caller waits for the listener it needs.
+pub(crate) fn dovecot_with(dir: &Path, userdb: &str, services: &str) -> Peer {
     for sub in ["run", "state", "home"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
@@ -57,12 +66,11 @@ fn dovecot(dir: &Path, port: u16) -> Peer {
         .unwrap();
     let d = dir.display();
     let conf = format!(
-        "protocols = imap\nfirst_valid_uid = 100\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
+        "{services}\nfirst_valid_uid = 100\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
          log_path = {d}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
          mail_location = maildir:~/Maildir\ndefault_internal_user = dovecot\ndefault_login_user = dovenull\n\
          passdb {{\n  driver = static\n  args = nopassword=y\n}}\n\
-         userdb {{\n  driver = static\n  args = uid=dovecot gid=dovecot home={d}/home/%u\n}}\n\
-         service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n\
+         userdb {{\n  {userdb}\n  default_fields = uid=dovecot gid=dovecot home={d}/home/%u\n}}\n\
          service anvil {{\n  chroot =\n}}\n"
     );
     let path = dir.join("dovecot.conf");
@@ -72,8 +80,17 @@ fn dovecot(dir: &Path, port: u16) -> Peer {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("Debian's dovecot (make test installs dovecot-imapd)");
-    let peer = Peer(child);
+        .expect("Debian's dovecot (make test installs dovecot-imapd and dovecot-lmtpd)");
+    Peer(child)
+}
+
+/// Dovecot's IMAP on `port`, where anyone exists and any password passes.
+fn dovecot(dir: &Path, port: u16) -> Peer {
+    let services = format!(
+        "protocols = imap\n\
+         service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}"
+    );
+    let peer = dovecot_with(dir, "driver = static", &services);
     wait_for_port(port, "dovecot", &dir.join("dovecot.log"));
     peer
 }

@@ -11,6 +11,7 @@ mod dns;
 mod domains;
 mod filters;
 mod harness;
+mod lmtp;
 mod local_recipients;
 mod mail_auth;
 mod mail_peers;

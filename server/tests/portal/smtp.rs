@@ -695,7 +695,7 @@ impl Drop for Peer {
     }
 }
 
-async fn queued(p: &Portal) -> Vec<(String, i64, Option<String>)> {
+pub(crate) async fn queued(p: &Portal) -> Vec<(String, i64, Option<String>)> {
     sqlx::query_as("SELECT recipient, attempts, last_error FROM mail_queue ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await

@@ -269,18 +269,13 @@ async fn deliver(
         .collect();
     match deliver_copies(server, queue_id, &envelope.sender, &targets, traced).await {
         Ok(done) => {
-            log.verdict = if done.queued > 0 {
+            log.verdict = if done.queued() > 0 {
                 Verdict::Queued
             } else {
                 Verdict::Delivered
             };
-            log.evidence.push(Evidence::new(
-                "delivery",
-                format!(
-                    "written to {} local mailboxes, {} copies queued for other servers",
-                    done.local, done.queued
-                ),
-            ));
+            log.evidence
+                .push(Evidence::new("delivery", done.describe()));
             format!("250 2.0.0 Ok: queued as {queue_id}")
         }
         Err(e) => {
@@ -298,12 +293,50 @@ async fn deliver(
 /// What `deliver_copies` did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Delivered {
+    /// Mailboxes written here.
     pub local: usize,
-    pub queued: usize,
+    /// Copies for mailboxes here queued for the LMTP server.
+    pub lmtp: usize,
+    /// Copies queued for other servers.
+    pub remote: usize,
 }
 
-/// Writes the local copies into Maildir and queues the others; returns once all are on
-/// disk. `message` carries its trace headers already.
+impl Delivered {
+    pub fn queued(&self) -> usize {
+        self.lmtp + self.remote
+    }
+
+    /// For the log, e.g. "written to 2 local mailboxes, 1 copy queued for other servers".
+    pub fn describe(&self) -> String {
+        let n = |count: usize, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        let mut parts = Vec::new();
+        if self.local > 0 || self.queued() == 0 {
+            parts.push(format!(
+                "written to {}",
+                n(self.local, "local mailbox", "local mailboxes")
+            ));
+        }
+        if self.lmtp > 0 {
+            parts.push(format!(
+                "{} queued for LMTP",
+                n(self.lmtp, "copy", "copies")
+            ));
+        }
+        if self.remote > 0 {
+            parts.push(format!(
+                "{} queued for other servers",
+                n(self.remote, "copy", "copies")
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Writes the local copies into Maildir (or queues them for LMTP, when configured) and
+/// queues the others; returns once all are on disk. `message` carries its trace headers
+/// already.
 pub async fn deliver_copies(
     server: &Server,
     queue_id: &str,
@@ -311,51 +344,85 @@ pub async fn deliver_copies(
     targets: &[Target],
     message: Vec<u8>,
 ) -> std::io::Result<Delivered> {
-    let backend = &server.backend;
-    let now = backend.clock.now();
-    let mut mailboxes = Vec::new();
-    let mut account_ids = Vec::new();
+    let now = server.backend.clock.now();
+    let mut mailboxes: Vec<(i64, String)> = Vec::new();
     let mut copies = Vec::new();
+    let mut done = Delivered::default();
     for target in targets {
         match target {
             Target::Mailbox {
                 account_id,
                 address,
+                domain_id,
             } => {
-                if !account_ids.contains(account_id) {
-                    account_ids.push(*account_id);
-                    mailboxes.push(maildir::mailbox_dir(&backend.settings.data_dir, address));
+                // An alias and its mailbox both named: one copy.
+                if mailboxes.iter().any(|(id, _)| id == account_id) {
+                    continue;
+                }
+                mailboxes.push((*account_id, address.clone()));
+                if server.lmtp.is_some() {
+                    copies.push(
+                        new_copy(server, address, Some(*domain_id), QueueVia::Lmtp, None, now)
+                            .await?,
+                    );
+                    done.lmtp += 1;
                 }
             }
             Target::Remote { address, via } => {
                 copies.push(queued_copy(server, address, via, now).await?);
+                done.remote += 1;
             }
         }
     }
-    let done = Delivered {
-        local: mailboxes.len(),
-        queued: copies.len(),
-    };
     let message = std::sync::Arc::new(message);
     if !copies.is_empty() {
         queue::spool(server, queue_id, sender, &copies, message.clone()).await?;
     }
-    if !mailboxes.is_empty() {
-        let mut file = format!("Return-Path: <{}>\r\n", printable(sender)).into_bytes();
-        file.extend_from_slice(&message);
-        let size = file.len() as i64;
-        let name = format!("{now}.{queue_id}.{}", maildir_host(&server.hostname));
-        tokio::task::spawn_blocking(move || maildir::deliver(&mailboxes, &name, &file))
-            .await
-            .map_err(std::io::Error::other)??;
-        let used = Write::UsedBytes {
-            account_ids,
-            bytes: size,
-        };
-        // Committed with the log row, which the reply waits for.
-        server.writer.hand_over(used).await;
+    if server.lmtp.is_none() && !mailboxes.is_empty() {
+        done.local = mailboxes.len();
+        into_maildir(server, queue_id, sender, mailboxes, &message).await?;
     }
     Ok(done)
+}
+
+/// Writes one message into the Maildirs of `mailboxes` (account id, address) and counts
+/// it against their quotas.
+pub(super) async fn into_maildir(
+    server: &Server,
+    queue_id: &str,
+    sender: &str,
+    mailboxes: Vec<(i64, String)>,
+    message: &[u8],
+) -> std::io::Result<()> {
+    let backend = &server.backend;
+    let mut file = format!("Return-Path: <{}>\r\n", printable(sender)).into_bytes();
+    file.extend_from_slice(message);
+    let size = file.len() as i64;
+    let name = format!(
+        "{}.{queue_id}.{}",
+        backend.clock.now(),
+        maildir_host(&server.hostname)
+    );
+    let (account_ids, dirs): (Vec<i64>, Vec<_>) = mailboxes
+        .into_iter()
+        .map(|(id, address)| {
+            (
+                id,
+                maildir::mailbox_dir(&backend.settings.data_dir, &address),
+            )
+        })
+        .unzip();
+    tokio::task::spawn_blocking(move || maildir::deliver(&dirs, &name, &file))
+        .await
+        .map_err(std::io::Error::other)??;
+    let used = Write::UsedBytes {
+        account_ids,
+        bytes: size,
+    };
+    // Committed with the next write that is waited for: the log row the reply waits for,
+    // or the queue's removal of a copy.
+    server.writer.hand_over(used).await;
+    Ok(())
 }
 
 async fn queued_copy(
@@ -364,7 +431,6 @@ async fn queued_copy(
     via: &Via,
     now: i64,
 ) -> std::io::Result<NewCopy> {
-    let pool = &server.backend.pool;
     let (domain_id, via, destination) = match via {
         Via::Routes { domain_id } => (Some(*domain_id), QueueVia::Routes, None),
         Via::Sdr {
@@ -373,8 +439,20 @@ async fn queued_copy(
         } => (Some(*domain_id), QueueVia::Sdr, Some(destination.clone())),
         Via::Forward => (None, QueueVia::Mx, None),
     };
+    new_copy(server, address, domain_id, via, destination, now).await
+}
+
+/// A copy for the queue, to be bounced after the domain's retry days.
+async fn new_copy(
+    server: &Server,
+    address: &str,
+    domain_id: Option<i64>,
+    via: QueueVia,
+    destination: Option<String>,
+    now: i64,
+) -> std::io::Result<NewCopy> {
     let days = match domain_id {
-        Some(id) => store::queue::retry_days(pool, id)
+        Some(id) => store::queue::retry_days(&server.backend.pool, id)
             .await
             .map_err(std::io::Error::other)?,
         None => DEFAULT_RETRY_DAYS,

@@ -406,7 +406,12 @@ async fn spf_check(
         }
         Err(e) => spf::Verdict {
             result: spf::SpfResult::TempError,
-            domain: envelope.sender.rsplit('@').next().unwrap_or_default().to_string(),
+            domain: envelope
+                .sender
+                .rsplit('@')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
             explanation: format!("no resolver: {e}"),
         },
     };

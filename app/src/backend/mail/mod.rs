@@ -1,5 +1,5 @@
 //! The mail plane: the SMTP listener, recipient resolution, what happens to a message after
-//! DATA (`inbound`), and local delivery (`maildir`).
+//! DATA (`inbound`), and local delivery (`maildir`, or `lmtp` to a mail store).
 
 pub mod attachments;
 pub mod callout;
@@ -7,6 +7,7 @@ pub mod header_rules;
 pub mod inbound;
 pub mod judge;
 pub mod lists;
+pub mod lmtp;
 pub mod maildir;
 pub mod outbound;
 pub mod quarantine;

@@ -6,7 +6,7 @@
 //! address on this machine or its link is contacted unless a master admin allowed local
 //! routes, and never the portal's own listeners (mail would go round).
 
-use super::smtp::client::{Connection, Failure};
+use super::smtp::client::{Connection, Failure, Reply};
 use crate::{
     backend::{dns, Settings},
     model::route::{is_local_ip, Destination, Host},
@@ -61,12 +61,8 @@ pub async fn exchange(
         Errand::Deliver { sender, .. } => sender,
         Errand::Ask => "",
     };
-    // Both come from this server's own checks; a line break here would be a second command.
-    if [sender, recipient]
-        .iter()
-        .any(|a| a.chars().any(|c| c.is_control() || c == '<' || c == '>'))
-    {
-        return Outcome::Permanent("the envelope holds characters SMTP cannot carry".into());
+    if let Some(refused) = uncarriable(sender, recipient) {
+        return refused;
     }
     let mut last = Outcome::Transient("no server to deliver to".into());
     for host in hosts {
@@ -92,19 +88,36 @@ pub async fn exchange(
                 }
                 Err(e) => Err(e),
             };
-            match sent {
-                Ok(reply) => return Outcome::Delivered(format!("{addr} said {reply}")),
-                Err(Failure::Refused { step, reply }) if reply.is_permanent() => {
-                    return Outcome::Permanent(format!("{addr} refused {step}: {reply}"))
-                }
-                Err(Failure::Refused { step, reply }) => {
-                    last = Outcome::Transient(format!("{addr} deferred {step}: {reply}"))
-                }
-                Err(Failure::Io(e)) => last = Outcome::Transient(format!("{addr}: {e}")),
+            match outcome(addr, sent) {
+                Outcome::Transient(e) => last = Outcome::Transient(e),
+                done => return done,
             }
         }
     }
     last
+}
+
+/// Refuses an envelope with a line break or angle bracket. Both addresses come from this
+/// server's own checks; a line break here would be a second command.
+pub(super) fn uncarriable(sender: &str, recipient: &str) -> Option<Outcome> {
+    [sender, recipient]
+        .iter()
+        .any(|a| a.chars().any(|c| c.is_control() || c == '<' || c == '>'))
+        .then(|| Outcome::Permanent("the envelope holds characters SMTP cannot carry".into()))
+}
+
+/// What a server's answer (or the failure to get one) means for the copy.
+pub(super) fn outcome(server: impl std::fmt::Display, sent: Result<Reply, Failure>) -> Outcome {
+    match sent {
+        Ok(reply) => Outcome::Delivered(format!("{server} said {reply}")),
+        Err(Failure::Refused { step, reply }) if reply.is_permanent() => {
+            Outcome::Permanent(format!("{server} refused {step}: {reply}"))
+        }
+        Err(Failure::Refused { step, reply }) => {
+            Outcome::Transient(format!("{server} deferred {step}: {reply}"))
+        }
+        Err(Failure::Io(e)) => Outcome::Transient(format!("{server}: {e}")),
+    }
 }
 
 /// The socket addresses of `host` that may be contacted.
@@ -135,7 +148,12 @@ async fn addresses(
 /// One of the portal's own listeners (or the same port on any loopback address): mail
 /// sent there would come straight back.
 pub fn is_own(settings: &Settings, addr: SocketAddr) -> bool {
-    settings.listen_addrs.iter().any(|own| {
+    reaches(&settings.listen_addrs, addr)
+}
+
+/// Whether connecting to `addr` would reach one of `listeners`.
+pub fn reaches(listeners: &[SocketAddr], addr: SocketAddr) -> bool {
+    listeners.iter().any(|own| {
         own.port() == addr.port()
             && (own.ip() == addr.ip()
                 || own.ip().is_unspecified()

@@ -1,4 +1,5 @@
-//! The delivery queue: copies for other servers (relay domains, SDR, forwards) and bounces.
+//! The delivery queue: copies for other servers (relay domains, SDR, forwards), bounces,
+//! and copies for mailboxes here when they are delivered over LMTP.
 //!
 //! `spool` writes the message to `<data>/spool/<queue_id>` and flushes it, then one
 //! transaction adds a row per copy; only then does the client get its 250, so a crash
@@ -140,20 +141,23 @@ async fn attempt(server: &Server, copy: Queued, allow_local: bool) -> Result<(),
             return Ok(());
         }
     };
-    let outcome = match hosts(server, &copy).await.map_err(|e| e.to_string())? {
-        Ok(hosts) => {
-            outbound::send(
-                &backend.settings,
-                &server.hostname,
-                &hosts,
-                allow_local,
-                &copy.sender,
-                &copy.recipient,
-                &message,
-            )
-            .await
-        }
-        Err(outcome) => outcome,
+    let outcome = match copy.via {
+        Via::Lmtp => super::lmtp::deliver(server, &copy, &message).await,
+        _ => match hosts(server, &copy).await.map_err(|e| e.to_string())? {
+            Ok(hosts) => {
+                outbound::send(
+                    &backend.settings,
+                    &server.hostname,
+                    &hosts,
+                    allow_local,
+                    &copy.sender,
+                    &copy.recipient,
+                    &message,
+                )
+                .await
+            }
+            Err(outcome) => outcome,
+        },
     };
     let now = backend.clock.now();
     match outcome {
@@ -222,6 +226,8 @@ async fn hosts(
             None => Vec::new(),
         },
         Via::Sdr => parse_all(copy.destination.iter().cloned().collect()),
+        // Not a server found by name: `lmtp::deliver` takes these.
+        Via::Lmtp => Vec::new(),
         Via::Mx => {
             let domain = copy
                 .recipient

@@ -22,8 +22,12 @@ const MAX_LOOKUPS: usize = 1000;
 /// Where one accepted recipient's copy goes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Target {
-    /// A mailbox here.
-    Mailbox { account_id: i64, address: String },
+    /// A mailbox here, in the domain `domain_id`.
+    Mailbox {
+        account_id: i64,
+        address: String,
+        domain_id: i64,
+    },
     /// Another server: a relay domain's routes, a domain's SDR destination, or a forward's
     /// own domain.
     Remote { address: String, via: Via },
@@ -196,6 +200,7 @@ impl Expander<'_> {
                 self.out.insert(Target::Mailbox {
                     account_id: mailbox.id,
                     address: mailbox.email,
+                    domain_id: domain.id,
                 });
                 return Ok(Ok(()));
             }

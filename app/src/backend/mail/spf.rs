@@ -1359,7 +1359,14 @@ mod tests {
 
         async fn verdict(&self, sender: &str, ip: &str, deadline: Duration) -> Verdict {
             let ip = ip.parse().expect("an IP address");
-            check(&Dns(&resolver(&self.settings)), ip, sender, "helo.test", deadline).await
+            check(
+                &Dns(&resolver(&self.settings)),
+                ip,
+                sender,
+                "helo.test",
+                deadline,
+            )
+            .await
         }
 
         /// Checks `sender` at `ip` and asserts the result.

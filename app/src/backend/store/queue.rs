@@ -12,6 +12,8 @@ pub enum Via {
     Sdr,
     /// The recipient domain's MX (forwards and bounces).
     Mx,
+    /// A mailbox here, handed to the configured LMTP server.
+    Lmtp,
 }
 
 impl Via {
@@ -20,6 +22,7 @@ impl Via {
             Via::Routes => "routes",
             Via::Sdr => "sdr",
             Via::Mx => "mx",
+            Via::Lmtp => "lmtp",
         }
     }
 
@@ -28,6 +31,7 @@ impl Via {
             "routes" => Ok(Via::Routes),
             "sdr" => Ok(Via::Sdr),
             "mx" => Ok(Via::Mx),
+            "lmtp" => Ok(Via::Lmtp),
             other => Err(sqlx::Error::Decode(format!("unknown via {other:?}").into())),
         }
     }

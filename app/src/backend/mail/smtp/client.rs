@@ -1,17 +1,15 @@
 //! The client side of SMTP, for handing a copy to another server: greeting, EHLO (HELO if
-//! refused), MAIL, RCPT, DATA with dot-stuffing; every step bounded in time and size.
+//! refused), MAIL, RCPT, DATA with dot-stuffing; every step bounded in time and size. LMTP
+//! (RFC 2033) is the same dialogue with LHLO, over TCP or a Unix socket.
 //!
 //! Its own rather than a library's so that the queue learns of the receiver's 250 after
 //! DATA at once (and records it before anything else happens): the QUIT that follows is
 //! said without anyone waiting for it.
 
-use std::{io, net::SocketAddr, time::Duration};
+use std::{io, net::SocketAddr, path::Path, time::Duration};
 use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
-    net::{
-        tcp::{OwnedReadHalf, OwnedWriteHalf},
-        TcpStream,
-    },
+    io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader},
+    net::{TcpStream, UnixStream},
     time::timeout,
 };
 
@@ -58,23 +56,17 @@ pub enum Failure {
 }
 
 pub struct Connection {
-    read: BufReader<OwnedReadHalf>,
-    write: OwnedWriteHalf,
+    read: BufReader<Box<dyn AsyncRead + Send + Unpin>>,
+    write: Box<dyn AsyncWrite + Send + Unpin>,
 }
 
 impl Connection {
     /// Connects and reads the greeting; says EHLO (or HELO) as `hostname`.
     pub async fn open(addr: SocketAddr, hostname: &str) -> Result<Connection, Failure> {
-        let stream = timeout(CONNECT, TcpStream::connect(addr))
-            .await
-            .map_err(|_| Failure::Io(io::Error::new(io::ErrorKind::TimedOut, "no connection")))?
-            .map_err(Failure::Io)?;
+        let stream = connected(TcpStream::connect(addr)).await?;
         stream.set_nodelay(true).ok();
         let (read, write) = stream.into_split();
-        let mut c = Connection {
-            read: BufReader::new(read),
-            write,
-        };
+        let mut c = Connection::over(read, write);
         c.expect("greeting", None).await?;
         let ehlo = format!("EHLO {hostname}\r\n");
         if let Err(Failure::Refused { reply, .. }) = c.expect("EHLO", Some(&ehlo)).await {
@@ -90,7 +82,41 @@ impl Connection {
         Ok(c)
     }
 
-    /// Sends one message; the server's reply to its end of data.
+    /// Connects to an LMTP server over TCP and says LHLO as `hostname`.
+    pub async fn lmtp_tcp(addr: SocketAddr, hostname: &str) -> Result<Connection, Failure> {
+        let stream = connected(TcpStream::connect(addr)).await?;
+        stream.set_nodelay(true).ok();
+        let (read, write) = stream.into_split();
+        Connection::over(read, write).lhlo(hostname).await
+    }
+
+    /// Connects to an LMTP server on a Unix socket and says LHLO as `hostname`.
+    pub async fn lmtp_unix(path: &Path, hostname: &str) -> Result<Connection, Failure> {
+        let stream = connected(UnixStream::connect(path)).await?;
+        let (read, write) = stream.into_split();
+        Connection::over(read, write).lhlo(hostname).await
+    }
+
+    fn over(
+        read: impl AsyncRead + Send + Unpin + 'static,
+        write: impl AsyncWrite + Send + Unpin + 'static,
+    ) -> Connection {
+        Connection {
+            read: BufReader::new(Box::new(read)),
+            write: Box::new(write),
+        }
+    }
+
+    /// LMTP has no HELO to fall back to: an LMTP server that refuses LHLO takes nothing.
+    async fn lhlo(mut self, hostname: &str) -> Result<Connection, Failure> {
+        self.expect("greeting", None).await?;
+        self.expect("LHLO", Some(&format!("LHLO {hostname}\r\n")))
+            .await?;
+        Ok(self)
+    }
+
+    /// Sends one message; the server's reply to its end of data. (Over LMTP, with its one
+    /// recipient, the one reply LMTP gives per recipient.)
     pub async fn send(
         &mut self,
         sender: &str,
@@ -186,6 +212,16 @@ impl Connection {
         }
         Err(bad("a reply of too many lines"))
     }
+}
+
+/// Waits for a connection, at most `CONNECT`.
+async fn connected<S>(
+    connect: impl std::future::Future<Output = io::Result<S>>,
+) -> Result<S, Failure> {
+    timeout(CONNECT, connect)
+        .await
+        .map_err(|_| Failure::Io(io::Error::new(io::ErrorKind::TimedOut, "no connection")))?
+        .map_err(Failure::Io)
 }
 
 /// The message as DATA carries it: a dot doubled at the start of each line, CRLF at the

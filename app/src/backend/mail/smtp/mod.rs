@@ -28,6 +28,8 @@ pub struct Server {
     /// SPF's lookups; why there is none (the system's configuration unreadable), which
     /// every check then reports as its temperror.
     pub resolver: Result<dns::MailResolver, String>,
+    /// Mailboxes here are handed to this LMTP server; none: written into Maildir here.
+    pub lmtp: Option<super::lmtp::Lmtp>,
 }
 
 impl Server {
@@ -45,12 +47,19 @@ impl Server {
             limits,
             queue_ready: tokio::sync::Notify::new(),
             tls: None,
+            lmtp: None,
         }
     }
 
     /// Offers STARTTLS with this certificate.
     pub fn with_tls(mut self, tls: Option<tls::Tls>) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Delivers to mailboxes here over LMTP.
+    pub fn with_lmtp(mut self, lmtp: Option<super::lmtp::Lmtp>) -> Self {
+        self.lmtp = lmtp;
         self
     }
 }
