@@ -20,7 +20,7 @@ use leptos_router::{
 };
 use model::Role;
 use pages::{
-    account, admin, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage,
+    account, admin, mail, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage,
     sign_in_code::SignInCodePage,
 };
 
@@ -72,6 +72,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/mail-apps") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::mail_apps::MailAppsPage)/>
                 <Route path=path!("/account/passkeys") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::passkeys::PasskeysPage)/>
                 <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
+                <Route path=path!("/quarantine") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine::QuarantinePage)/>
+                <Route path=path!("/quarantine/:id") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine_message::QuarantineMessagePage)/>
+                <Route path=path!("/mail-log") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::mail_log::MailLogPage)/>
                 <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>
                 <Route path=path!("/admin/domains/:id/mailboxes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailboxes::MailboxesPage)/>
                 <Route path=path!("/admin/domains/:id/aliases") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::aliases::AliasesPage)/>

@@ -24,6 +24,7 @@ export const USERS = {
   pia: `pia@${DOMAIN}`, // mail user: passkeys
   mia: `mia@${DOMAIN}`, // mail user: device passwords and mail access
   mona: `mona@${DOMAIN}`, // mail user: mail access that a domain admin manages
+  quinn: `quinn@${DOMAIN}`, // mail user: quarantine
 };
 
 /** The role each test account gets; mail user when not named here. */

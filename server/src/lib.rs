@@ -143,7 +143,14 @@ pub async fn serve(
         until_stopped(),
     ));
     let queue = tokio::spawn(mail::queue::run(smtp.clone(), until_stopped()));
-    let web = serve_web(config, backend, listeners.http, until_stopped()).await;
+    let web = serve_web(
+        config,
+        backend,
+        smtp.clone(),
+        listeners.http,
+        until_stopped(),
+    )
+    .await;
     mail.await.ok();
     queue.await.ok();
     smtp.writer.flush().await;
@@ -156,6 +163,7 @@ pub async fn serve(
 async fn serve_web(
     config: &Config,
     backend: Backend,
+    mail: Arc<smtp::Server>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
@@ -165,7 +173,7 @@ async fn serve_web(
     if let Some(link) = auth::setup::issue_link(&backend, backend.clock.now()).await? {
         announce_setup_link(&link, config);
     }
-    tokio::spawn(purge_expired_sessions(backend.clone()));
+    tokio::spawn(purge_expired(backend.clone()));
     tokio::spawn(recheck_domains(backend.clone()));
     let addr = listener.local_addr()?;
     let options = LeptosOptions::builder()
@@ -183,7 +191,7 @@ async fn serve_web(
         max_attempts: config.mail_auth.max_login_attempts,
     };
     let recorder = backend.recorder.clone();
-    let app = web::router(options, backend, gate);
+    let app = web::router(options, backend, gate, mail);
     tracing::info!(%addr, public_url = %config.public_url, "web portal listening");
     axum::serve(
         listener,
@@ -205,8 +213,10 @@ fn announce_setup_link(link: &str, config: &Config) {
     );
 }
 
-/// Deletes timed-out sessions every ten minutes (expiry itself is checked per request).
-async fn purge_expired_sessions(backend: Backend) {
+/// Every ten minutes, deletes timed-out sessions (expiry itself is checked per request)
+/// quarantined mail and mail log rows kept past their domain's days, and greylisting
+/// triplets of no more use.
+async fn purge_expired(backend: Backend) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -220,6 +230,19 @@ async fn purge_expired_sessions(backend: Backend) {
         .await
         {
             tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+        match app::backend::quarantine::purge_expired(&backend, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "purged quarantined mail past its days"),
+            Err(e) => tracing::warn!(error = %e, "could not purge the quarantine"),
+        }
+        match app::backend::mail_log::purge_expired(&backend, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged mail log rows past their days"),
+            Err(e) => tracing::warn!(error = %e, "could not purge the mail log"),
+        }
+        if let Err(e) = mail::judge::purge_greylist(&backend.pool, now).await {
+            tracing::warn!(error = %e, "could not purge greylisting triplets");
         }
     }
 }

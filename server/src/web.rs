@@ -5,7 +5,10 @@ use crate::{
     csrf::{refuse_cross_site, AllowedOrigins},
     mail_auth::{MailCheck, MailGate},
 };
-use app::{backend::Backend, shell, App};
+use app::{
+    backend::{mail::smtp, Backend},
+    shell, App,
+};
 use axum::{
     extract::{FromRef, State},
     http::{header, HeaderValue, StatusCode},
@@ -47,7 +50,12 @@ impl FromRef<AppState> for LeptosOptions {
 /// The largest request body the portal reads.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-pub fn router(leptos_options: LeptosOptions, backend: Backend, gate: MailGate) -> Router {
+pub fn router(
+    leptos_options: LeptosOptions,
+    backend: Backend,
+    gate: MailGate,
+    mail: Arc<smtp::Server>,
+) -> Router {
     let origins = Arc::new(AllowedOrigins::for_public_url(&backend.settings.public_url));
     let state = AppState {
         leptos_options,
@@ -57,7 +65,11 @@ pub fn router(leptos_options: LeptosOptions, backend: Backend, gate: MailGate) -
             gate,
         }),
     };
-    let context = move || provide_context(backend.clone());
+    // Server functions reach the mail plane too: a released message is delivered by it.
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(mail.clone());
+    };
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))

@@ -89,6 +89,12 @@ where
     .await
 }
 
+/// The SMTP side of the process, for what the portal hands to it (a released message).
+pub fn mail_plane() -> Result<std::sync::Arc<crate::backend::mail::smtp::Server>, AppError> {
+    use_context::<std::sync::Arc<crate::backend::mail::smtp::Server>>()
+        .ok_or_else(|| missing("the mail plane"))
+}
+
 fn missing(what: &str) -> AppError {
     tracing::error!("{what} missing from the server function context");
     AppError::Internal

@@ -159,3 +159,21 @@ pub fn SignOutOthers() -> impl IntoView {
         </div>
     }
 }
+
+/// One labelled filter of the GET form; its name is the address's query key. The value is
+/// set as the attribute (for the server-rendered page) and as the live value, so that a
+/// form drawn again for a new address shows its filters, not what was typed before.
+#[component]
+pub fn FilterInput(
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input id=name name=name type=kind value=value.clone() prop:value=value/>
+        </div>
+    }
+}

@@ -94,6 +94,16 @@ const NAV: &[NavItem] = &[
         role: Role::MailUser,
     },
     NavItem {
+        href: "/quarantine",
+        label: "Quarantine",
+        role: Role::MailUser,
+    },
+    NavItem {
+        href: "/mail-log",
+        label: "Mail log",
+        role: Role::MailUser,
+    },
+    NavItem {
         href: "/admin/domains",
         label: "Domains",
         role: Role::DomainAdmin,

@@ -2,7 +2,7 @@
 
 use super::{
     list::{like_pattern, Page},
-    time::{parse_date, UnixTime},
+    time::{day_range, UnixTime},
 };
 use serde::{Deserialize, Serialize};
 
@@ -52,19 +52,7 @@ pub struct AuditQuery {
 impl AuditFilter {
     /// The query, or the field that is wrong and why.
     pub fn check(&self) -> Result<AuditQuery, (&'static str, String)> {
-        let date = |field: &'static str, text: &str| {
-            let text = text.trim();
-            (!text.is_empty())
-                .then(|| parse_date(text).map_err(|r| (field, r)))
-                .transpose()
-        };
-        let since = date("since", &self.since)?;
-        let until = date("until", &self.until)?.map(|day| day + 86_400);
-        if let (Some(s), Some(u)) = (since, until) {
-            if s >= u {
-                return Err(("until", "The last day is before the first day.".into()));
-            }
-        }
+        let (since, until) = day_range(&self.since, &self.until)?;
         let pattern = |text: &str| (!text.trim().is_empty()).then(|| like_pattern(text));
         let action = self.action.trim();
         if !action.chars().all(|c| c.is_ascii_lowercase() || c == '_') {

@@ -15,6 +15,7 @@ pub mod mail_log;
 pub mod mailbox;
 pub mod passkey;
 pub mod password;
+pub mod quarantine;
 pub mod role;
 pub mod route;
 pub mod rows;

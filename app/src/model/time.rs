@@ -35,6 +35,29 @@ pub fn format_rfc5322(t: UnixTime) -> String {
 }
 
 /// `YYYY-MM-DD` (as a date input sends it) to midnight UTC of that day.
+/// From (inclusive) and to (exclusive), each bound optional.
+pub type DayRange = (Option<UnixTime>, Option<UnixTime>);
+
+/// A filter's first and last day (`YYYY-MM-DD`, UTC, either empty for no bound) as the
+/// instants from the first midnight to the midnight after the last day; or the field
+/// (`since`, `until`) that is wrong and why.
+pub fn day_range(since: &str, until: &str) -> Result<DayRange, (&'static str, String)> {
+    let date = |field: &'static str, text: &str| {
+        let text = text.trim();
+        (!text.is_empty())
+            .then(|| parse_date(text).map_err(|r| (field, r)))
+            .transpose()
+    };
+    let since = date("since", since)?;
+    let until = date("until", until)?.map(|day| day + 86_400);
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            return Err(("until", "The last day is before the first day.".into()));
+        }
+    }
+    Ok((since, until))
+}
+
 pub fn parse_date(text: &str) -> Result<UnixTime, String> {
     let bad = || format!("“{text}” is not a date like 2027-01-31.");
     let mut parts = text.trim().splitn(3, '-');

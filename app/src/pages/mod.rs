@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod home;
+pub mod mail;
 pub mod not_found;
 pub mod reset;
 pub mod setup;

@@ -437,3 +437,9 @@ async fn answer(res: reqwest::Response) -> Answer {
 pub fn error_of(a: &Answer) -> serde_json::Value {
     serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("not JSON: {}", a.body))
 }
+
+/// The JSON of a successful answer (failing the test on any other).
+pub fn ok_json(a: &Answer) -> serde_json::Value {
+    assert_eq!(a.status, 200, "{}", a.body);
+    serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("not JSON: {}", a.body))
+}

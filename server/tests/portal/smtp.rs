@@ -1124,6 +1124,22 @@ async fn mail_at_the_defer_score_is_greylisted_until_it_comes_back() {
         .await
         .unwrap();
     assert_eq!(net, ["127.0.0.0/24"]);
+    // Triplets are forgotten: a first attempt not retried within two days, and a passed
+    // one after 35 days without mail.
+    let now = p.clock().now();
+    let purge = |at| app::backend::mail::judge::purge_greylist(&p.backend.pool, at);
+    assert_eq!(purge(now + 2 * 86_400).await.unwrap(), 0);
+    assert_eq!(
+        purge(now + 2 * 86_400 + 1).await.unwrap(),
+        1,
+        "other@ never came back"
+    );
+    assert_eq!(purge(now + 35 * 86_400).await.unwrap(), 0);
+    assert_eq!(
+        purge(now + 35 * 86_400 + 1).await.unwrap(),
+        1,
+        "ann@ fell silent"
+    );
     p.stop().await;
 }
 

@@ -26,6 +26,17 @@ use std::{net::IpAddr, time::Duration};
 /// the first attempt the retry may come.
 const GREYLIST_DELAY: i64 = 300;
 const GREYLIST_WINDOW: i64 = 2 * 86_400;
+/// A triplet that passed is remembered while it keeps coming, and forgotten after this
+/// long without a message (Postgrey's 35 days).
+const GREYLIST_MAX_AGE: i64 = 35 * 86_400;
+
+/// Forgets greylisting triplets that are of no more use; how many.
+pub async fn purge_greylist(
+    pool: &sqlx::SqlitePool,
+    now: crate::model::time::UnixTime,
+) -> Result<u64, sqlx::Error> {
+    store::antispam::purge_greylist(pool, now, GREYLIST_WINDOW, GREYLIST_MAX_AGE).await
+}
 
 /// Messages larger than this are searched for attachments on a blocking thread, so that
 /// one large message does not hold up the other sessions.

@@ -116,3 +116,23 @@ pub async fn greylist_passes(
     tx.commit().await?;
     Ok(passes)
 }
+
+/// Forgets the triplets not seen for `idle` seconds, and first attempts not retried within
+/// `window`; how many.
+pub async fn purge_greylist(
+    pool: &SqlitePool,
+    now: UnixTime,
+    window: i64,
+    idle: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM greylist WHERE last_seen < $1 - $3 \
+         OR (passed_at IS NULL AND first_seen < $1 - $2)",
+    )
+    .bind(now)
+    .bind(window)
+    .bind(idle)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

@@ -66,6 +66,8 @@ pub enum AuditAction {
     CalloutsChanged,
     CalloutCacheCleared,
     CsvImported,
+    QuarantineReleased,
+    QuarantineDeleted,
 }
 
 impl AuditAction {
@@ -126,6 +128,8 @@ impl AuditAction {
             AuditAction::CalloutsChanged => "recipient_callouts_changed",
             AuditAction::CalloutCacheCleared => "callout_cache_cleared",
             AuditAction::CsvImported => "csv_imported",
+            AuditAction::QuarantineReleased => "quarantine_released",
+            AuditAction::QuarantineDeleted => "quarantine_deleted",
         }
     }
 }

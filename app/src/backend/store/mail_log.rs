@@ -1,10 +1,13 @@
 //! The incoming mail log (see migration 0013).
 
+use super::reader::Reader;
 use crate::model::{
-    mail_log::{Evidence, Verdict},
+    domain_settings::DEFAULT_LOG_DAYS,
+    list::{offset, PAGE_SIZE},
+    mail_log::{Evidence, LogQuery, LogRow, Verdict},
     time::UnixTime,
 };
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// One message's row, as the SMTP listener writes it.
 #[derive(Debug, Clone)]
@@ -65,4 +68,162 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
         .await?;
     }
     Ok(id)
+}
+
+/// `r` (a `mail_log_recipients` row) is one the reader may see. A domain admin also sees
+/// the recipients of their domains refused at RCPT, which carry no domain id.
+fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
+    let (all, domains, address) = reader.params();
+    if all {
+        b.push("1 = 1");
+        return;
+    }
+    if let Some(address) = address {
+        b.push("r.address = ").push_bind(address.to_string());
+        return;
+    }
+    let ids = domains.unwrap_or_else(|| "[]".into());
+    let ours = |b: &mut QueryBuilder<'_, Sqlite>| {
+        b.push("(SELECT id FROM domains WHERE id IN (SELECT value FROM json_each(")
+            .push_bind(ids.clone())
+            .push(")) OR alias_of IN (SELECT value FROM json_each(")
+            .push_bind(ids.clone())
+            .push(")))");
+    };
+    b.push("(r.domain_id IN ");
+    ours(b);
+    b.push(" OR (r.domain_id IS NULL AND substr(r.address, instr(r.address, '@') + 1) IN (SELECT name FROM domains WHERE id IN ");
+    ours(b);
+    b.push(")))");
+}
+
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader, query: &LogQuery) {
+    b.push(" FROM mail_log l WHERE EXISTS (SELECT 1 FROM mail_log_recipients r WHERE r.log_id = l.id AND ");
+    push_scope(b, reader);
+    if let Some(p) = &query.recipient {
+        b.push(" AND r.address LIKE ")
+            .push_bind(p.clone())
+            .push(" ESCAPE '\\'");
+    }
+    b.push(")");
+    let like = |b: &mut QueryBuilder<'_, Sqlite>, column: &str, pattern: &Option<String>| {
+        if let Some(p) = pattern {
+            b.push(format!(" AND lower({column}) LIKE "))
+                .push_bind(p.clone())
+                .push(" ESCAPE '\\'");
+        }
+    };
+    if let Some(p) = &query.sender {
+        b.push(" AND (lower(l.sender) LIKE ")
+            .push_bind(p.clone())
+            .push(" ESCAPE '\\' OR lower(l.from_header) LIKE ")
+            .push_bind(p.clone())
+            .push(" ESCAPE '\\')");
+    }
+    like(b, "l.client_ip", &query.client_ip);
+    like(b, "l.subject", &query.subject);
+    if let Some(verdict) = query.verdict {
+        b.push(" AND l.verdict = ").push_bind(verdict.as_str());
+    }
+    if let Some(since) = query.since {
+        b.push(" AND l.at >= ").push_bind(since);
+    }
+    if let Some(until) = query.until {
+        b.push(" AND l.at < ").push_bind(until);
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: i64,
+    client_ip: String,
+    helo: String,
+    sender: String,
+    from_header: String,
+    subject: String,
+    size: i64,
+    verdict: String,
+    reply: String,
+    evidence: String,
+}
+
+/// One page of the reader's log rows that match, newest first, and how many match in all.
+pub async fn page(
+    pool: &SqlitePool,
+    reader: &Reader,
+    query: &LogQuery,
+    page: i64,
+) -> Result<(Vec<LogRow>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    push_filters(&mut count, reader, query);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut select = QueryBuilder::new(
+        "SELECT l.id, l.at, l.client_ip, l.helo, l.sender, l.from_header, l.subject, l.size, \
+         l.verdict, l.reply, l.evidence",
+    );
+    push_filters(&mut select, reader, query);
+    select
+        .push(" ORDER BY l.at DESC, l.id DESC LIMIT ")
+        .push_bind(PAGE_SIZE)
+        .push(" OFFSET ")
+        .push_bind(offset(page));
+    let rows: Vec<Row> = select.build_query_as().fetch_all(pool).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut who = QueryBuilder::new(
+            "SELECT r.address, r.accepted FROM mail_log_recipients r WHERE r.log_id = ",
+        );
+        who.push_bind(row.id).push(" AND ");
+        push_scope(&mut who, reader);
+        who.push(" ORDER BY r.accepted DESC, r.address");
+        let recipients: Vec<(String, bool)> = who.build_query_as().fetch_all(pool).await?;
+        out.push(LogRow {
+            // A row written by an older version, or damaged, still shows.
+            evidence: serde_json::from_str(&row.evidence).unwrap_or_default(),
+            id: row.id,
+            at: row.at,
+            client_ip: row.client_ip,
+            helo: row.helo,
+            sender: row.sender,
+            from_header: row.from_header,
+            subject: row.subject,
+            size: row.size,
+            verdict: row.verdict,
+            reply: row.reply,
+            recipients,
+        });
+    }
+    Ok((out, total))
+}
+
+/// Deletes log rows past their domain's log days (rows of no domain here: the default's);
+/// how many.
+pub async fn purge_expired(pool: &SqlitePool, now: UnixTime) -> Result<u64, sqlx::Error> {
+    let days: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, log_days FROM domains WHERE alias_of IS NULL")
+            .fetch_all(pool)
+            .await?;
+    let before = |d: Option<i64>| now - d.unwrap_or(i64::from(DEFAULT_LOG_DAYS)) * 86_400;
+    let mut purged = 0;
+    for (domain_id, d) in days {
+        purged += sqlx::query(
+            "DELETE FROM mail_log WHERE at <= $1 AND id IN \
+             (SELECT log_id FROM mail_log_recipients WHERE domain_id = $2)",
+        )
+        .bind(before(d))
+        .bind(domain_id)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    }
+    purged += sqlx::query(
+        "DELETE FROM mail_log WHERE at <= $1 AND NOT EXISTS (SELECT 1 FROM mail_log_recipients r \
+         WHERE r.log_id = mail_log.id AND r.domain_id IS NOT NULL)",
+    )
+    .bind(before(None))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
 }

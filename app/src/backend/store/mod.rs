@@ -23,6 +23,7 @@ pub mod pending_sign_ins;
 pub mod portal_settings;
 pub mod quarantine;
 pub mod queue;
+pub mod reader;
 pub mod recipients;
 pub mod recovery_codes;
 pub mod routes;

@@ -4,7 +4,7 @@
 
 use crate::{
     api::admin::audit_page,
-    components::{loaded::Loaded, paging::Pager, table::DataTable},
+    components::{form::FilterInput, loaded::Loaded, paging::Pager, table::DataTable},
     model::{
         audit::{action_label, AuditFilter, AuditLog},
         list::page_number,
@@ -118,21 +118,5 @@ fn Screen(log: AuditLog, filter: AuditFilter) -> impl IntoView {
         </Form>
         {list}
         <Pager page what="log entries"/>
-    }
-}
-
-/// One labelled filter of the GET form; its name is the address's query key.
-#[component]
-fn FilterInput(
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: String,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=name>{label}</label>
-            <input id=name name=name type=kind value=value/>
-        </div>
     }
 }

@@ -1,0 +1,47 @@
+//! Whose mail a reader of the mail screens (quarantine, incoming log) sees.
+
+use super::{
+    auth::ctx::{DomainScope, UserCtx},
+    store::{self, reader::Reader},
+    Backend,
+};
+use crate::{
+    error::AppError,
+    model::{time::UnixTime, Role},
+};
+
+/// Whose mail the caller reads on the mail screens, and the domains they read it for
+/// (id, name; none for a mail user). A mail user always may; `what` names the screen for
+/// the audit log when an admin's rights are refused (a second factor missing).
+pub async fn reader(
+    backend: &Backend,
+    user: UserCtx,
+    what: &str,
+    now: UnixTime,
+) -> Result<(UserCtx, Reader, Vec<(i64, String)>), AppError> {
+    if user.role == Role::MailUser {
+        let reader = Reader::Address(user.email.clone());
+        return Ok((user, reader, Vec::new()));
+    }
+    let admin = user.domain_admin(backend, what, now).await?;
+    let rows = match &admin.scope {
+        DomainScope::All => store::domains::list_all(&backend.pool).await?,
+        DomainScope::Only(ids) => {
+            let mut rows = Vec::new();
+            for id in ids {
+                rows.extend(store::domains::find(&backend.pool, *id).await?);
+            }
+            rows
+        }
+    };
+    let domains = rows
+        .into_iter()
+        .filter(|d| d.alias_of_id.is_none())
+        .map(|d| (d.id, d.name))
+        .collect();
+    let reader = match admin.scope {
+        DomainScope::All => Reader::All,
+        DomainScope::Only(ids) => Reader::Domains(ids),
+    };
+    Ok((admin.user, reader, domains))
+}

@@ -1,0 +1,125 @@
+//! The quarantine as its screens show it: messages kept instead of delivered (spam at the
+//! reject level, oversize mail), who may see which, and the forms that act on them.
+
+use super::list::Page;
+use serde::{Deserialize, Serialize};
+
+/// One kept message in the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarantineRow {
+    pub id: i64,
+    pub at: i64,
+    pub expires_at: i64,
+    /// The envelope sender (empty: the null sender).
+    pub sender: String,
+    /// The address in the message's From.
+    pub from_header: String,
+    /// The recipients the reader may act for.
+    pub recipients: Vec<String>,
+    pub subject: String,
+    /// `None` when it was kept before it was scored (oversize).
+    pub score: Option<f64>,
+    pub reason: String,
+    pub size: i64,
+    pub domain: String,
+}
+
+/// The quarantine screen: one page, and whether the reader keeps it for whole domains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quarantine {
+    pub page: Page<QuarantineRow>,
+    /// The domains the reader administers (id, name); empty for a mail user, who sees the
+    /// mail addressed to them.
+    pub domains: Vec<(i64, String)>,
+}
+
+/// One kept message opened: what it says, read without running any of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarantinedMessage {
+    pub row: QuarantineRow,
+    /// Header fields in order, unfolded.
+    pub headers: Vec<(String, String)>,
+    pub text: Option<String>,
+    /// The HTML part, sanitised into a document with no scripts, no remote content and
+    /// a policy that refuses to load anything; shown in a sandboxed frame.
+    pub html: Option<String>,
+    /// Attachments: name and size in bytes.
+    pub attachments: Vec<(String, usize)>,
+    /// The source as received (cut at `RAW_LIMIT`).
+    pub raw: String,
+    pub raw_cut: bool,
+}
+
+/// The raw source shown on the screen at most.
+pub const RAW_LIMIT: usize = 256 * 1024;
+
+/// Which side of a score "remove by score" takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScoreSide {
+    Below,
+    Above,
+}
+
+impl ScoreSide {
+    pub fn parse(text: &str) -> Result<ScoreSide, String> {
+        match text {
+            "below" => Ok(ScoreSide::Below),
+            "above" => Ok(ScoreSide::Above),
+            _ => Err("Choose below or above.".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreSide::Below => "below",
+            ScoreSide::Above => "above",
+        }
+    }
+}
+
+/// A score typed in a form: a number from -1000 to 1000, a decimal point or comma.
+pub fn parse_score(text: &str) -> Result<f64, String> {
+    let score: f64 = text
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| "Enter a score, such as 15 or 7.5.".to_string())?;
+    if !(-1000.0..=1000.0).contains(&score) {
+        return Err("A score is between -1000 and 1000.".into());
+    }
+    Ok(score)
+}
+
+/// The checked messages of a mass action, as the form sends them (`ids[n]`); at least one.
+pub fn selected(ids: Option<Vec<i64>>) -> Result<Vec<i64>, String> {
+    match ids {
+        Some(ids) if !ids.is_empty() => Ok(ids),
+        _ => Err("Tick the messages first.".into()),
+    }
+}
+
+/// "16.2", or "—" when the message was not scored.
+pub fn format_score(score: Option<f64>) -> String {
+    score.map_or_else(|| "—".into(), |s| format!("{s:.1}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_are_numbers_in_range() {
+        assert_eq!(parse_score(" 7,5 "), Ok(7.5));
+        assert_eq!(parse_score("-3"), Ok(-3.0));
+        assert!(parse_score("lots").is_err());
+        assert!(parse_score("1001").is_err());
+        assert!(parse_score("NaN").is_err());
+    }
+
+    #[test]
+    fn a_mass_action_needs_a_message() {
+        assert_eq!(selected(Some(vec![3, 9])), Ok(vec![3, 9]));
+        assert!(selected(Some(vec![])).is_err());
+        assert!(selected(None).is_err());
+    }
+}

@@ -1,0 +1,287 @@
+//! `/quarantine`: mail kept instead of delivered. Everyone sees what was addressed to them;
+//! a domain admin sees their domains' kept mail and a master admin all of it. Ticked
+//! messages are released (delivered) or deleted together; an admin may also delete a
+//! domain's kept mail below or above a score.
+
+use crate::{
+    api::quarantine::{
+        list_quarantine, DeleteQuarantined, DeleteQuarantinedByScore, ReleaseQuarantined,
+    },
+    components::{
+        ask_first::{asking_until, AskFirst},
+        form::{bump_on_success, field_error, outcome, Field, Outcome},
+        loaded::Loaded,
+        paging::{use_list_query, Pager, SearchForm},
+        table::DataTable,
+    },
+    model::{
+        quarantine::{format_score, parse_score, Quarantine, QuarantineRow},
+        time::format_utc,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[derive(Clone, Copy)]
+struct Actions {
+    release: ServerAction<ReleaseQuarantined>,
+    delete: ServerAction<DeleteQuarantined>,
+    /// The ticked messages of the page shown.
+    selected: RwSignal<Vec<i64>>,
+    /// What the last release or deletion did (`Ok`) or why it failed.
+    said: RwSignal<Option<Result<String, String>>>,
+}
+
+/// "1 message deleted." / "3 messages deleted."
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 message {what}.")
+    } else {
+        format!("{n} messages {what}.")
+    }
+}
+
+/// Tells what `action` did, in `said`, each time it answers.
+fn report<S>(
+    action: ServerAction<S>,
+    said: RwSignal<Option<Result<String, String>>>,
+    what: &'static str,
+) where
+    S: leptos::server_fn::ServerFn<Output = usize, Error = crate::error::AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(answer) = action.value().get() {
+            said.set(Some(
+                answer.map(|n| counted(n, what)).map_err(|e| e.to_string()),
+            ));
+        }
+    });
+}
+
+#[component]
+pub fn QuarantinePage() -> impl IntoView {
+    let actions = Actions {
+        release: ServerAction::new(),
+        delete: ServerAction::new(),
+        selected: RwSignal::new(Vec::new()),
+        said: RwSignal::new(None),
+    };
+    report(
+        actions.release,
+        actions.said,
+        "released: delivered to their recipients",
+    );
+    report(actions.delete, actions.said, "deleted");
+    let by_score = ServerAction::<DeleteQuarantinedByScore>::new();
+    let changed = RwSignal::new(0u32);
+    bump_on_success(actions.release, changed);
+    bump_on_success(actions.delete, changed);
+    bump_on_success(by_score, changed);
+    let query = use_list_query();
+    let list = Resource::new(
+        move || (query.get(), changed.get()),
+        |(q, _)| list_quarantine(Some(q.search), Some(q.page)),
+    );
+    // A new page or a reload shows other messages: nothing stays ticked unseen.
+    Effect::new(move |_| {
+        query.track();
+        changed.track();
+        actions.selected.set(Vec::new());
+    });
+    view! {
+        <Title text="Quarantine"/>
+        <h1>"Quarantine"</h1>
+        <p class="hint">
+            "Mail kept instead of delivered: spam above the reject score, and mail over the size limit. \
+             Nothing in a kept message runs when you open it. Release delivers a message to its \
+             recipients; kept mail is deleted after the domain's quarantine days."
+        </p>
+        <Loaded resource=list ok=move |q| view! {
+            <Screen q search=query.get_untracked().search actions by_score/>
+        }/>
+    }
+}
+
+#[component]
+fn Screen(
+    q: Quarantine,
+    search: String,
+    actions: Actions,
+    by_score: ServerAction<DeleteQuarantinedByScore>,
+) -> impl IntoView {
+    let Quarantine { page, domains } = q;
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    let rows = page
+        .rows
+        .iter()
+        .cloned()
+        .map(|row| view! { <Line row selected=actions.selected/> })
+        .collect_view();
+    let list = if page.total == 0 {
+        let none = if search.is_empty() {
+            "Nothing is in quarantine."
+        } else {
+            "No kept message matches this search."
+        };
+        view! { <p class="empty">{none}</p> }.into_any()
+    } else {
+        view! {
+            <Bulk actions ids/>
+            <DataTable label="Quarantined mail, newest first"
+                columns=&["Select", "Received", "From", "To", "Subject", "Score", "Why kept"]>
+                {rows}
+            </DataTable>
+        }
+        .into_any()
+    };
+    let said = actions.said;
+    view! {
+        <SearchForm what="quarantined mail" search/>
+        <p class="form-error" role="alert">{move || said.get().and_then(Result::err)}</p>
+        <p class="form-success" role="status">{move || said.get().and_then(Result::ok)}</p>
+        {list}
+        <Pager page what="kept messages"/>
+        {(!domains.is_empty()).then(|| view! { <ByScore domains action=by_score/> })}
+    }
+}
+
+/// Release and delete for the ticked messages, and ticking the whole page.
+#[component]
+fn Bulk(actions: Actions, ids: Vec<i64>) -> impl IntoView {
+    let Actions {
+        release,
+        delete,
+        selected,
+        ..
+    } = actions;
+    let ids = StoredValue::new(ids);
+    let count = move || selected.with(Vec::len);
+    let all = move || count() > 0 && count() == ids.with_value(Vec::len);
+    let asking = asking_until(delete);
+    let hidden = move || {
+        selected
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| view! { <input type="hidden" name=format!("ids[{i}]") value=id/> })
+            .collect_view()
+    };
+    view! {
+        <div class="bulk" role="group" aria-label="Act on the ticked messages">
+            <div class="check">
+                <input type="checkbox" id="select-all" prop:checked=all
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.set(if on { ids.get_value() } else { Vec::new() });
+                    }/>
+                <label for="select-all">"Tick every message on this page"</label>
+            </div>
+            <p aria-live="polite">{move || format!("{} ticked", count())}</p>
+            <ActionForm action=release>
+                {hidden}
+                <button type="submit" disabled=move || count() == 0 || release.pending().get()>
+                    "Release ticked"
+                </button>
+            </ActionForm>
+            <AskFirst asking label="Delete ticked…"
+                question="Delete the ticked messages? They cannot be brought back.">
+                <ActionForm action=delete>
+                    {hidden}
+                    <button type="submit" class="danger" disabled=move || count() == 0>"Delete ticked messages"</button>
+                </ActionForm>
+            </AskFirst>
+        </div>
+    }
+}
+
+#[component]
+fn Line(row: QuarantineRow, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+    let id = row.id;
+    let subject = if row.subject.is_empty() {
+        "(no subject)".to_string()
+    } else {
+        row.subject.clone()
+    };
+    let check_id = format!("select-{id}");
+    let from = if row.from_header.is_empty() {
+        row.sender.clone()
+    } else {
+        row.from_header.clone()
+    };
+    view! {
+        <tr>
+            <td data-label="Select">
+                <input type="checkbox" id=check_id.clone()
+                    prop:checked=move || selected.with(|s| s.contains(&id))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| {
+                            s.retain(|i| *i != id);
+                            if on {
+                                s.push(id);
+                            }
+                        });
+                    }/>
+                <label for=check_id class="visually-hidden">{format!("Tick “{subject}”")}</label>
+            </td>
+            <td data-label="Received" class="time">{format_utc(row.at)}</td>
+            <td data-label="From">{from}</td>
+            <td data-label="To">{row.recipients.join(", ")}</td>
+            <td data-label="Subject"><a href=format!("/quarantine/{id}")>{subject.clone()}</a></td>
+            <td data-label="Score">{format_score(row.score)}</td>
+            <td data-label="Why kept">{row.reason.clone()}</td>
+        </tr>
+    }
+}
+
+/// Deletes a domain's kept mail below or above a score (admins).
+#[component]
+fn ByScore(
+    domains: Vec<(i64, String)>,
+    action: ServerAction<DeleteQuarantinedByScore>,
+) -> impl IntoView {
+    let outcome = outcome(action);
+    let asking = asking_until(action);
+    let options = StoredValue::new(domains);
+    let deleted = move || match action.value().get() {
+        Some(Ok(n)) => Some(counted(n, "deleted")),
+        _ => None,
+    };
+    view! {
+        <section class="card" aria-labelledby="by-score-heading">
+            <h2 id="by-score-heading">"Delete by score"</h2>
+            <p>"Deletes every kept message of a domain that scored below or above a score. Unscored mail (kept for its size) stays."</p>
+            <AskFirst asking label="Delete by score…"
+                question="Choose the domain and the score. The messages cannot be brought back.">
+                <ActionForm action=action>
+                    <div class="field">
+                        <label for="by-score-domain">"Domain"</label>
+                        <select id="by-score-domain" name="domain">
+                            {options.get_value().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <fieldset class="choices">
+                        <legend>"Which messages"</legend>
+                        <div class="check">
+                            <input type="radio" id="side-above" name="side" value="above" checked=true/>
+                            <label for="side-above">"Scoring above the score"</label>
+                        </div>
+                        <div class="check">
+                            <input type="radio" id="side-below" name="side" value="below"/>
+                            <label for="side-below">"Scoring below the score"</label>
+                        </div>
+                    </fieldset>
+                    <Field label="Score" name="score" hint="A number, such as 15 or 7.5."
+                        error=field_error(outcome, "score") check=|v| parse_score(v).map(drop)/>
+                    <Outcome outcome success="Done."/>
+                    <button type="submit" class="danger" disabled=move || action.pending().get()>"Delete these messages"</button>
+                </ActionForm>
+            </AskFirst>
+            <p class="form-success" role="status">{deleted}</p>
+        </section>
+    }
+}

@@ -1,0 +1,278 @@
+// The Mail log screen: every message the SMTP listener took or refused (here: ham, GTUBE
+// spam and an unknown recipient sent over SMTP), with what each stage found. Each reader
+// sees only what is theirs (a mail user the mail to their own address, a domain admin their
+// domains' mail, refused recipients included, a master admin all of it); the filters live
+// in the address and work by keyboard.
+import { Browser, expect, Page, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
+
+const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
+/** The master admin that first-start.setup.ts created (max gets two-factor authentication
+ * in two-factor-admin.spec.ts). */
+const MASTER = 'admin@example.test';
+/** The mail user whose own view is checked (quarantine.spec.ts uses quinn too, but no spec
+ * changes quinn's password). */
+const READER = USERS.quinn;
+
+/**
+ * Sends one message to the test portal's SMTP listener and prints what became of it:
+ * `accepted` (250 after DATA), `kept` (550 after DATA: quarantined) or `refused` (every
+ * recipient refused at RCPT).
+ */
+const SEND = String.raw`
+import smtplib, sys
+from email.utils import formatdate, make_msgid
+sender, rcpts, subject, body = sys.argv[1:5]
+rcpts = rcpts.split(',')
+head = [
+    'From: Newsletter Desk <%s>' % sender,
+    'To: %s' % ', '.join(rcpts),
+    'Subject: %s' % subject,
+    'Date: %s' % formatdate(),
+    'Message-ID: %s' % make_msgid(domain='sender.example'),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+]
+text = '\r\n'.join(head) + '\r\n\r\n' + '\r\n'.join(body.splitlines()) + '\r\n'
+with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.sender.example', timeout=20) as s:
+    try:
+        s.sendmail(sender, rcpts, text.encode('utf-8'))
+        print('accepted')
+    except smtplib.SMTPRecipientsRefused:
+        print('refused')
+    except smtplib.SMTPDataError as e:
+        if e.smtp_code != 550:
+            raise
+        print('kept')
+`;
+
+const SENDER = 'news@sender.example';
+
+function send(to: string[], subject: string, body: string): string {
+  return execFileSync('python3', ['-c', SEND, SENDER, to.join(','), subject, body], { encoding: 'utf8' }).trim();
+}
+
+/** Plain ham: delivered at once. */
+function sendHam(to: string[], subject: string) {
+  expect(send(to, subject, 'Hello,\nthe minutes of the meeting are below.\nRegards\n')).toBe('accepted');
+}
+
+/** GTUBE spam: kept in quarantine, the client told 550. */
+function sendSpam(to: string[], subject: string) {
+  expect(send(to, subject, `Win a prize!\n${GTUBE}\n`)).toBe('kept');
+}
+
+/** To addresses that do not exist: refused at RCPT. */
+function sendRefused(to: string[], subject: string) {
+  expect(send(to, subject, 'Hello?\n')).toBe('refused');
+}
+
+/** A word for this run's subjects, so that the tests' rows are told apart by a filter. */
+const tag = (name: string) => `${name}${Date.now().toString(36)}`;
+
+const table = (page: Page) => page.getByRole('region', { name: 'Mail log, newest first' });
+const rows = (page: Page) => table(page).locator('tbody').getByRole('row');
+const row = (page: Page, subject: string) =>
+  rows(page).filter({ has: page.locator('td[data-label="Subject"]', { hasText: new RegExp(`^${subject}$`) }) });
+const column = (page: Page, subject: string, name: string) => row(page, subject).locator(`td[data-label="${name}"]`);
+const evidence = (page: Page, subject: string) =>
+  row(page, subject).locator('summary', { hasText: `Evidence for “${subject}”` });
+
+async function openMailLog(page: Page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mail log', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Mail log', level: 1 })).toBeVisible();
+  await page.waitForSelector('body[data-hydrated]');
+}
+
+/** Filters by subject with the form (mouse and typing). */
+async function filterBySubject(page: Page, text: string) {
+  await page.getByLabel('Subject', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Filter', exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`subject=${text}`));
+}
+
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, email, GOOD_PASSWORD);
+  return page;
+}
+
+test('a mail user sees only the mail addressed to them', async ({ page }) => {
+  const t = tag('own');
+  const shared = `Minutes for Quinn and Alice ${t}`;
+  const alices = `Prize for Alice ${t}`;
+  sendHam([READER, USERS.alice], shared);
+  sendSpam([USERS.alice], alices);
+
+  await signIn(page, READER);
+  await openMailLog(page);
+  await expect(page.getByText('Every message the mail server took or refused')).toBeVisible();
+  await filterBySubject(page, t);
+
+  await test.step('one row: the shared message, addressed to them only', async () => {
+    await expect(table(page).getByRole('columnheader'))
+      .toHaveText(['When', 'From', 'To', 'Subject', 'Client', 'Classification', 'Evidence']);
+    await expect(rows(page)).toHaveCount(1);
+    await expect(column(page, shared, 'To')).toHaveText(READER);
+    await expect(column(page, shared, 'From')).toContainText(SENDER);
+    await expect(column(page, shared, 'Classification')).toHaveText('Delivered');
+    await expect(column(page, shared, 'Client')).toContainText('127.0.0.1');
+    await expect(row(page, alices)).toHaveCount(0);
+    await expect(page.getByText(alices)).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Clear filters', exact: true })).toBeVisible();
+  });
+
+  await test.step('its evidence names the stages and the 250 reply', async () => {
+    await expect(evidence(page, shared)).toHaveAccessibleName(`Evidence for “${shared}”`);
+    await evidence(page, shared).focus();
+    await page.keyboard.press('Enter');
+    const lines = row(page, shared).locator('ul.evidence');
+    await expect(lines).toBeVisible();
+    await expect(lines).toContainText('delivery: ');
+    await expect(lines).toContainText(`envelope sender: ${SENDER}`);
+    await expect(lines).toContainText('size: ');
+    await expect(lines).toContainText('reply: 250');
+    await expectAccessible(page);
+  });
+
+  await test.step('the Delivered filter keeps it; Quarantined finds nothing of theirs', async () => {
+    await page.getByLabel('Classification', { exact: true }).selectOption({ label: 'Quarantined' });
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(page).toHaveURL(/verdict=quarantined/);
+    await expect(page.getByText('No message matches these filters.', { exact: true })).toBeVisible();
+    await expect(table(page)).toHaveCount(0);
+  });
+});
+
+test('a domain admin filters the log by keyboard and reads a row’s evidence', async ({ page }) => {
+  const t = tag('keys');
+  const ham = `Agenda for Alice ${t}`;
+  const spam = `Prize for Alice ${t}`;
+  const nobody = `nobody-${t}@example.test`;
+  sendHam([USERS.alice], ham);
+  sendSpam([USERS.alice], spam);
+  sendRefused([nobody], `Lost letter ${t}`);
+
+  await signIn(page, USERS.dora);
+  await openMailLog(page);
+
+  const subjectField = page.getByLabel('Subject', { exact: true });
+  const classification = page.getByLabel('Classification', { exact: true });
+  await test.step('Subject and Classification filled by keyboard, sent with Enter', async () => {
+    await page.getByLabel('Client IP', { exact: true }).focus();
+    await page.keyboard.press('Tab');
+    await expect(subjectField).toBeFocused();
+    await page.keyboard.type(t);
+    await page.keyboard.press('Tab');
+    await expect(classification).toBeFocused();
+    await page.keyboard.type('Quar');
+    await expect(classification).toHaveValue('quarantined');
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('button', { name: 'Filter', exact: true })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(new RegExp(`subject=${t}`));
+    await expect(page).toHaveURL(/verdict=quarantined/);
+  });
+
+  await test.step('exactly the quarantined row is listed; the fields keep the filters', async () => {
+    await expect(rows(page)).toHaveCount(1);
+    await expect(column(page, spam, 'Classification')).toHaveText('Quarantined');
+    await expect(column(page, spam, 'To')).toHaveText(USERS.alice);
+    await expect(row(page, ham)).toHaveCount(0);
+    await expect(subjectField).toHaveValue(t);
+    await expect(classification).toHaveValue('quarantined');
+  });
+
+  await test.step('the evidence opens by keyboard: the quarantine stage and the 550 reply', async () => {
+    await expect(evidence(page, spam)).toHaveAccessibleName(`Evidence for “${spam}”`);
+    const lines = row(page, spam).locator('ul.evidence');
+    await expect(lines).toBeHidden();
+    await evidence(page, spam).focus();
+    await page.keyboard.press('Enter');
+    await expect(lines).toBeVisible();
+    await expect(lines.getByRole('listitem').filter({ hasText: /^quarantine: / })).toHaveCount(1);
+    await expect(lines.getByRole('listitem').filter({ hasText: /^score: / })).toHaveCount(1);
+    await expect(lines.getByRole('listitem').filter({ hasText: /^reply: 550/ })).toHaveCount(1);
+    await expect(lines).toContainText(`envelope sender: ${SENDER}`);
+    await expectAccessible(page);
+  });
+
+  await test.step('Clear filters goes back to the whole log with empty fields', async () => {
+    await page.getByRole('link', { name: 'Clear filters', exact: true }).click();
+    await expect(page).toHaveURL(/\/mail-log$/);
+    await expect(subjectField).toHaveValue('');
+    await expect(classification).toHaveValue('');
+    await expect(page.getByLabel('From day', { exact: true })).toHaveValue('');
+    await expect(page.getByRole('link', { name: 'Clear filters', exact: true })).toHaveCount(0);
+    await expect(row(page, ham)).toBeVisible();
+    await expect(row(page, spam)).toBeVisible();
+  });
+
+  await test.step('the recipient refused at RCPT shows, marked refused and Rejected', async () => {
+    // Refused at RCPT, the client never sent the message: the row has no subject.
+    await filterBySubject(page, t);
+    await expect(rows(page)).toHaveCount(2);
+    await expect(column(page, ham, 'Classification')).toHaveText('Delivered');
+    await page.getByLabel('Subject', { exact: true }).fill('');
+    await page.getByLabel('Recipient', { exact: true }).fill(`nobody-${t}`);
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`recipient=nobody-${t}`));
+    await expect(rows(page)).toHaveCount(1);
+    const lost = rows(page).first();
+    await expect(lost.locator('td[data-label="To"]')).toHaveText(`${nobody} (refused)`);
+    await expect(lost.locator('td[data-label="Classification"]')).toHaveText('Rejected');
+    await expect(lost.locator('td[data-label="Subject"]')).toHaveText('');
+    const summary = lost.locator('summary');
+    await expect(summary).toHaveAccessibleName('Evidence for “(no subject)”');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    await expect(lost.locator('ul.evidence')).toContainText(nobody);
+    await expect(lost.locator('ul.evidence')).toContainText('reply: 550');
+  });
+
+  await test.step('a reversed date range is explained in an alert', async () => {
+    await page.getByLabel('From day', { exact: true }).fill('2030-01-02');
+    await page.getByLabel('To day (included)', { exact: true }).fill('2030-01-01');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(page).toHaveURL(/since=2030-01-02/);
+    await expect(page.getByRole('alert').filter({ hasText: 'The last day is before the first day.' })).toBeVisible();
+    await expect(table(page)).toHaveCount(0);
+    await expectAccessible(page);
+  });
+});
+
+test('a master admin sees every domain’s mail; a domain admin only their own', async ({ browser }) => {
+  const t = tag('other');
+  const domain = `logs-${t}.test`;
+  const olive = `olive@${domain}`;
+  const subject = `Welcome Olive ${t}`;
+  expect(portalCli(['domain', 'add', domain])).toContain(`Added the domain ${domain}.`);
+  expect(portalCli(['user', 'add', olive, '--role', 'mailuser'], GOOD_PASSWORD + '\n')).toContain(`Added ${olive}`);
+  sendHam([olive], subject);
+
+  const master = await signedIn(browser, MASTER);
+  const dora = await signedIn(browser, USERS.dora);
+
+  await test.step('the master admin finds it', async () => {
+    await openMailLog(master);
+    await filterBySubject(master, t);
+    await expect(rows(master)).toHaveCount(1);
+    await expect(column(master, subject, 'To')).toHaveText(olive);
+    await expect(column(master, subject, 'Classification')).toHaveText('Delivered');
+    await expectAccessible(master);
+  });
+
+  await test.step('the domain admin of example.test does not', async () => {
+    await openMailLog(dora);
+    await filterBySubject(dora, t);
+    await expect(dora.getByText('No message matches these filters.', { exact: true })).toBeVisible();
+    await expect(dora.getByText(subject)).toHaveCount(0);
+    // Nor by the address itself, opened directly.
+    await open(dora, `/mail-log?recipient=${encodeURIComponent(olive)}`);
+    await expect(dora.getByText('No message matches these filters.', { exact: true })).toBeVisible();
+  });
+  await master.context().close();
+  await dora.context().close();
+});
