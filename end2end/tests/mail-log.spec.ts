@@ -150,10 +150,8 @@ test('a domain admin filters the log by keyboard and reads a row’s evidence', 
   const t = tag('keys');
   const ham = `Agenda for Alice ${t}`;
   const spam = `Prize for Alice ${t}`;
-  const nobody = `nobody-${t}@example.test`;
   sendHam([USERS.alice], ham);
   sendSpam([USERS.alice], spam);
-  sendRefused([nobody], `Lost letter ${t}`);
 
   await signIn(page, USERS.dora);
   await openMailLog(page);
@@ -210,28 +208,6 @@ test('a domain admin filters the log by keyboard and reads a row’s evidence', 
     await expect(row(page, spam)).toBeVisible();
   });
 
-  await test.step('the recipient refused at RCPT shows, marked refused and Rejected', async () => {
-    // Refused at RCPT, the client never sent the message: the row has no subject.
-    await filterBySubject(page, t);
-    await expect(rows(page)).toHaveCount(2);
-    await expect(column(page, ham, 'Classification')).toHaveText('Delivered');
-    await page.getByLabel('Subject', { exact: true }).fill('');
-    await page.getByLabel('Recipient', { exact: true }).fill(`nobody-${t}`);
-    await page.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect(page).toHaveURL(new RegExp(`recipient=nobody-${t}`));
-    await expect(rows(page)).toHaveCount(1);
-    const lost = rows(page).first();
-    await expect(lost.locator('td[data-label="To"]')).toHaveText(`${nobody} (refused)`);
-    await expect(lost.locator('td[data-label="Classification"]')).toHaveText('Rejected');
-    await expect(lost.locator('td[data-label="Subject"]')).toHaveText('');
-    const summary = lost.locator('summary');
-    await expect(summary).toHaveAccessibleName('Evidence for “(no subject)”');
-    await summary.focus();
-    await page.keyboard.press('Enter');
-    await expect(lost.locator('ul.evidence')).toContainText(nobody);
-    await expect(lost.locator('ul.evidence')).toContainText('reply: 550');
-  });
-
   await test.step('a reversed date range is explained in an alert', async () => {
     await page.getByLabel('From day', { exact: true }).fill('2030-01-02');
     await page.getByLabel('To day (included)', { exact: true }).fill('2030-01-01');
@@ -251,6 +227,9 @@ test('a master admin sees every domain’s mail; a domain admin only their own',
   expect(portalCli(['domain', 'add', domain])).toContain(`Added the domain ${domain}.`);
   expect(portalCli(['user', 'add', olive, '--role', 'mailuser'], GOOD_PASSWORD + '\n')).toContain(`Added ${olive}`);
   sendHam([olive], subject);
+  // Unknown in a domain of its own (example.test gets a catch-all in aliases.spec.ts).
+  const nobody = `nobody-${t}@${domain}`;
+  sendRefused([nobody], `Lost letter ${t}`);
 
   const master = await signedIn(browser, MASTER);
   const dora = await signedIn(browser, USERS.dora);
@@ -262,6 +241,25 @@ test('a master admin sees every domain’s mail; a domain admin only their own',
     await expect(column(master, subject, 'To')).toHaveText(olive);
     await expect(column(master, subject, 'Classification')).toHaveText('Delivered');
     await expectAccessible(master);
+  });
+
+  await test.step('the recipient refused at RCPT shows, marked refused and Rejected', async () => {
+    // Refused at RCPT, the client never sent the message: the row has no subject.
+    await master.getByLabel('Subject', { exact: true }).fill('');
+    await master.getByLabel('Recipient', { exact: true }).fill(`nobody-${t}`);
+    await master.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(master).toHaveURL(new RegExp(`recipient=nobody-${t}`));
+    await expect(rows(master)).toHaveCount(1);
+    const lost = rows(master).first();
+    await expect(lost.locator('td[data-label="To"]')).toHaveText(`${nobody} (refused)`);
+    await expect(lost.locator('td[data-label="Classification"]')).toHaveText('Rejected');
+    await expect(lost.locator('td[data-label="Subject"]')).toHaveText('');
+    const summary = lost.locator('summary');
+    await expect(summary).toHaveAccessibleName('Evidence for “(no subject)”');
+    await summary.focus();
+    await master.keyboard.press('Enter');
+    await expect(lost.locator('ul.evidence')).toContainText(nobody);
+    await expect(lost.locator('ul.evidence')).toContainText('reply: 550');
   });
 
   await test.step('the domain admin of example.test does not', async () => {
