@@ -287,7 +287,7 @@ pub async fn delete_by_score(
         .domain(backend, domain_id, "delete quarantined mail by score", now)
         .await?;
     let reader = Reader::Domains(vec![domain.id]);
-    let ids = store::quarantine::by_score(
+    let found = store::quarantine::by_score(
         &backend.pool,
         &reader,
         domain.id,
@@ -295,14 +295,12 @@ pub async fn delete_by_score(
         score,
     )
     .await?;
-    for id in &ids {
-        if let Some(stored) = store::quarantine::find(&backend.pool, &reader, *id).await? {
-            take_out(backend, &stored, &stored.recipients()).await?;
-        }
+    for stored in &found {
+        take_out(backend, stored, &stored.recipients()).await?;
     }
     let detail = format!(
         "deleted {} quarantined messages of {} scoring {} {score}",
-        ids.len(),
+        found.len(),
         domain.name,
         side.as_str()
     );
@@ -316,7 +314,7 @@ pub async fn delete_by_score(
             now,
         )
         .await?;
-    Ok(ids.len())
+    Ok(found.len())
 }
 
 /// Takes `addresses` off a kept message; its file goes with its last recipient.

@@ -157,11 +157,12 @@ pub async fn by_score(
     domain_id: i64,
     above: bool,
     score: f64,
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> Result<Vec<Stored>, sqlx::Error> {
     let (all, domains, address) = reader.params();
     let side = if above { ">" } else { "<" };
-    sqlx::query_scalar(&format!(
-        "SELECT q.id FROM quarantine q WHERE {IN_SCOPE} AND q.domain_id = $4 \
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id \
+         WHERE {IN_SCOPE} AND q.domain_id = $4 \
          AND q.score IS NOT NULL AND q.score {side} $5 ORDER BY q.id"
     ))
     .bind(all)
