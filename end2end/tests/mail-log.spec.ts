@@ -274,3 +274,55 @@ test('a master admin sees every domain’s mail; a domain admin only their own',
   await master.context().close();
   await dora.context().close();
 });
+
+test('the first page shows new mail as it arrives, until the live view is switched off', async ({ page }) => {
+  test.setTimeout(60_000); // each message takes a few seconds over SMTP
+  const t = tag('live');
+  const first = `Live note one ${t}`;
+  const second = `Live note two ${t}`;
+  const live = page.getByLabel('Show new mail as it arrives', { exact: true });
+  const status = (text: string) => page.getByRole('status').filter({ hasText: text });
+  const opened = () => page.waitForResponse((r) => new URL(r.url()).pathname === '/events/mail-log', { timeout: 20_000 });
+
+  await signIn(page, READER);
+  await test.step('on by default: the log watches for new mail', async () => {
+    const events = opened();
+    await openMailLog(page);
+    expect((await events).status()).toBe(200);
+    await expect(live).toBeChecked();
+    await expect(status('Watching for new mail.')).toBeVisible();
+    await expect(row(page, first)).toHaveCount(0);
+    await expectAccessible(page);
+  });
+
+  // Set on the page as it is: gone if the page were loaded again.
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  const stayed = () => page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true);
+
+  await test.step('a new message for the reader appears by itself, and is counted', async () => {
+    sendHam([READER], first);
+    await expect(row(page, first)).toBeVisible({ timeout: 15_000 });
+    await expect(column(page, first, 'To')).toHaveText(READER);
+    await expect(column(page, first, 'Classification')).toHaveText('Delivered');
+    await expect(status('1 new message since you opened the log.')).toBeVisible();
+    expect(await stayed()).toBe(true);
+    await expect(page).toHaveURL(/\/mail-log$/);
+  });
+
+  await test.step('switched off: a message sent then is not shown until a reload', async () => {
+    await live.uncheck();
+    await expect(live).not.toBeChecked();
+    await expect(status('New mail is not shown until you reload.')).toBeVisible();
+    sendHam([READER], second);
+    await page.waitForTimeout(3_000);
+    await expect(row(page, second)).toHaveCount(0);
+    await expect(row(page, first)).toBeVisible();
+    await expect(status('New mail is not shown until you reload.')).toBeVisible();
+    expect(await stayed()).toBe(true);
+    await page.reload();
+    await page.waitForSelector('body[data-hydrated]');
+    await expect(row(page, second)).toBeVisible();
+    await expect(row(page, first)).toBeVisible();
+    await expect(live).toBeChecked();
+  });
+});

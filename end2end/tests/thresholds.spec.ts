@@ -1,6 +1,8 @@
 // Antispam thresholds: a domain's own values (domain admin) and the global ones (master admin).
-import { expect, Page, test } from '@playwright/test';
-import { expectAccessible, GOOD_PASSWORD, open, signIn, USERS } from './helpers';
+import { Browser, expect, Page, test } from '@playwright/test';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
 async function fill(page: Page, label: string, value: string) {
   await page.getByLabel(label, { exact: true }).fill(value);
@@ -80,4 +82,213 @@ test('a master admin sets the global thresholds', async ({ page }) => {
   await fill(page, TAG, '6');
   await page.getByRole('button', { name: 'Save global thresholds' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved:' })).toBeVisible();
+});
+
+// The preview: a domain of its own (preview.test) gets two hams, one GTUBE spam (kept in
+// quarantine) and one unknown recipient (refused at RCPT, not scored); its admin types other
+// values and reads how those three scored messages would have gone, without saving.
+const PREVIEW = 'preview.test';
+/** Made admin of preview.test (its only domain). */
+const PAULA = `paula@${PREVIEW}`;
+const PIET = `piet@${PREVIEW}`;
+const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
+
+/** Sends one message over SMTP; prints `accepted` (250), `kept` (550 after DATA) or `refused` (at RCPT). */
+const SEND = String.raw`
+import smtplib, sys
+from email.utils import formatdate, make_msgid
+sender, rcpt, subject, body = sys.argv[1:5]
+text = '\r\n'.join([
+    'From: Newsletter Desk <%s>' % sender,
+    'To: %s' % rcpt,
+    'Subject: %s' % subject,
+    'Date: %s' % formatdate(),
+    'Message-ID: %s' % make_msgid(domain='sender.example'),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+]) + '\r\n\r\n' + '\r\n'.join(body.splitlines()) + '\r\n'
+with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.sender.example', timeout=20) as s:
+    try:
+        s.sendmail(sender, [rcpt], text.encode('utf-8'))
+        print('accepted')
+    except smtplib.SMTPRecipientsRefused:
+        print('refused')
+    except smtplib.SMTPDataError as e:
+        if e.smtp_code != 550:
+            raise
+        print('kept')
+`;
+
+function send(to: string, subject: string, body: string): string {
+  return execFileSync('python3', ['-c', SEND, 'news@sender.example', to, subject, body], { encoding: 'utf8' }).trim();
+}
+
+/** `send`, without waiting: several messages go at once (each takes a few seconds). */
+async function sendAsync(to: string, subject: string, body: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('python3', ['-c', SEND, 'news@sender.example', to, subject, body], { encoding: 'utf8' });
+  return stdout.trim();
+}
+
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, email, GOOD_PASSWORD);
+  return page;
+}
+
+const preview = (page: Page) => page.getByRole('region', { name: 'Preview on the last 7 days' });
+const previewTable = (page: Page) => preview(page).getByRole('region', { name: 'Scored mail of the last 7 days by treatment' });
+
+/** The preview's rows as [treatment, what happened, with these values, difference]. */
+async function expectPreview(page: Page, rows: [string, number, number, string][]) {
+  const body = previewTable(page).locator('tbody').getByRole('row');
+  await expect(body).toHaveCount(rows.length);
+  for (const [i, [treatment, got, would, difference]] of rows.entries()) {
+    await expect(body.nth(i).getByRole('cell')).toHaveText([treatment, String(got), String(would), difference]);
+  }
+}
+
+test('the preview recounts the last 7 days’ scored mail as the values are typed, without saving', async ({ browser, page }) => {
+  test.setTimeout(60_000);
+  await test.step('preview.test, its admin, and its mail: two hams, one GTUBE, one unknown recipient', async () => {
+    expect(portalCli(['domain', 'add', PREVIEW])).toContain(`Added the domain ${PREVIEW}.`);
+    for (const email of [PAULA, PIET]) {
+      expect(portalCli(['user', 'add', email, '--role', 'mailuser'], GOOD_PASSWORD + '\n')).toContain(`Added ${email}`);
+    }
+    const master = await signedIn(browser, 'admin@example.test');
+    await open(master, '/admin/domains');
+    await master.getByRole('link', { name: `Admins of ${PREVIEW}`, exact: true }).click();
+    await expect(master.getByRole('heading', { name: `Admins of ${PREVIEW}` })).toBeVisible();
+    await master.waitForSelector('body[data-hydrated]');
+    await master.getByLabel("Account's email address", { exact: true }).fill(PAULA);
+    await master.getByRole('button', { name: 'Make admin' }).click();
+    await expect(master.getByRole('cell', { name: PAULA, exact: true })).toBeVisible();
+    await master.context().close();
+
+    const t = Date.now().toString(36);
+    const ham = 'Hello,\nthe minutes of the meeting are below.\nRegards\n';
+    expect(
+      await Promise.all([
+        sendAsync(PIET, `Minutes for Piet ${t}`, ham),
+        sendAsync(PAULA, `Minutes for Paula ${t}`, ham),
+        sendAsync(PIET, `Prize for Piet ${t}`, `Win a prize!\n${GTUBE}\n`),
+        sendAsync(`nobody-${t}@${PREVIEW}`, `Lost letter ${t}`, 'Hello?\n'),
+      ]),
+    ).toEqual(['accepted', 'accepted', 'kept', 'refused']);
+  });
+
+  await signIn(page, PAULA);
+  await open(page, '/admin/domains');
+  await page.getByRole('link', { name: `Antispam thresholds of ${PREVIEW}`, exact: true }).click();
+  await expect(page.getByRole('heading', { name: `Antispam thresholds of ${PREVIEW}`, level: 1 })).toBeVisible();
+  await page.waitForSelector('body[data-hydrated]');
+  const saved = {
+    defer: await page.getByLabel(DEFER, { exact: true }).inputValue(),
+    tag: await page.getByLabel(TAG, { exact: true }).inputValue(),
+    reject: await page.getByLabel(REJECT, { exact: true }).inputValue(),
+  };
+  const status = preview(page).getByRole('status');
+
+  await test.step('the saved values treat the three scored messages as they were', async () => {
+    await expect(preview(page).getByRole('heading', { name: 'Preview on the last 7 days', level: 2 })).toBeVisible();
+    await expect(status).toHaveText('These values treat the 3 scored messages of the last 7 days as they were treated.');
+    await expect(previewTable(page).getByRole('columnheader'))
+      .toHaveText(['Treatment', 'What happened', 'With these values', 'Difference']);
+    await expectPreview(page, [
+      ['Delivered', 2, 2, '—'],
+      ['Greylisted', 0, 0, '—'],
+      ['Tagged as spam', 0, 0, '—'],
+      ['Quarantined', 1, 1, '—'],
+      ['Rejected', 0, 0, '—'],
+    ]);
+    await expectAccessible(page);
+  });
+
+  await test.step('reject typed as 999: the spam would have been greylisted instead', async () => {
+    const reject = page.getByLabel(REJECT, { exact: true });
+    await reject.focus();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('999');
+    await expect(status).toHaveText('With these values, the 3 scored messages of the last 7 days would have gone as below.');
+    await expectPreview(page, [
+      ['Delivered', 2, 2, '—'],
+      ['Greylisted', 0, 1, '+1'],
+      ['Tagged as spam', 0, 0, '—'],
+      ['Quarantined', 1, 0, '-1'],
+      ['Rejected', 0, 0, '—'],
+    ]);
+  });
+
+  await test.step('defer 999 too: the spam would have been tagged', async () => {
+    await page.getByLabel(DEFER, { exact: true }).fill('999');
+    await expectPreview(page, [
+      ['Delivered', 2, 2, '—'],
+      ['Greylisted', 0, 0, '—'],
+      ['Tagged as spam', 0, 1, '+1'],
+      ['Quarantined', 1, 0, '-1'],
+      ['Rejected', 0, 0, '—'],
+    ]);
+  });
+
+  await test.step('tag at 0: every message would have been tagged', async () => {
+    await page.getByLabel(TAG, { exact: true }).fill('0');
+    await expect(status).toHaveText('With these values, the 3 scored messages of the last 7 days would have gone as below.');
+    await expectPreview(page, [
+      ['Delivered', 2, 0, '-2'],
+      ['Greylisted', 0, 0, '—'],
+      ['Tagged as spam', 0, 3, '+3'],
+      ['Quarantined', 1, 0, '-1'],
+      ['Rejected', 0, 0, '—'],
+    ]);
+    await expectAccessible(page);
+  });
+
+  await test.step('values out of order: no preview, and why', async () => {
+    await page.getByLabel(DEFER, { exact: true }).fill('8');
+    await page.getByLabel(TAG, { exact: true }).fill('6');
+    await expect(status).toHaveText(
+      'No preview for these values: The score for adding the spam header must be above the score for deferring.',
+    );
+    await expect(previewTable(page)).toHaveCount(0);
+    await expectAccessible(page);
+  });
+
+  await test.step('nothing was saved: the page loaded again shows the saved values', async () => {
+    await page.reload();
+    await page.waitForSelector('body[data-hydrated]');
+    await expect(page.getByLabel(DEFER, { exact: true })).toHaveValue(saved.defer);
+    await expect(page.getByLabel(TAG, { exact: true })).toHaveValue(saved.tag);
+    await expect(page.getByLabel(REJECT, { exact: true })).toHaveValue(saved.reject);
+    await expect(page.getByRole('status').filter({ hasText: `${PREVIEW} uses the global thresholds` })).toBeVisible();
+    await expect(status).toHaveText('These values treat the 3 scored messages of the last 7 days as they were treated.');
+    await expectPreview(page, [
+      ['Delivered', 2, 2, '—'],
+      ['Greylisted', 0, 0, '—'],
+      ['Tagged as spam', 0, 0, '—'],
+      ['Quarantined', 1, 1, '—'],
+      ['Rejected', 0, 0, '—'],
+    ]);
+  });
+});
+
+test('a domain whose only mail was refused at RCPT has nothing to preview', async ({ page }) => {
+  const quiet = 'preview-quiet.test';
+  expect(portalCli(['domain', 'add', quiet])).toContain(`Added the domain ${quiet}.`);
+  // Refused at RCPT: logged, but never scored.
+  expect(send(`nobody@${quiet}`, `Lost letter ${Date.now().toString(36)}`, 'Hello?\n')).toBe('refused');
+  await signIn(page, 'admin@example.test', GOOD_PASSWORD);
+  await open(page, '/admin/domains');
+  await page.getByRole('link', { name: `Antispam thresholds of ${quiet}`, exact: true }).click();
+  await expect(page.getByRole('heading', { name: `Antispam thresholds of ${quiet}`, level: 1 })).toBeVisible();
+  await page.waitForSelector('body[data-hydrated]');
+  await expect(preview(page).getByRole('status')).toHaveText('No scored mail in the last 7 days to preview with.');
+  await expect(previewTable(page)).toHaveCount(0);
+  // Typed values are checked all the same.
+  await page.getByLabel(REJECT, { exact: true }).fill('5');
+  await expect(preview(page).getByRole('status')).toHaveText(
+    'No preview for these values: The score for rejecting must be above the score for adding the spam header.',
+  );
+  await page.getByLabel(REJECT, { exact: true }).fill('30');
+  await expect(preview(page).getByRole('status')).toHaveText('No scored mail in the last 7 days to preview with.');
+  await expectAccessible(page);
 });

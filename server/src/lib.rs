@@ -70,6 +70,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         key,
         mail_cache: Default::default(),
         webauthn: webauthn.map(Arc::new),
+        new_log_rows: Default::default(),
     })
 }
 
@@ -103,9 +104,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let live_views = backend.new_log_rows.clone();
     tokio::spawn(async move {
         shutdown.await;
         stop.send(true).ok();
+        live_views.close();
     });
     let until_stopped = move || {
         let mut stopped = stopped.clone();
@@ -240,6 +243,9 @@ async fn purge_expired(backend: Backend) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged mail log rows past their days"),
             Err(e) => tracing::warn!(error = %e, "could not purge the mail log"),
+        }
+        if let Err(e) = store::stats::purge_expired(&backend.pool, now).await {
+            tracing::warn!(error = %e, "could not purge old mail statistics");
         }
         if let Err(e) = mail::judge::purge_greylist(&backend.pool, now).await {
             tracing::warn!(error = %e, "could not purge greylisting triplets");

@@ -74,6 +74,7 @@ pub fn router(
     Router::new()
         .route("/healthz", get(healthz))
         .route("/export/{dataset}", get(app::api::transfer::export_csv))
+        .route("/events/mail-log", get(app::api::mail_log::live_rows))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -2,7 +2,7 @@
 
 use crate::{
     error::AppError,
-    model::antispam::{Thresholds, ThresholdsView},
+    model::antispam::{ThresholdPreview, Thresholds, ThresholdsView},
 };
 use leptos::prelude::*;
 
@@ -26,6 +26,22 @@ pub async fn save_thresholds(
     as_domain_admin("change antispam thresholds", |call, admin| async move {
         let levels = (defer.as_str(), tag.as_str(), reject.as_str());
         antispam::save_thresholds(&call.backend, &admin, domain, levels, call.now).await
+    })
+    .await
+}
+
+/// How the domain's last days of mail would have gone with these values (not saved).
+#[server(endpoint = "antispam/thresholds/preview")]
+pub async fn preview_thresholds(
+    domain: i64,
+    defer: String,
+    tag: String,
+    reject: String,
+) -> Result<ThresholdPreview, AppError> {
+    use crate::{api::ssr::as_domain_admin, backend::antispam};
+    as_domain_admin("preview antispam thresholds", |call, admin| async move {
+        let levels = (defer.as_str(), tag.as_str(), reject.as_str());
+        antispam::preview_thresholds(&call.backend, &admin, domain, levels, call.now).await
     })
     .await
 }

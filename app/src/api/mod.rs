@@ -8,6 +8,7 @@ pub mod admin;
 pub mod aliases;
 pub mod antispam;
 pub mod auth;
+pub mod delivery_queue;
 pub mod domains;
 pub mod filter_settings;
 pub mod local_recipients;
@@ -21,6 +22,7 @@ pub mod routing;
 pub mod sender_lists;
 pub mod senders;
 pub mod setup;
+pub mod stats;
 pub mod transfer;
 pub mod two_factor;
 

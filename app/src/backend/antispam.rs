@@ -9,7 +9,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        antispam::{Thresholds, ThresholdsView},
+        antispam::{ThresholdPreview, Thresholds, ThresholdsView, Treatment},
+        mail_log::Verdict,
         route::DomainKind,
         rows::DomainRow,
         time::UnixTime,
@@ -54,6 +55,38 @@ pub async fn thresholds(
         own: store::antispam::of_domain(&backend.pool, domain_id).await?,
         global: store::antispam::global(&backend.pool).await?,
     })
+}
+
+/// Days of mail the thresholds preview replays.
+pub const PREVIEW_DAYS: i64 = 7;
+
+/// How the domain's scored mail of the last days went, and how it would have gone with the
+/// thresholds typed (not saved).
+pub async fn preview_thresholds(
+    backend: &Backend,
+    ctx: &DomainAdminCtx,
+    domain_id: i64,
+    (defer, tag, reject): (&str, &str, &str),
+    now: UnixTime,
+) -> Result<ThresholdPreview, AppError> {
+    mail_domain(backend, ctx, domain_id, "preview antispam thresholds", now).await?;
+    let t = parse(defer, tag, reject)?;
+    let reader = store::reader::Reader::Domains(vec![domain_id]);
+    let since = now - PREVIEW_DAYS * 86_400;
+    let logged: Vec<(f64, Treatment)> = store::mail_log::scores(&backend.pool, &reader, since)
+        .await?
+        .into_iter()
+        .filter_map(|(score, verdict)| Some((score, Treatment::logged(Verdict::parse(&verdict)?)?)))
+        .collect();
+    let quarantines = store::filter_settings::get(&backend.pool, domain_id)
+        .await?
+        .quarantine;
+    Ok(ThresholdPreview::count(
+        PREVIEW_DAYS,
+        &logged,
+        &t,
+        quarantines,
+    ))
 }
 
 /// Sets the domain's own thresholds; they judge its next message.

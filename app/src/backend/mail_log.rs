@@ -2,6 +2,8 @@
 //! user reads the rows of mail addressed to them; admins their domains' (master admins
 //! all). Rows go after their domain's log days (`purge_expired`).
 
+use std::sync::Arc;
+
 use super::{auth::ctx::UserCtx, mail_scope::reader, store, Backend};
 use crate::{
     error::AppError,
@@ -33,4 +35,44 @@ pub async fn list(
 /// Deletes log rows kept past their domain's log days; how many.
 pub async fn purge_expired(backend: &Backend, now: UnixTime) -> Result<u64, AppError> {
     Ok(store::mail_log::purge_expired(&backend.pool, now).await?)
+}
+
+/// Tells the mail log's live views the ids of new rows, once committed. A view that falls
+/// behind misses some and reloads (see `api::mail_log::live`). At shutdown the views end,
+/// so that the web server's graceful stop does not wait for them.
+#[derive(Debug, Clone)]
+pub struct NewRows {
+    rows: tokio::sync::broadcast::Sender<i64>,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for NewRows {
+    fn default() -> Self {
+        NewRows {
+            rows: tokio::sync::broadcast::channel(1024).0,
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
+        }
+    }
+}
+
+impl NewRows {
+    pub(crate) fn tell(&self, id: i64) {
+        // No live view open: nobody to tell.
+        self.rows.send(id).ok();
+    }
+
+    /// The new rows' ids, and a signal that turns true at shutdown.
+    pub fn subscribe(
+        &self,
+    ) -> (
+        tokio::sync::broadcast::Receiver<i64>,
+        tokio::sync::watch::Receiver<bool>,
+    ) {
+        (self.rows.subscribe(), self.closing.subscribe())
+    }
+
+    /// Ends every live view: the process is stopping.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
 }

@@ -9,6 +9,7 @@ pub mod aliases;
 pub mod antispam;
 pub mod audit_log;
 pub mod auth;
+pub mod delivery_queue;
 pub mod dns;
 pub mod domain_admins;
 pub mod domain_aliases;
@@ -34,6 +35,7 @@ pub mod routing;
 pub mod sender_lists;
 pub mod senders;
 pub mod smtp_probe;
+pub mod stats;
 pub mod store;
 pub mod transfer;
 pub mod two_factor;
@@ -67,6 +69,8 @@ pub struct Backend {
     pub recorder: recorder::Recorder,
     /// The WebAuthn relying party; `None` when the portal is opened by IP address.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    /// The mail log's rows as they are written, for its live view.
+    pub new_log_rows: mail_log::NewRows,
 }
 
 /// Runtime settings the backend needs; the server crate builds them from the configuration.

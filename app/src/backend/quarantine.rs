@@ -17,10 +17,9 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        list::{like_pattern, page_number, Page},
-        quarantine::{
-            selected, Quarantine, QuarantineRow, QuarantinedMessage, ScoreSide, RAW_LIMIT,
-        },
+        email::printable_sender,
+        list::{like_pattern, page_number, selected, Page},
+        quarantine::{Quarantine, QuarantineRow, QuarantinedMessage, ScoreSide, RAW_LIMIT},
         time::UnixTime,
     },
 };
@@ -338,15 +337,6 @@ async fn remove_file(backend: &Backend, queue_id: &str) {
         if e.kind() != std::io::ErrorKind::NotFound {
             tracing::warn!(error = %e, path = %path.display(), "quarantine file not removed");
         }
-    }
-}
-
-/// "<>" for the null sender.
-fn printable_sender(sender: &str) -> &str {
-    if sender.is_empty() {
-        "<>"
-    } else {
-        sender
     }
 }
 

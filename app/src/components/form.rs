@@ -59,6 +59,9 @@ pub fn Field(
     /// A text area of this many lines instead of a one-line input.
     #[prop(optional)]
     lines: Option<u32>,
+    /// Follows what is typed, keystroke by keystroke (for a preview of the change).
+    #[prop(default = None)]
+    typed: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let local = RwSignal::new(None::<String>);
     let shown = move || local.get().or_else(|| error.get());
@@ -80,6 +83,11 @@ pub fn Field(
             });
         }
     };
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some(typed) = typed {
+            typed.set(event_target_value(&ev));
+        }
+    };
     let invalid = move || if shown().is_some() { "true" } else { "false" };
     // The attribute is the value of the page as served; the property is what the field
     // shows once edited. Both are set, so that a screen showing new values after a change
@@ -89,17 +97,18 @@ pub fn Field(
         Some(rows) => view! {
             <textarea id=id.clone() name=name rows=rows autocomplete=autocomplete required=required
                 prop:value=shown_value.clone()
-                aria-invalid=invalid aria-describedby=described_by on:change=on_change>{value.unwrap_or_default()}</textarea>
+                aria-invalid=invalid aria-describedby=described_by on:change=on_change on:input=on_input>{value.unwrap_or_default()}</textarea>
         }
         .into_any(),
         None if value.is_some() => view! {
             <input id=id.clone() name=name type=input_type autocomplete=autocomplete required=required
-                value=value prop:value=shown_value aria-invalid=invalid aria-describedby=described_by on:change=on_change/>
+                value=value prop:value=shown_value aria-invalid=invalid aria-describedby=described_by on:change=on_change
+                on:input=on_input/>
         }
         .into_any(),
         None => view! {
             <input id=id.clone() name=name type=input_type autocomplete=autocomplete required=required
-                aria-invalid=invalid aria-describedby=described_by on:change=on_change/>
+                aria-invalid=invalid aria-describedby=described_by on:change=on_change on:input=on_input/>
         }
         .into_any(),
     };

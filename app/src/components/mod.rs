@@ -1,10 +1,12 @@
 //! Widgets shared by several screens.
 
 pub mod ask_first;
+pub mod chart;
 pub mod confirm;
 pub mod copy;
 pub mod domain_tabs;
 pub mod form;
+pub mod live;
 pub mod loaded;
 pub mod mail_access;
 pub mod paging;
@@ -12,5 +14,6 @@ pub mod row_forms;
 pub mod shell;
 pub mod table;
 pub mod thresholds;
+pub mod ticked;
 pub mod transfer;
 pub mod verify_domain;

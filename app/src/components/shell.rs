@@ -109,6 +109,16 @@ const NAV: &[NavItem] = &[
         role: Role::DomainAdmin,
     },
     NavItem {
+        href: "/stats",
+        label: "Statistics",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
+        href: "/queue",
+        label: "Delivery queue",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
         href: "/admin/mailbox-access",
         label: "Mailbox access",
         role: Role::DomainAdmin,

@@ -115,6 +115,105 @@ impl Thresholds {
     }
 }
 
+/// What became of a scored message, or would with other thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Treatment {
+    Delivered,
+    /// Deferred with 451 at its first attempt (greylisting).
+    Greylisted,
+    /// Delivered with `X-Spam: yes`.
+    Tagged,
+    Quarantined,
+    Rejected,
+}
+
+impl Treatment {
+    pub const ALL: [Treatment; 5] = [
+        Treatment::Delivered,
+        Treatment::Greylisted,
+        Treatment::Tagged,
+        Treatment::Quarantined,
+        Treatment::Rejected,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Treatment::Delivered => "Delivered",
+            Treatment::Greylisted => "Greylisted",
+            Treatment::Tagged => "Tagged as spam",
+            Treatment::Quarantined => "Quarantined",
+            Treatment::Rejected => "Rejected",
+        }
+    }
+
+    /// What the log says happened to a scored message; `None` for a verdict scoring did
+    /// not decide (a failure here deferred it).
+    pub fn logged(verdict: super::mail_log::Verdict) -> Option<Treatment> {
+        use super::mail_log::Verdict;
+        match verdict {
+            Verdict::Delivered | Verdict::Queued | Verdict::Whitelisted => {
+                Some(Treatment::Delivered)
+            }
+            Verdict::Tagged => Some(Treatment::Tagged),
+            Verdict::Greylisted => Some(Treatment::Greylisted),
+            Verdict::Quarantined => Some(Treatment::Quarantined),
+            Verdict::Rejected | Verdict::Blacklisted => Some(Treatment::Rejected),
+            Verdict::Deferred => None,
+        }
+    }
+
+    /// What `thresholds` do with `score`, in a domain that quarantines (or rejects) what
+    /// reaches the reject level. A message at the defer level counts as greylisted: its
+    /// first attempt is.
+    pub fn by(thresholds: &Thresholds, score: f64, quarantines: bool) -> Treatment {
+        match thresholds.action(score) {
+            Action::Deliver => Treatment::Delivered,
+            Action::Defer => Treatment::Greylisted,
+            Action::Tag => Treatment::Tagged,
+            Action::Reject if quarantines => Treatment::Quarantined,
+            Action::Reject => Treatment::Rejected,
+        }
+    }
+}
+
+/// The last days' scored mail of a domain: per treatment, how many messages got it and
+/// how many would with the thresholds previewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThresholdPreview {
+    pub days: i64,
+    /// Scored messages in those days.
+    pub scored: i64,
+    /// (treatment, messages that got it, messages that would), in `Treatment::ALL` order.
+    pub counts: Vec<(Treatment, i64, i64)>,
+}
+
+impl ThresholdPreview {
+    /// Counts the logged `(score, treatment)` of messages under `thresholds`.
+    pub fn count(
+        days: i64,
+        logged: &[(f64, Treatment)],
+        thresholds: &Thresholds,
+        quarantines: bool,
+    ) -> ThresholdPreview {
+        let counts = Treatment::ALL
+            .into_iter()
+            .map(|t| {
+                let got = logged.iter().filter(|(_, was)| *was == t).count() as i64;
+                let would = logged
+                    .iter()
+                    .filter(|(score, _)| Treatment::by(thresholds, *score, quarantines) == t)
+                    .count() as i64;
+                (t, got, would)
+            })
+            .collect();
+        ThresholdPreview {
+            days,
+            scored: logged.len() as i64,
+            counts,
+        }
+    }
+}
+
 /// A domain's Antispam thresholds screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdsView {
@@ -200,5 +299,31 @@ mod tests {
         assert_eq!(off.action(1000.0), Action::Deliver);
         assert_eq!(show(4.0), "4");
         assert_eq!(show(6.5), "6.5");
+    }
+
+    #[test]
+    fn a_preview_counts_what_was_and_what_would_be() {
+        let logged = [
+            (1.0, Treatment::Delivered),
+            (5.0, Treatment::Greylisted),
+            (7.0, Treatment::Tagged),
+            (20.0, Treatment::Quarantined),
+        ];
+        let stricter = Thresholds::new(DISABLED, 4.0, 6.5).unwrap();
+        let p = ThresholdPreview::count(7, &logged, &stricter, true);
+        assert_eq!(p.scored, 4);
+        assert_eq!(
+            p.counts,
+            [
+                (Treatment::Delivered, 1, 1),
+                (Treatment::Greylisted, 1, 0),
+                (Treatment::Tagged, 1, 1),
+                (Treatment::Quarantined, 1, 2),
+                (Treatment::Rejected, 0, 0),
+            ]
+        );
+        let p = ThresholdPreview::count(7, &logged, &stricter, false);
+        assert_eq!(p.counts[4], (Treatment::Rejected, 0, 2));
+        assert_eq!(p.counts[3], (Treatment::Quarantined, 1, 0));
     }
 }

@@ -178,6 +178,16 @@ impl fmt::Display for DomainName {
     }
 }
 
+/// An envelope sender as the screens and the audit log write it: `<>` for the null sender
+/// of a bounce.
+pub fn printable_sender(sender: &str) -> &str {
+    if sender.is_empty() {
+        "<>"
+    } else {
+        sender
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,14 @@ pub fn like_pattern(search: &str) -> String {
     pattern
 }
 
+/// The checked rows of a mass action, as the form sends them (`ids[n]`); at least one.
+pub fn selected(ids: Option<Vec<i64>>) -> Result<Vec<i64>, String> {
+    match ids {
+        Some(ids) if !ids.is_empty() => Ok(ids),
+        _ => Err("Tick the messages first.".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +74,13 @@ mod tests {
         assert_eq!(page_number(Some(-3)), 1);
         assert_eq!(page_number(Some(i64::MAX)), 10_000);
         assert_eq!(offset(3), 50);
+    }
+
+    #[test]
+    fn a_mass_action_needs_ticked_rows() {
+        assert_eq!(selected(Some(vec![3, 9])), Ok(vec![3, 9]));
+        assert!(selected(Some(vec![])).is_err());
+        assert!(selected(None).is_err());
     }
 
     #[test]

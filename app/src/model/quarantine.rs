@@ -90,14 +90,6 @@ pub fn parse_score(text: &str) -> Result<f64, String> {
     Ok(score)
 }
 
-/// The checked messages of a mass action, as the form sends them (`ids[n]`); at least one.
-pub fn selected(ids: Option<Vec<i64>>) -> Result<Vec<i64>, String> {
-    match ids {
-        Some(ids) if !ids.is_empty() => Ok(ids),
-        _ => Err("Tick the messages first.".into()),
-    }
-}
-
 /// "16.2", or "—" when the message was not scored.
 pub fn format_score(score: Option<f64>) -> String {
     score.map_or_else(|| "—".into(), |s| format!("{s:.1}"))
@@ -114,12 +106,5 @@ mod tests {
         assert!(parse_score("lots").is_err());
         assert!(parse_score("1001").is_err());
         assert!(parse_score("NaN").is_err());
-    }
-
-    #[test]
-    fn a_mass_action_needs_a_message() {
-        assert_eq!(selected(Some(vec![3, 9])), Ok(vec![3, 9]));
-        assert!(selected(Some(vec![])).is_err());
-        assert!(selected(None).is_err());
     }
 }

@@ -157,3 +157,81 @@ async fn rows_go_after_their_domains_log_days() {
     assert_eq!(recipients, 0);
     p.stop().await;
 }
+
+/// Reads the event stream until `until` appears in it (5 s at most); what came.
+async fn read_events(stream: &mut reqwest::Response, until: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !seen.contains(until) {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {until:?} in the stream: {seen:?}"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("the stream ended: {seen:?}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+async fn newest_row(p: &Portal) -> i64 {
+    sqlx::query_scalar("SELECT MAX(id) FROM mail_log")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_live_view_tells_each_reader_of_their_new_rows_only() {
+    let p = mail_host().await;
+    p.add_user("dora@example.test", Role::DomainAdmin).await;
+    let (alice, dora) = (
+        p.sign_in("alice@example.test").await,
+        p.sign_in("dora@example.test").await,
+    );
+    let client = reqwest::Client::new();
+    let open = |cookie: Option<String>| {
+        let mut req = client.get(format!("{}/events/mail-log", p.base));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    // No session, no events.
+    assert_eq!(open(None).await.unwrap().status(), 401);
+    let mut alices = open(Some(alice.clone())).await.unwrap();
+    assert_eq!(alices.status(), 200);
+    assert_eq!(
+        alices.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    assert_eq!(
+        alices.headers()["cache-control"].to_str().unwrap(),
+        "no-store"
+    );
+    let mut doras = open(Some(dora)).await.unwrap();
+
+    // Mail for bob, then for alice: alice hears of hers only, the domain admin of both.
+    let r = smtplib(p.smtp, "ann@sender.example.org", &["bob@example.test"], HAM).await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let bobs_row = newest_row(&p).await;
+    let r = smtplib(
+        p.smtp,
+        "ann@sender.example.org",
+        &["alice@example.test"],
+        HAM,
+    )
+    .await;
+    assert_eq!(code(&r["data"]), 250, "{r}");
+    let alices_row = newest_row(&p).await;
+    let heard = read_events(&mut alices, &format!("data: {alices_row}\n")).await;
+    // Browsers drop an event without data: `ready` carries some.
+    assert!(
+        heard.starts_with("event: ready\ndata: following\n"),
+        "{heard:?}"
+    );
+    assert!(heard.contains("event: row\n"), "{heard:?}");
+    assert!(!heard.contains(&format!("data: {bobs_row}\n")), "{heard:?}");
+    let heard = read_events(&mut doras, &format!("data: {alices_row}\n")).await;
+    assert!(heard.contains(&format!("data: {bobs_row}\n")), "{heard:?}");
+    p.stop().await;
+}

@@ -144,6 +144,31 @@ pub async fn authenticate(
     meta: &RequestMeta,
     now: UnixTime,
 ) -> Result<UserCtx, AppError> {
+    let s = live_session(backend, meta, now).await?;
+    store::sessions::touch(&backend.pool, s.id, now).await?;
+    Ok(UserCtx {
+        account_id: s.account_id,
+        session_id: s.id,
+        email: s.email,
+        role: s.role,
+        authenticated_at: s.authenticated_at,
+        ip: meta.ip.clone(),
+    })
+}
+
+/// Whether the request's session still holds, without counting this as activity: for a
+/// long-lived response (the mail log's live view) that must end with its session but must
+/// not keep it from going idle.
+pub async fn still_signed_in(backend: &Backend, meta: &RequestMeta, now: UnixTime) -> bool {
+    live_session(backend, meta, now).await.is_ok()
+}
+
+/// The request's session, if it is live; a dead one is deleted.
+async fn live_session(
+    backend: &Backend,
+    meta: &RequestMeta,
+    now: UnixTime,
+) -> Result<store::sessions::SessionWithAccount, AppError> {
     let token = meta
         .session_token
         .as_deref()
@@ -156,15 +181,7 @@ pub async fn authenticate(
         store::sessions::delete(&backend.pool, s.id).await?;
         return Err(AppError::Unauthorized);
     }
-    store::sessions::touch(&backend.pool, s.id, now).await?;
-    Ok(UserCtx {
-        account_id: s.account_id,
-        session_id: s.id,
-        email: s.email,
-        role: s.role,
-        authenticated_at: s.authenticated_at,
-        ip: meta.ip.clone(),
-    })
+    Ok(s)
 }
 
 impl UserCtx {

@@ -147,6 +147,7 @@ fn log_entry(server: &Server, client: &Client, envelope: &Envelope) -> Entry {
         subject: String::new(),
         size: 0,
         verdict: Verdict::Rejected,
+        score: None,
         reply: String::new(),
         evidence,
         recipients: logged_recipients(envelope),

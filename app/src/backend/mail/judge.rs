@@ -155,6 +155,7 @@ pub async fn judge(
         Err(e) => return temporary(e),
     };
     let total = score.total;
+    log.score = Some(total);
     log.evidence.push(Evidence::new(
         "verdict",
         format!("score {total:.1}; thresholds {}", thresholds.describe()),

@@ -205,7 +205,7 @@ fn parse_all(texts: Vec<String>) -> Vec<Destination> {
 }
 
 /// A relay domain's routes, in order.
-pub(super) async fn route_hosts(
+pub async fn route_hosts(
     pool: &sqlx::SqlitePool,
     domain_id: i64,
 ) -> Result<Vec<Destination>, sqlx::Error> {

@@ -8,7 +8,10 @@
 //! 250 after DATA is sent once the message's queue rows and log row are committed, and a
 //! delivered copy leaves the queue within a batch of the peer's answer.
 
-use crate::backend::store::{self, mail_log::Entry, quarantine::Kept, queue::NewCopy};
+use crate::backend::{
+    mail_log::NewRows,
+    store::{self, mail_log::Entry, quarantine::Kept, queue::NewCopy},
+};
 use crate::model::time::UnixTime;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
@@ -57,10 +60,11 @@ pub struct MailWriter {
 }
 
 impl MailWriter {
-    /// Starts the writing task on the current Tokio runtime.
-    pub fn start(pool: SqlitePool) -> Self {
+    /// Starts the writing task on the current Tokio runtime; the log rows it commits are
+    /// told to `new_rows`.
+    pub fn start(pool: SqlitePool, new_rows: NewRows) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(pool, queue));
+        tokio::spawn(write_batches(pool, queue, new_rows));
         MailWriter { jobs }
     }
 
@@ -96,53 +100,69 @@ impl MailWriter {
     }
 }
 
-async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, new_rows: NewRows) {
     let mut jobs = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut jobs, BATCH).await > 0 {
         let result = write_all(&pool, &jobs).await;
-        if let Err(e) = result {
-            // One bad write must not sink the others: each on its own.
-            tracing::warn!(error = %e, writes = jobs.len(), "mail store batch failed; writing one by one");
-            for job in jobs.drain(..) {
-                let result = write_all(&pool, std::slice::from_ref(&job)).await;
-                if let Err(e) = &result {
-                    tracing::error!(error = %e, write = ?job.write, "mail store write failed");
+        match result {
+            Ok(rows) => {
+                rows.into_iter().for_each(|id| new_rows.tell(id));
+                for job in jobs.drain(..) {
+                    job.stored.send(Ok(())).ok();
                 }
-                job.stored.send(result.map_err(|e| e.to_string())).ok();
             }
-            continue;
-        }
-        for job in jobs.drain(..) {
-            job.stored.send(Ok(())).ok();
+            Err(e) => {
+                // One bad write must not sink the others: each on its own.
+                tracing::warn!(error = %e, writes = jobs.len(), "mail store batch failed; writing one by one");
+                for job in jobs.drain(..) {
+                    let result = write_all(&pool, std::slice::from_ref(&job)).await;
+                    match &result {
+                        Ok(rows) => rows.iter().for_each(|id| new_rows.tell(*id)),
+                        Err(e) => {
+                            tracing::error!(error = %e, write = ?job.write, "mail store write failed")
+                        }
+                    }
+                    job.stored
+                        .send(result.map(drop).map_err(|e| e.to_string()))
+                        .ok();
+                }
+            }
         }
     }
 }
 
-async fn write_all(pool: &SqlitePool, jobs: &[Job]) -> Result<(), sqlx::Error> {
+/// Commits `jobs` in one transaction; the ids of the log rows it wrote.
+async fn write_all(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let mut rows = Vec::new();
     for job in jobs {
-        apply(&mut tx, &job.write).await?;
+        rows.extend(apply(&mut tx, &job.write).await?);
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(rows)
 }
 
-async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<(), sqlx::Error> {
+/// Makes one write; the id of the log row it wrote, if it wrote one.
+async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<Option<i64>, sqlx::Error> {
     match write {
-        Write::Log(entry) => store::mail_log::insert(conn, entry).await.map(drop),
+        Write::Log(entry) => return store::mail_log::insert(conn, entry).await.map(Some),
         Write::Enqueue {
             queue_id,
             sender,
             copies,
             now,
-        } => store::queue::enqueue(conn, queue_id, sender, copies, *now).await,
+        } => store::queue::enqueue(conn, queue_id, sender, copies, *now).await?,
         Write::UsedBytes { account_ids, bytes } => {
-            store::recipients::add_used_bytes(conn, account_ids, *bytes).await
+            store::recipients::add_used_bytes(conn, account_ids, *bytes).await?
         }
-        Write::Quarantine(kept) => store::quarantine::insert(conn, kept).await.map(drop),
+        Write::Quarantine(kept) => store::quarantine::insert(conn, kept).await.map(drop)?,
         Write::ListHit { entry_id, at } => {
-            store::sender_lists::record_hit(conn, *entry_id, *at).await
+            store::sender_lists::record_hit(conn, *entry_id, *at).await?
         }
-        Write::Dequeue { id } => store::queue::remove(conn, *id).await,
-        Write::RetryAt { id, next, error } => store::queue::retry_at(conn, *id, *next, error).await,
+        Write::Dequeue { id } => store::queue::remove(conn, *id).await?,
+        Write::RetryAt { id, next, error } => {
+            store::queue::retry_at(conn, *id, *next, error).await?
+        }
     }
+    Ok(None)
 }

@@ -68,6 +68,8 @@ pub enum AuditAction {
     CsvImported,
     QuarantineReleased,
     QuarantineDeleted,
+    QueueRetried,
+    QueueDeleted,
 }
 
 impl AuditAction {
@@ -130,6 +132,8 @@ impl AuditAction {
             AuditAction::CsvImported => "csv_imported",
             AuditAction::QuarantineReleased => "quarantine_released",
             AuditAction::QuarantineDeleted => "quarantine_deleted",
+            AuditAction::QueueRetried => "queue_retried",
+            AuditAction::QueueDeleted => "queue_deleted",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The incoming mail log (see migration 0013).
 
-use super::reader::Reader;
+use super::reader::{push_address_in, push_domain_ids, Reader};
 use crate::model::{
     domain_settings::DEFAULT_LOG_DAYS,
     list::{offset, PAGE_SIZE},
@@ -21,6 +21,8 @@ pub struct Entry {
     pub subject: String,
     pub size: i64,
     pub verdict: Verdict,
+    /// The spam score, when the message was scored.
+    pub score: Option<f64>,
     pub reply: String,
     pub evidence: Vec<Evidence>,
     pub recipients: Vec<Recipient>,
@@ -39,8 +41,8 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
         serde_json::to_string(&entry.evidence).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO mail_log (at, queue_id, client_ip, helo, sender, from_header, subject, \
-         size, verdict, reply, evidence) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         size, verdict, reply, evidence, score) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(entry.at)
     .bind(&entry.queue_id)
@@ -53,6 +55,7 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
     .bind(entry.verdict.as_str())
     .bind(&entry.reply)
     .bind(evidence)
+    .bind(entry.score)
     .fetch_one(&mut *conn)
     .await?;
     for r in &entry.recipients {
@@ -67,6 +70,7 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
         .execute(&mut *conn)
         .await?;
     }
+    super::stats::count(conn, entry).await?;
     Ok(id)
 }
 
@@ -83,18 +87,11 @@ fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
         return;
     }
     let ids = domains.unwrap_or_else(|| "[]".into());
-    let ours = |b: &mut QueryBuilder<'_, Sqlite>| {
-        b.push("(SELECT id FROM domains WHERE id IN (SELECT value FROM json_each(")
-            .push_bind(ids.clone())
-            .push(")) OR alias_of IN (SELECT value FROM json_each(")
-            .push_bind(ids.clone())
-            .push(")))");
-    };
     b.push("(r.domain_id IN ");
-    ours(b);
-    b.push(" OR (r.domain_id IS NULL AND substr(r.address, instr(r.address, '@') + 1) IN (SELECT name FROM domains WHERE id IN ");
-    ours(b);
-    b.push(")))");
+    push_domain_ids(b, &ids);
+    b.push(" OR (r.domain_id IS NULL AND ");
+    push_address_in(b, "r.address", &ids);
+    b.push("))");
 }
 
 fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader, query: &LogQuery) {
@@ -195,6 +192,32 @@ pub async fn page(
         });
     }
     Ok((out, total))
+}
+
+/// The score and verdict of each scored message of the reader's since `since`.
+pub async fn scores(
+    pool: &SqlitePool,
+    reader: &Reader,
+    since: UnixTime,
+) -> Result<Vec<(f64, String)>, sqlx::Error> {
+    let mut b = QueryBuilder::new(
+        "SELECT l.score, l.verdict FROM mail_log l WHERE l.score IS NOT NULL AND l.at >= ",
+    );
+    b.push_bind(since)
+        .push(" AND EXISTS (SELECT 1 FROM mail_log_recipients r WHERE r.log_id = l.id AND ");
+    push_scope(&mut b, reader);
+    b.push(")");
+    b.build_query_as().fetch_all(pool).await
+}
+
+/// The log row `id` is one the reader may see.
+pub async fn visible(pool: &SqlitePool, reader: &Reader, id: i64) -> Result<bool, sqlx::Error> {
+    let mut b =
+        QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM mail_log_recipients r WHERE r.log_id = ");
+    b.push_bind(id).push(" AND ");
+    push_scope(&mut b, reader);
+    b.push(")");
+    b.build_query_scalar().fetch_one(pool).await
 }
 
 /// Deletes log rows past their domain's log days (rows of no domain here: the default's);

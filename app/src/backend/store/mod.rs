@@ -30,6 +30,7 @@ pub mod routes;
 pub mod sender_lists;
 pub mod senders;
 pub mod sessions;
+pub mod stats;
 pub mod throttle;
 pub mod totp;
 pub mod transfer;

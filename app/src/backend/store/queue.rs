@@ -1,7 +1,11 @@
 //! The delivery queue's rows (see migration 0013); the messages are spool files.
 
-use crate::model::time::UnixTime;
-use sqlx::{SqliteConnection, SqlitePool};
+use super::reader::{push_address_in, push_domain_ids, Reader};
+use crate::model::{
+    list::{offset, PAGE_SIZE},
+    time::UnixTime,
+};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// How a queued copy travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,4 +203,110 @@ pub async fn retry_days(pool: &SqlitePool, domain_id: i64) -> Result<u32, sqlx::
     Ok(days
         .and_then(|d| u32::try_from(d).ok())
         .unwrap_or(crate::model::domain_settings::DEFAULT_RETRY_DAYS))
+}
+
+/// A queued copy as the queue screen lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub queue_id: String,
+    pub sender: String,
+    pub recipient: String,
+    pub domain_id: Option<i64>,
+    /// The domain's name, when the copy has one.
+    pub domain: Option<String>,
+    pub via: String,
+    pub destination: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub next_attempt_at: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub claimed_until: i64,
+}
+
+/// The copies a reader may see: a domain admin those of their domains, and the forwards
+/// and bounces (no domain) from or to an address in them. A mail user sees none.
+fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
+    let (all, domains, _) = reader.params();
+    if all {
+        b.push("1 = 1");
+        return;
+    }
+    let Some(ids) = domains else {
+        b.push("1 = 0");
+        return;
+    };
+    b.push("(q.domain_id IN ");
+    push_domain_ids(b, &ids);
+    b.push(" OR (q.domain_id IS NULL AND (");
+    push_address_in(b, "q.recipient", &ids);
+    b.push(" OR ");
+    push_address_in(b, "q.sender", &ids);
+    b.push(")))");
+}
+
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader, pattern: &str) {
+    b.push(" FROM mail_queue q LEFT JOIN domains d ON d.id = q.domain_id WHERE ");
+    push_scope(b, reader);
+    b.push(" AND (lower(q.sender) LIKE ")
+        .push_bind(pattern.to_string())
+        .push(" ESCAPE '\\' OR lower(q.recipient) LIKE ")
+        .push_bind(pattern.to_string())
+        .push(" ESCAPE '\\' OR lower(coalesce(q.last_error, '')) LIKE ")
+        .push_bind(pattern.to_string())
+        .push(" ESCAPE '\\' OR q.queue_id LIKE ")
+        .push_bind(pattern.to_string())
+        .push(" ESCAPE '\\')");
+}
+
+const LISTED: &str =
+    "SELECT q.id, q.queue_id, q.sender, q.recipient, q.domain_id, d.name AS domain, \
+     q.via, q.destination, q.created_at, q.expires_at, q.next_attempt_at, q.attempts, \
+     q.last_error, q.claimed_until";
+
+/// One page of the reader's queued copies matching `pattern` (a `LIKE` pattern over sender,
+/// recipient, last error and message id), the next due first; and how many match in all.
+pub async fn page(
+    pool: &SqlitePool,
+    reader: &Reader,
+    pattern: &str,
+    page: i64,
+) -> Result<(Vec<Listed>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    push_filters(&mut count, reader, pattern);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut select = QueryBuilder::new(LISTED);
+    push_filters(&mut select, reader, pattern);
+    select
+        .push(" ORDER BY q.next_attempt_at, q.id LIMIT ")
+        .push_bind(PAGE_SIZE)
+        .push(" OFFSET ")
+        .push_bind(offset(page));
+    let rows = select.build_query_as().fetch_all(pool).await?;
+    Ok((rows, total))
+}
+
+/// The copy `id`, when the reader may see it.
+pub async fn find(
+    pool: &SqlitePool,
+    reader: &Reader,
+    id: i64,
+) -> Result<Option<Listed>, sqlx::Error> {
+    let mut select = QueryBuilder::new(LISTED);
+    push_filters(&mut select, reader, "%");
+    select.push(" AND q.id = ").push_bind(id);
+    select.build_query_as().fetch_optional(pool).await
+}
+
+/// Makes the copy due now, unless an attempt holds it; whether it was.
+pub async fn retry_now(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE mail_queue SET next_attempt_at = $2 WHERE id = $1 AND claimed_until <= $2",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

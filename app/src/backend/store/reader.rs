@@ -1,6 +1,8 @@
 //! Whose mail a reader of the mail screens sees: a master admin every domain's, a domain
 //! admin their domains' (and their domain aliases'), a mail user what was addressed to them.
 
+use sqlx::{QueryBuilder, Sqlite};
+
 /// Whose mail a query reads (the quarantine, the incoming log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reader {
@@ -30,4 +32,24 @@ impl Reader {
             _ => None,
         }
     }
+}
+
+/// Pushes a subquery for the ids of the domains in `ids` (a JSON array, as `params` gives
+/// it) and of their domain aliases.
+pub(super) fn push_domain_ids(b: &mut QueryBuilder<'_, Sqlite>, ids: &str) {
+    b.push("(SELECT id FROM domains WHERE id IN (SELECT value FROM json_each(")
+        .push_bind(ids.to_string())
+        .push(")) OR alias_of IN (SELECT value FROM json_each(")
+        .push_bind(ids.to_string())
+        .push(")))");
+}
+
+/// Pushes a test that the domain part of the address in `column` is one of the domains in
+/// `ids` or their aliases: for rows that carry no domain id.
+pub(super) fn push_address_in(b: &mut QueryBuilder<'_, Sqlite>, column: &str, ids: &str) {
+    b.push(format!(
+        "substr({column}, instr({column}, '@') + 1) IN (SELECT name FROM domains WHERE id IN "
+    ));
+    push_domain_ids(b, ids);
+    b.push(")");
 }

@@ -3,15 +3,16 @@
 //! master admin sets for every domain.
 
 use crate::{
-    api::antispam::{get_thresholds, ResetThresholds, SaveThresholds},
+    api::antispam::{get_thresholds, preview_thresholds, ResetThresholds, SaveThresholds},
     components::{
         ask_first::{asking_until, AskFirst},
         domain_tabs::{use_domain_id, DomainTabs},
         form::{bump_on_success, outcome, Outcome},
         loaded::Loaded,
-        thresholds::{ThresholdFields, EXPLAINED},
+        table::DataTable,
+        thresholds::{ThresholdFields, Typed, EXPLAINED},
     },
-    model::antispam::ThresholdsView,
+    model::antispam::{ThresholdPreview, ThresholdsView, Treatment},
 };
 use leptos::prelude::*;
 
@@ -51,16 +52,19 @@ fn Screen(
         ),
     };
     let has_own = v.own.is_some();
+    let current = v.own.unwrap_or(v.global);
+    let typed = Typed::new(current);
     view! {
         <DomainTabs id domain=v.domain.clone() screen="Antispam thresholds" kind=v.kind/>
         <p>{EXPLAINED}</p>
         <p class="notice" role="status">{state}</p>
         <ActionForm action=save attr:class="card">
             <input type="hidden" name="domain" value=id/>
-            <ThresholdFields value=v.own.unwrap_or(v.global) outcome=saved/>
+            <ThresholdFields value=current outcome=saved typed=Some(typed)/>
             <Outcome outcome=saved success="Saved: the next message is judged by these values."/>
             <button type="submit" disabled=move || save.pending().get()>"Save thresholds"</button>
         </ActionForm>
+        <Preview id typed/>
         <Show when=move || has_own>
             <section class="card" aria-labelledby="reset-heading">
                 <h2 id="reset-heading">"Use the global values"</h2>
@@ -75,4 +79,80 @@ fn Screen(
         </Show>
         <Outcome outcome=reset_outcome success="The domain uses the global thresholds again."/>
     }
+}
+
+/// How the domain's last days of scored mail went, next to how it would go with the values
+/// in the fields: recounted as they are typed, before anything is saved.
+#[component]
+fn Preview(id: i64, typed: Typed) -> impl IntoView {
+    let preview = Resource::new(
+        move || typed.get(),
+        move |(defer, tag, reject)| preview_thresholds(id, defer, tag, reject),
+    );
+    view! {
+        <section class="card" aria-labelledby="preview-heading">
+            <h2 id="preview-heading">"Preview on the last 7 days"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Counting…"</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(p) => view! { <PreviewTable p/> }.into_any(),
+                        Err(e) if e.is_field_error() => view! {
+                            <p class="hint" role="status">{format!("No preview for these values: {e}")}</p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PreviewTable(p: ThresholdPreview) -> impl IntoView {
+    if p.scored == 0 {
+        return view! {
+            <p role="status">{format!("No scored mail in the last {} days to preview with.", p.days)}</p>
+        }
+        .into_any();
+    }
+    let changed = p.counts.iter().any(|(_, got, would)| got != would);
+    let rows = p
+        .counts
+        .into_iter()
+        .map(|(t, got, would)| {
+            let difference = match would - got {
+                0 => "—".to_string(),
+                d if d > 0 => format!("+{d}"),
+                d => d.to_string(),
+            };
+            view! {
+                <tr>
+                    <td data-label="Treatment">{t.label()}</td>
+                    <td data-label="What happened">{got}</td>
+                    <td data-label="With these values">{would}</td>
+                    <td data-label="Difference">{difference}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let said = if changed {
+        format!("With these values, the {} scored messages of the last {} days would have gone as below.", p.scored, p.days)
+    } else {
+        format!(
+            "These values treat the {} scored messages of the last {} days as they were treated.",
+            p.scored, p.days
+        )
+    };
+    view! {
+        <p role="status">{said}</p>
+        <DataTable label="Scored mail of the last 7 days by treatment"
+            columns=&["Treatment", "What happened", "With these values", "Difference"]>
+            {rows}
+        </DataTable>
+        <p class="hint">{format!(
+            "Whitelisted and blacklisted mail is not scored and not counted. A message at the defer score counts as {}: its first attempt is.",
+            Treatment::Greylisted.label().to_lowercase()
+        )}</p>
+    }
+    .into_any()
 }

@@ -5,8 +5,15 @@
 
 use crate::{
     api::mail_log::mail_log_page,
-    components::{form::FilterInput, loaded::Loaded, paging::Pager, table::DataTable},
+    components::{
+        form::FilterInput,
+        live::{follow, Following},
+        loaded::Reloaded,
+        paging::Pager,
+        table::DataTable,
+    },
     model::{
+        email::printable_sender,
         list::page_number,
         mail_log::{LogFilter, LogRow, MailLog, Verdict},
         mailbox::format_size,
@@ -36,9 +43,16 @@ pub fn MailLogPage() -> impl IntoView {
             (filter, page)
         })
     });
+    // New rows are followed on the first page, where they appear; on by default.
+    let first_page = Signal::derive(move || asked.with(|(_, page)| *page == 1));
+    let live_asked = RwSignal::new(true);
+    let live = Signal::derive(move || first_page.get() && live_asked.get());
+    let arrived = RwSignal::new(0u32);
+    let following = RwSignal::new(Following::Off);
+    follow("/events/mail-log", "row", live, arrived, following);
     let log = Resource::new(
-        move || asked.get(),
-        |(filter, page)| mail_log_page(filter, page),
+        move || (asked.get(), arrived.get()),
+        |((filter, page), _)| mail_log_page(filter, page),
     );
     view! {
         <Title text="Mail log"/>
@@ -51,7 +65,38 @@ pub fn MailLogPage() -> impl IntoView {
         // shows the filters the list was chosen by. Outside `Loaded`, so that a bad filter's
         // message shows under a form to correct it in.
         {move || view! { <Filters filter=asked.get().0/> }}
-        <Loaded resource=log ok=move |log| view! { <Screen log filtered=!asked.get_untracked().0.is_empty()/> }/>
+        <Show when=move || first_page.get()>
+            <LiveSwitch asked=live_asked following/>
+        </Show>
+        <Reloaded resource=log ok=move |log| view! { <Screen log filtered=!asked.get_untracked().0.is_empty()/> }/>
+    }
+}
+
+/// Switches the live view on or off, and tells how it stands.
+#[component]
+fn LiveSwitch(asked: RwSignal<bool>, following: RwSignal<Following>) -> impl IntoView {
+    let said = move || {
+        match following.get() {
+        Following::Off if asked.get() => "".to_string(),
+        Following::Off => "New mail is not shown until you reload.".into(),
+        Following::Connecting => "Connecting…".into(),
+        Following::On { seen: 0 } => "Watching for new mail.".into(),
+        Following::On { seen: 1 } => "1 new message since you opened the log.".into(),
+        Following::On { seen } => format!("{seen} new messages since you opened the log."),
+        Following::Lost => {
+            "New mail can no longer be shown (signed out, or the server restarted): reload the page.".into()
+        }
+    }
+    };
+    view! {
+        <div class="live">
+            <div class="check">
+                <input type="checkbox" id="live" prop:checked=move || asked.get()
+                    on:change=move |ev| asked.set(event_target_checked(&ev))/>
+                <label for="live">"Show new mail as it arrives"</label>
+            </div>
+            <p role="status" aria-live="polite">{said}</p>
+        </div>
     }
 }
 
@@ -162,7 +207,7 @@ fn Line(row: LogRow) -> impl IntoView {
                     <summary><span class="visually-hidden">{summary}</span><span aria-hidden="true">"Evidence"</span></summary>
                     <ul class="evidence">
                         {stages}
-                        <li><strong>"envelope sender: "</strong>{if row.sender.is_empty() { "<>".to_string() } else { row.sender.clone() }}</li>
+                        <li><strong>"envelope sender: "</strong>{printable_sender(&row.sender).to_string()}</li>
                         <li><strong>"size: "</strong>{format_size(row.size.max(0) as u64)}</li>
                         <li><strong>"reply: "</strong>{row.reply.clone()}</li>
                     </ul>

@@ -13,6 +13,7 @@ use crate::{
         loaded::Loaded,
         paging::{use_list_query, Pager, SearchForm},
         table::DataTable,
+        ticked::{counted, report, ticked_fields, Said, SaidLines, TickAll, TickBox, Ticked},
     },
     model::{
         quarantine::{format_score, parse_score, Quarantine, QuarantineRow},
@@ -26,40 +27,8 @@ use leptos_meta::Title;
 struct Actions {
     release: ServerAction<ReleaseQuarantined>,
     delete: ServerAction<DeleteQuarantined>,
-    /// The ticked messages of the page shown.
-    selected: RwSignal<Vec<i64>>,
-    /// What the last release or deletion did (`Ok`) or why it failed.
-    said: RwSignal<Option<Result<String, String>>>,
-}
-
-/// "1 message deleted." / "3 messages deleted."
-fn counted(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 message {what}.")
-    } else {
-        format!("{n} messages {what}.")
-    }
-}
-
-/// Tells what `action` did, in `said`, each time it answers.
-fn report<S>(
-    action: ServerAction<S>,
-    said: RwSignal<Option<Result<String, String>>>,
-    what: &'static str,
-) where
-    S: leptos::server_fn::ServerFn<Output = usize, Error = crate::error::AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(answer) = action.value().get() {
-            said.set(Some(
-                answer.map(|n| counted(n, what)).map_err(|e| e.to_string()),
-            ));
-        }
-    });
+    ticked: Ticked,
+    said: Said,
 }
 
 #[component]
@@ -67,15 +36,16 @@ pub fn QuarantinePage() -> impl IntoView {
     let actions = Actions {
         release: ServerAction::new(),
         delete: ServerAction::new(),
-        selected: RwSignal::new(Vec::new()),
+        ticked: RwSignal::new(Vec::new()),
         said: RwSignal::new(None),
     };
     report(
         actions.release,
         actions.said,
+        "message",
         "released: delivered to their recipients",
     );
-    report(actions.delete, actions.said, "deleted");
+    report(actions.delete, actions.said, "message", "deleted");
     let by_score = ServerAction::<DeleteQuarantinedByScore>::new();
     let changed = RwSignal::new(0u32);
     bump_on_success(actions.release, changed);
@@ -90,7 +60,7 @@ pub fn QuarantinePage() -> impl IntoView {
     Effect::new(move |_| {
         query.track();
         changed.track();
-        actions.selected.set(Vec::new());
+        actions.ticked.set(Vec::new());
     });
     view! {
         <Title text="Quarantine"/>
@@ -119,7 +89,7 @@ fn Screen(
         .rows
         .iter()
         .cloned()
-        .map(|row| view! { <Line row selected=actions.selected/> })
+        .map(|row| view! { <Line row ticked=actions.ticked/> })
         .collect_view();
     let list = if page.total == 0 {
         let none = if search.is_empty() {
@@ -138,11 +108,9 @@ fn Screen(
         }
         .into_any()
     };
-    let said = actions.said;
     view! {
         <SearchForm what="quarantined mail" search/>
-        <p class="form-error" role="alert">{move || said.get().and_then(Result::err)}</p>
-        <p class="form-success" role="status">{move || said.get().and_then(Result::ok)}</p>
+        <SaidLines said=actions.said/>
         {list}
         <Pager page what="kept messages"/>
         {(!domains.is_empty()).then(|| view! { <ByScore domains action=by_score/> })}
@@ -155,32 +123,15 @@ fn Bulk(actions: Actions, ids: Vec<i64>) -> impl IntoView {
     let Actions {
         release,
         delete,
-        selected,
+        ticked,
         ..
     } = actions;
-    let ids = StoredValue::new(ids);
-    let count = move || selected.with(Vec::len);
-    let all = move || count() > 0 && count() == ids.with_value(Vec::len);
+    let count = move || ticked.with(Vec::len);
     let asking = asking_until(delete);
-    let hidden = move || {
-        selected
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(i, id)| view! { <input type="hidden" name=format!("ids[{i}]") value=id/> })
-            .collect_view()
-    };
+    let hidden = ticked_fields(ticked);
     view! {
         <div class="bulk" role="group" aria-label="Act on the ticked messages">
-            <div class="check">
-                <input type="checkbox" id="select-all" prop:checked=all
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        selected.set(if on { ids.get_value() } else { Vec::new() });
-                    }/>
-                <label for="select-all">"Tick every message on this page"</label>
-            </div>
-            <p aria-live="polite">{move || format!("{} ticked", count())}</p>
+            <TickAll ticked ids noun="message"/>
             <ActionForm action=release>
                 {hidden}
                 <button type="submit" disabled=move || count() == 0 || release.pending().get()>
@@ -199,14 +150,13 @@ fn Bulk(actions: Actions, ids: Vec<i64>) -> impl IntoView {
 }
 
 #[component]
-fn Line(row: QuarantineRow, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+fn Line(row: QuarantineRow, ticked: Ticked) -> impl IntoView {
     let id = row.id;
     let subject = if row.subject.is_empty() {
         "(no subject)".to_string()
     } else {
         row.subject.clone()
     };
-    let check_id = format!("select-{id}");
     let from = if row.from_header.is_empty() {
         row.sender.clone()
     } else {
@@ -214,20 +164,7 @@ fn Line(row: QuarantineRow, selected: RwSignal<Vec<i64>>) -> impl IntoView {
     };
     view! {
         <tr>
-            <td data-label="Select">
-                <input type="checkbox" id=check_id.clone()
-                    prop:checked=move || selected.with(|s| s.contains(&id))
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        selected.update(|s| {
-                            s.retain(|i| *i != id);
-                            if on {
-                                s.push(id);
-                            }
-                        });
-                    }/>
-                <label for=check_id class="visually-hidden">{format!("Tick “{subject}”")}</label>
-            </td>
+            <td data-label="Select"><TickBox ticked id label=format!("Tick “{subject}”")/></td>
             <td data-label="Received" class="time">{format_utc(row.at)}</td>
             <td data-label="From">{from}</td>
             <td data-label="To">{row.recipients.join(", ")}</td>
@@ -248,7 +185,7 @@ fn ByScore(
     let asking = asking_until(action);
     let options = StoredValue::new(domains);
     let deleted = move || match action.value().get() {
-        Some(Ok(n)) => Some(counted(n, "deleted")),
+        Some(Ok(n)) => Some(counted(n, "message", "deleted")),
         _ => None,
     };
     view! {

@@ -36,7 +36,7 @@ impl Server {
     /// Starts the store writer too: call within the Tokio runtime.
     pub fn new(backend: Backend, hostname: String, limits: Limits) -> Self {
         Server {
-            writer: MailWriter::start(backend.pool.clone()),
+            writer: MailWriter::start(backend.pool.clone(), backend.new_log_rows.clone()),
             resolver: dns::mail_resolver(&backend.settings),
             harvest: harvest::Harvest::new(
                 limits.max_unknown_recipients,
