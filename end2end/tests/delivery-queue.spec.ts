@@ -5,8 +5,9 @@
 // ticked copies (by mouse and keyboard); a domain admin sees only their domains' copies; a
 // mail user is refused.
 import { Browser, expect, Page, test } from '@playwright/test';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
+import { HAM, SENDER, sendMail } from './mail';
 import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
 /** The master admin that first-start.setup.ts created (max gets two-factor authentication
@@ -15,7 +16,6 @@ const MASTER = 'admin@example.test';
 const RELAY = 'queue-relay.test';
 const ONE = `one@${RELAY}`;
 const TWO = `two@${RELAY}`;
-const SENDER = 'news@sender.example';
 /** A domain of its own for the account made admin of queue-relay.test. */
 const ADMINS_DOMAIN = 'queue-admins.test';
 const QUENTIN = `quentin@${ADMINS_DOMAIN}`;
@@ -34,33 +34,8 @@ while True:
     time.sleep(3600)
 `;
 
-/** Sends one plain message to the test portal's SMTP listener; prints the DATA reply's code. */
-const SEND = String.raw`
-import smtplib, sys
-from email.utils import formatdate, make_msgid
-sender, rcpt, subject = sys.argv[1:4]
-text = '\r\n'.join([
-    'From: Newsletter Desk <%s>' % sender,
-    'To: %s' % rcpt,
-    'Subject: %s' % subject,
-    'Date: %s' % formatdate(),
-    'Message-ID: %s' % make_msgid(domain='sender.example'),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Hello,',
-    'the minutes of the meeting are below.',
-    'Regards',
-    '',
-])
-with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.sender.example', timeout=20) as s:
-    s.sendmail(sender, [rcpt], text.encode('utf-8'))
-    print('accepted')
-`;
-
 function send(to: string, subject: string) {
-  const answer = execFileSync('python3', ['-c', SEND, SENDER, to, subject], { encoding: 'utf8' });
-  expect(answer.trim()).toBe('accepted');
+  expect(sendMail([to], subject, HAM)).toBe('accepted');
 }
 
 async function freePort(): Promise<number> {

@@ -4,10 +4,9 @@
 // domains' mail, refused recipients included, a master admin all of it); the filters live
 // in the address and work by keyboard.
 import { Browser, expect, Page, test } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
+import { HAM, SENDER, sendMail, SPAM } from './mail';
 import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
-const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 /** The master admin that first-start.setup.ts created (max gets two-factor authentication
  * in two-factor-admin.spec.ts). */
 const MASTER = 'admin@example.test';
@@ -15,58 +14,19 @@ const MASTER = 'admin@example.test';
  * changes quinn's password). */
 const READER = USERS.quinn;
 
-/**
- * Sends one message to the test portal's SMTP listener and prints what became of it:
- * `accepted` (250 after DATA), `kept` (550 after DATA: quarantined) or `refused` (every
- * recipient refused at RCPT).
- */
-const SEND = String.raw`
-import smtplib, sys
-from email.utils import formatdate, make_msgid
-sender, rcpts, subject, body = sys.argv[1:5]
-rcpts = rcpts.split(',')
-head = [
-    'From: Newsletter Desk <%s>' % sender,
-    'To: %s' % ', '.join(rcpts),
-    'Subject: %s' % subject,
-    'Date: %s' % formatdate(),
-    'Message-ID: %s' % make_msgid(domain='sender.example'),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-]
-text = '\r\n'.join(head) + '\r\n\r\n' + '\r\n'.join(body.splitlines()) + '\r\n'
-with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.sender.example', timeout=20) as s:
-    try:
-        s.sendmail(sender, rcpts, text.encode('utf-8'))
-        print('accepted')
-    except smtplib.SMTPRecipientsRefused:
-        print('refused')
-    except smtplib.SMTPDataError as e:
-        if e.smtp_code != 550:
-            raise
-        print('kept')
-`;
-
-const SENDER = 'news@sender.example';
-
-function send(to: string[], subject: string, body: string): string {
-  return execFileSync('python3', ['-c', SEND, SENDER, to.join(','), subject, body], { encoding: 'utf8' }).trim();
-}
-
 /** Plain ham: delivered at once. */
 function sendHam(to: string[], subject: string) {
-  expect(send(to, subject, 'Hello,\nthe minutes of the meeting are below.\nRegards\n')).toBe('accepted');
+  expect(sendMail(to, subject, HAM)).toBe('accepted');
 }
 
 /** GTUBE spam: kept in quarantine, the client told 550. */
 function sendSpam(to: string[], subject: string) {
-  expect(send(to, subject, `Win a prize!\n${GTUBE}\n`)).toBe('kept');
+  expect(sendMail(to, subject, SPAM)).toBe('kept');
 }
 
 /** To addresses that do not exist: refused at RCPT. */
 function sendRefused(to: string[], subject: string) {
-  expect(send(to, subject, 'Hello?\n')).toBe('refused');
+  expect(sendMail(to, subject, 'Hello?\n')).toBe('refused');
 }
 
 /** A word for this run's subjects, so that the tests' rows are told apart by a filter. */

@@ -5,48 +5,18 @@
 // keyboard; and an admin deletes a domain's kept mail above a score.
 import { Browser, expect, Page, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { execFileSync } from 'node:child_process';
+import { GTUBE, sendMail, SPAM } from './mail';
 import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
-const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 /** The master admin that first-start.setup.ts created (max gets two-factor authentication
  * in two-factor-admin.spec.ts, so roles.spec.ts and sender-lists.spec.ts use this one too). */
 const MASTER = 'admin@example.test';
 const OTHER_DOMAIN = 'other.test';
 const OLGA = `olga@${OTHER_DOMAIN}`;
 
-/** Sends one message to the test portal's SMTP listener; the portal keeps it and answers 550. */
-const SEND = String.raw`
-import smtplib, sys
-from email.utils import formatdate, make_msgid
-sender, rcpts, subject, ctype, body = sys.argv[1:6]
-rcpts = rcpts.split(',')
-head = [
-    'From: Prize Desk <%s>' % sender,
-    'To: %s' % ', '.join(rcpts),
-    'Subject: %s' % subject,
-    'Date: %s' % formatdate(),
-    'Message-ID: %s' % make_msgid(domain='spam.example'),
-    'MIME-Version: 1.0',
-    'Content-Type: %s; charset=utf-8' % ctype,
-    'Content-Transfer-Encoding: 8bit',
-]
-text = '\r\n'.join(head) + '\r\n\r\n' + '\r\n'.join(body.splitlines()) + '\r\n'
-with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.spam.example', timeout=20) as s:
-    try:
-        s.sendmail(sender, rcpts, text.encode('utf-8'))
-        print('accepted')
-    except smtplib.SMTPDataError as e:
-        if e.smtp_code != 550:
-            raise
-        print('kept')
-`;
-
-function sendSpam(to: string[], subject: string, body = `Win a prize!\n${GTUBE}\n`, contentType = 'text/plain') {
-  const answer = execFileSync('python3', ['-c', SEND, 'prizes@spam.example', to.join(','), subject, contentType, body], {
-    encoding: 'utf8',
-  });
-  expect(answer.trim()).toBe('kept');
+/** Spam from prizes@spam.example: the portal keeps it and answers 550. */
+function sendSpam(to: string[], subject: string, body = SPAM, contentType = 'text/plain') {
+  expect(sendMail(to, subject, body, { from: 'prizes@spam.example', contentType })).toBe('kept');
 }
 
 /** A word for this run's subjects, so that the tests' rows are told apart by a search. */

@@ -4,11 +4,9 @@
 // are known; other specs send mail to example.test at any time, so the master admin's total
 // is only compared. Its admin sees only their domain; a mail user is refused the screen.
 import { Browser, expect, Page, test } from '@playwright/test';
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { HAM, sendMail, sendMailAsync, SPAM } from './mail';
 import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
-const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 /** The master admin that first-start.setup.ts created. */
 const MASTER = 'admin@example.test';
 const STATS = 'stats.test';
@@ -17,52 +15,6 @@ const STELLA = `stella@${STATS}`;
 const SVEN = `sven@${STATS}`;
 /** A domain that gets no mail. */
 const QUIET = 'stats-quiet.test';
-const SENDER = 'news@sender.example';
-
-/**
- * Sends one message to the test portal's SMTP listener and prints what became of it:
- * `accepted` (250 after DATA), `kept` (550 after DATA: quarantined) or `refused` (every
- * recipient refused at RCPT).
- */
-const SEND = String.raw`
-import smtplib, sys
-from email.utils import formatdate, make_msgid
-sender, rcpts, subject, body = sys.argv[1:5]
-rcpts = rcpts.split(',')
-head = [
-    'From: Newsletter Desk <%s>' % sender,
-    'To: %s' % ', '.join(rcpts),
-    'Subject: %s' % subject,
-    'Date: %s' % formatdate(),
-    'Message-ID: %s' % make_msgid(domain='sender.example'),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-]
-text = '\r\n'.join(head) + '\r\n\r\n' + '\r\n'.join(body.splitlines()) + '\r\n'
-with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.sender.example', timeout=20) as s:
-    try:
-        s.sendmail(sender, rcpts, text.encode('utf-8'))
-        print('accepted')
-    except smtplib.SMTPRecipientsRefused:
-        print('refused')
-    except smtplib.SMTPDataError as e:
-        if e.smtp_code != 550:
-            raise
-        print('kept')
-`;
-
-function send(to: string, subject: string, body: string): string {
-  return execFileSync('python3', ['-c', SEND, SENDER, to, subject, body], { encoding: 'utf8' }).trim();
-}
-
-/** `send`, without waiting: several messages go at once (each takes a few seconds). */
-async function sendAsync(to: string, subject: string, body: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('python3', ['-c', SEND, SENDER, to, subject, body], { encoding: 'utf8' });
-  return stdout.trim();
-}
-
-const HAM = 'Hello,\nthe minutes of the meeting are below.\nRegards\n';
 
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 const choice = (page: Page) => page.getByRole('search', { name: 'Choose the statistics' });
@@ -166,10 +118,10 @@ test.describe.serial('the statistics', () => {
       const started = Date.now();
       expect(
         await Promise.all([
-          sendAsync(SVEN, `Minutes for Sven ${t}`, HAM),
-          sendAsync(STELLA, `Minutes for Stella ${t}`, HAM),
-          sendAsync(SVEN, `Prize for Sven ${t}`, `Win a prize!\n${GTUBE}\n`),
-          sendAsync(`nobody-${t}@${STATS}`, `Lost letter ${t}`, 'Hello?\n'),
+          sendMailAsync([SVEN], `Minutes for Sven ${t}`, HAM),
+          sendMailAsync([STELLA], `Minutes for Stella ${t}`, HAM),
+          sendMailAsync([SVEN], `Prize for Sven ${t}`, SPAM),
+          sendMailAsync([`nobody-${t}@${STATS}`], `Lost letter ${t}`, 'Hello?\n'),
         ]),
       ).toEqual(['accepted', 'accepted', 'kept', 'refused']);
       expect(Math.floor(Date.now() / 3_600_000), 'all four were sent in one hour').toBe(Math.floor(started / 3_600_000));
@@ -261,7 +213,7 @@ test.describe.serial('the statistics', () => {
     const stella = await signedIn(browser, STELLA);
     const master = await signedIn(browser, MASTER);
     // Mail to example.test of this test's own, besides what other specs sent.
-    expect(send(USERS.quinn, `Minutes for Quinn ${Date.now().toString(36)}`, HAM)).toBe('accepted');
+    expect(sendMail([USERS.quinn], `Minutes for Quinn ${Date.now().toString(36)}`, HAM)).toBe('accepted');
 
     await openStats(master);
     let exampleTotal = 0;

@@ -1,7 +1,6 @@
 // Antispam thresholds: a domain's own values (domain admin) and the global ones (master admin).
 import { Browser, expect, Page, test } from '@playwright/test';
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { HAM, sendMail, sendMailAsync, SPAM } from './mail';
 import { expectAccessible, GOOD_PASSWORD, open, portalCli, signIn, USERS } from './helpers';
 
 async function fill(page: Page, label: string, value: string) {
@@ -91,44 +90,6 @@ const PREVIEW = 'preview.test';
 /** Made admin of preview.test (its only domain). */
 const PAULA = `paula@${PREVIEW}`;
 const PIET = `piet@${PREVIEW}`;
-const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
-
-/** Sends one message over SMTP; prints `accepted` (250), `kept` (550 after DATA) or `refused` (at RCPT). */
-const SEND = String.raw`
-import smtplib, sys
-from email.utils import formatdate, make_msgid
-sender, rcpt, subject, body = sys.argv[1:5]
-text = '\r\n'.join([
-    'From: Newsletter Desk <%s>' % sender,
-    'To: %s' % rcpt,
-    'Subject: %s' % subject,
-    'Date: %s' % formatdate(),
-    'Message-ID: %s' % make_msgid(domain='sender.example'),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-]) + '\r\n\r\n' + '\r\n'.join(body.splitlines()) + '\r\n'
-with smtplib.SMTP('127.0.0.1', 3125, local_hostname='mx.sender.example', timeout=20) as s:
-    try:
-        s.sendmail(sender, [rcpt], text.encode('utf-8'))
-        print('accepted')
-    except smtplib.SMTPRecipientsRefused:
-        print('refused')
-    except smtplib.SMTPDataError as e:
-        if e.smtp_code != 550:
-            raise
-        print('kept')
-`;
-
-function send(to: string, subject: string, body: string): string {
-  return execFileSync('python3', ['-c', SEND, 'news@sender.example', to, subject, body], { encoding: 'utf8' }).trim();
-}
-
-/** `send`, without waiting: several messages go at once (each takes a few seconds). */
-async function sendAsync(to: string, subject: string, body: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('python3', ['-c', SEND, 'news@sender.example', to, subject, body], { encoding: 'utf8' });
-  return stdout.trim();
-}
 
 async function signedIn(browser: Browser, email: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -166,13 +127,12 @@ test('the preview recounts the last 7 days’ scored mail as the values are type
     await master.context().close();
 
     const t = Date.now().toString(36);
-    const ham = 'Hello,\nthe minutes of the meeting are below.\nRegards\n';
     expect(
       await Promise.all([
-        sendAsync(PIET, `Minutes for Piet ${t}`, ham),
-        sendAsync(PAULA, `Minutes for Paula ${t}`, ham),
-        sendAsync(PIET, `Prize for Piet ${t}`, `Win a prize!\n${GTUBE}\n`),
-        sendAsync(`nobody-${t}@${PREVIEW}`, `Lost letter ${t}`, 'Hello?\n'),
+        sendMailAsync([PIET], `Minutes for Piet ${t}`, HAM),
+        sendMailAsync([PAULA], `Minutes for Paula ${t}`, HAM),
+        sendMailAsync([PIET], `Prize for Piet ${t}`, SPAM),
+        sendMailAsync([`nobody-${t}@${PREVIEW}`], `Lost letter ${t}`, 'Hello?\n'),
       ]),
     ).toEqual(['accepted', 'accepted', 'kept', 'refused']);
   });
@@ -275,7 +235,7 @@ test('a domain whose only mail was refused at RCPT has nothing to preview', asyn
   const quiet = 'preview-quiet.test';
   expect(portalCli(['domain', 'add', quiet])).toContain(`Added the domain ${quiet}.`);
   // Refused at RCPT: logged, but never scored.
-  expect(send(`nobody@${quiet}`, `Lost letter ${Date.now().toString(36)}`, 'Hello?\n')).toBe('refused');
+  expect(sendMail([`nobody@${quiet}`], `Lost letter ${Date.now().toString(36)}`, 'Hello?\n')).toBe('refused');
   await signIn(page, 'admin@example.test', GOOD_PASSWORD);
   await open(page, '/admin/domains');
   await page.getByRole('link', { name: `Antispam thresholds of ${quiet}`, exact: true }).click();

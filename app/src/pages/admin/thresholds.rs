@@ -12,6 +12,7 @@ use crate::{
         table::DataTable,
         thresholds::{ThresholdFields, Typed, EXPLAINED},
     },
+    error::AppError,
     model::antispam::{ThresholdPreview, ThresholdsView, Treatment},
 };
 use leptos::prelude::*;
@@ -82,27 +83,38 @@ fn Screen(
 }
 
 /// How the domain's last days of scored mail went, next to how it would go with the values
-/// in the fields: recounted as they are typed, before anything is saved.
+/// in the fields: recounted as they are typed, before anything is saved. Counted in the
+/// browser once the page runs (the page as served says "Counting…"): the fields change
+/// under it, and a preview rendered by the server would have to match them when hydrated.
 #[component]
 fn Preview(id: i64, typed: Typed) -> impl IntoView {
-    let preview = Resource::new(
-        move || typed.get(),
-        move |(defer, tag, reject)| preview_thresholds(id, defer, tag, reject),
-    );
+    let preview = RwSignal::new(None::<Result<ThresholdPreview, AppError>>);
+    // Answers can come back out of order: only the latest asked is shown.
+    let asked = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let (defer, tag, reject) = typed.get();
+        let this = asked.get_value() + 1;
+        asked.set_value(this);
+        leptos::task::spawn_local(async move {
+            let answer = preview_thresholds(id, defer, tag, reject).await;
+            if asked.get_value() == this {
+                preview.set(Some(answer));
+            }
+        });
+    });
+    let shown = move || match preview.get() {
+        None => view! { <p class="loading">"Counting…"</p> }.into_any(),
+        Some(Ok(p)) => view! { <PreviewTable p/> }.into_any(),
+        Some(Err(e)) if e.is_field_error() => view! {
+            <p class="hint" role="status">{format!("No preview for these values: {e}")}</p>
+        }
+        .into_any(),
+        Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+    };
     view! {
         <section class="card" aria-labelledby="preview-heading">
             <h2 id="preview-heading">"Preview on the last 7 days"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Counting…"</p> }>
-                {move || Suspend::new(async move {
-                    match preview.await {
-                        Ok(p) => view! { <PreviewTable p/> }.into_any(),
-                        Err(e) if e.is_field_error() => view! {
-                            <p class="hint" role="status">{format!("No preview for these values: {e}")}</p>
-                        }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {shown}
         </section>
     }
 }
