@@ -100,6 +100,8 @@ mod live {
         reader: store::reader::Reader,
         rows: Receiver<i64>,
         closing: watch::Receiver<bool>,
+        /// When the session is checked next (however busy the log is).
+        next_check: tokio::time::Instant,
     }
 
     /// `GET /events/mail-log`: server-sent events for the Mail log screen: `ready` once it
@@ -133,6 +135,7 @@ mod live {
             backend,
             meta,
             reader,
+            next_check: tokio::time::Instant::now() + RECHECK,
         };
         // `ready` first: the page says it is watching once the server is.
         let ready =
@@ -155,7 +158,7 @@ mod live {
     async fn next_event(view: &mut View) -> Option<Event> {
         loop {
             let received = tokio::select! {
-                received = tokio::time::timeout(RECHECK, view.rows.recv()) => received,
+                received = tokio::time::timeout_at(view.next_check, view.rows.recv()) => received,
                 _ = view.closing.wait_for(|closing| *closing) => return None,
             };
             let id = match received {
@@ -164,6 +167,7 @@ mod live {
                     if !still_signed_in(&view.backend, &view.meta, now).await {
                         return None;
                     }
+                    view.next_check = tokio::time::Instant::now() + RECHECK;
                     continue;
                 }
                 Ok(Ok(id)) => id,
