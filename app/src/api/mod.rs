@@ -19,6 +19,7 @@ pub mod passkeys;
 pub mod quarantine;
 pub mod reset;
 pub mod routing;
+pub mod sender_fixes;
 pub mod sender_lists;
 pub mod senders;
 pub mod setup;

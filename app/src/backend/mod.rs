@@ -32,6 +32,7 @@ pub mod quarantine;
 pub mod recorder;
 pub mod request;
 pub mod routing;
+pub mod sender_fixes;
 pub mod sender_lists;
 pub mod senders;
 pub mod smtp_probe;

@@ -38,6 +38,7 @@ fn row(stored: &Stored) -> QuarantineRow {
         subject: stored.subject.clone(),
         score: stored.score,
         reason: stored.reason.clone(),
+        spf_failed: stored.spf_failed,
         size: stored.size,
         domain: stored.domain.clone(),
     }
@@ -66,7 +67,7 @@ pub async fn list(
 
 /// The kept message `id`, when the reader may see it: another's is refused (audited), an
 /// unknown one is `NotFound`.
-async fn find(
+pub(super) async fn find(
     backend: &Backend,
     user: &UserCtx,
     reader: &Reader,
@@ -391,6 +392,7 @@ mod tests {
             subject: String::new(),
             score: None,
             reason: String::new(),
+            spf_failed: false,
             size: 0,
             domain: String::new(),
         };

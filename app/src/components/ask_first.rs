@@ -24,6 +24,9 @@ pub fn AskFirst(
     asking: RwSignal<bool>,
     /// The first button's text.
     label: &'static str,
+    /// Said after the label to screen readers only: which row's button this is.
+    #[prop(optional, into)]
+    context: Option<String>,
     #[prop(into)] question: String,
     /// The form that makes the change.
     children: ChildrenFn,
@@ -40,7 +43,10 @@ pub fn AskFirst(
             }
             .into_any()
         } else {
-            view! { <button type="button" class="secondary" on:click=move |_| asking.set(true)>{label}</button> }
+            let context = context
+                .clone()
+                .map(|c| view! { <span class="visually-hidden">" "{c}</span> });
+            view! { <button type="button" class="secondary" on:click=move |_| asking.set(true)>{label}{context}</button> }
                 .into_any()
         }
     }

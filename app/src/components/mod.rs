@@ -11,6 +11,7 @@ pub mod loaded;
 pub mod mail_access;
 pub mod paging;
 pub mod row_forms;
+pub mod sender_fix;
 pub mod shell;
 pub mod table;
 pub mod thresholds;

@@ -104,6 +104,11 @@ const NAV: &[NavItem] = &[
         role: Role::MailUser,
     },
     NavItem {
+        href: "/account/senders",
+        label: "My sender lists",
+        role: Role::MailUser,
+    },
+    NavItem {
         href: "/admin/domains",
         label: "Domains",
         role: Role::DomainAdmin,

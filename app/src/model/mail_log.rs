@@ -113,6 +113,10 @@ pub struct LogRow {
     pub reply: String,
     /// The recipients the reader may see, and whether each was taken at RCPT.
     pub recipients: Vec<(String, bool)>,
+    /// The verdict in plain words (empty on rows logged before it was written).
+    pub summary: String,
+    /// The sender failed SPF: allowing it asks first.
+    pub spf_failed: bool,
     pub evidence: Vec<Evidence>,
 }
 

@@ -21,11 +21,13 @@ pub mod role;
 pub mod route;
 pub mod rows;
 pub mod sender;
+pub mod sender_fix;
 pub mod sender_list;
 pub mod stats;
 pub mod time;
 pub mod transfer;
 pub mod two_factor;
+pub mod verdict_words;
 
 pub use email::{DomainName, EmailAddress};
 pub use role::Role;

@@ -19,7 +19,10 @@ pub struct QuarantineRow {
     pub subject: String,
     /// `None` when it was kept before it was scored (oversize).
     pub score: Option<f64>,
+    /// Why it was kept, in plain words.
     pub reason: String,
+    /// The sender failed SPF: allowing it asks first.
+    pub spf_failed: bool,
     pub size: i64,
     pub domain: String,
 }

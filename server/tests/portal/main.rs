@@ -36,3 +36,4 @@ mod stats;
 mod threshold_preview;
 mod transfer;
 mod two_factor;
+mod verdict_words;

@@ -56,7 +56,8 @@ async fn queue_id(p: &Portal, id: i64) -> String {
         .unwrap()
 }
 
-async fn denied(p: &Portal, who: &str) -> i64 {
+/// How often `who` was refused something (the audit log's `access_denied` rows).
+pub(crate) async fn denied(p: &Portal, who: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = $1",
     )

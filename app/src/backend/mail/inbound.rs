@@ -20,6 +20,7 @@ use crate::{
         domain_settings::DEFAULT_RETRY_DAYS,
         mail_log::{Evidence, Verdict},
         time::format_rfc5322,
+        verdict_words::decided,
     },
 };
 use std::net::IpAddr;
@@ -65,13 +66,14 @@ impl Envelope {
 pub async fn accept(
     server: &Server,
     client: &Client,
-    envelope: Envelope,
+    mut envelope: Envelope,
     message: Result<Vec<u8>, DataError>,
 ) -> String {
     let mut log = log_entry(server, client, &envelope);
     let queue_id = log.queue_id.clone();
     let reply = match message {
         Err(e) => {
+            log.summary = decided("Refused", e.reason());
             log.evidence.push(Evidence::new("data", e.reason()));
             log.verdict = Verdict::Rejected;
             e.reply().to_string()
@@ -83,7 +85,7 @@ pub async fn accept(
             let judged = judge(
                 server,
                 client,
-                &envelope,
+                &mut envelope,
                 &message,
                 header.as_ref(),
                 &mut log,
@@ -120,6 +122,10 @@ pub async fn log_refused(server: &Server, client: &Client, envelope: Envelope) {
     let mut log = log_entry(server, client, &envelope);
     if let Some((_, refusal)) = envelope.refused.last() {
         log.reply = refusal.reply().to_string();
+        log.summary = decided(
+            "Refused",
+            &format!("no recipient was taken ({})", refusal.reply()),
+        );
     }
     if envelope
         .refused
@@ -127,6 +133,9 @@ pub async fn log_refused(server: &Server, client: &Client, envelope: Envelope) {
         .any(|(_, r)| *r == Refusal::Blacklisted)
     {
         log.verdict = Verdict::Blacklisted;
+        if let Some(listing) = envelope.client_listing() {
+            log.summary = decided("Refused", &listing.describe());
+        }
     }
     write_log(server, log).await;
 }
@@ -148,6 +157,8 @@ fn log_entry(server: &Server, client: &Client, envelope: &Envelope) -> Entry {
         size: 0,
         verdict: Verdict::Rejected,
         score: None,
+        summary: String::new(),
+        spf_failed: false,
         reply: String::new(),
         evidence,
         recipients: logged_recipients(envelope),
@@ -182,6 +193,7 @@ async fn quarantine(
         subject: log.subject.clone(),
         score: q.score,
         reason: q.reason.clone(),
+        spf_failed: log.spf_failed,
         size: file.len() as i64,
         recipients: envelope
             .recipients

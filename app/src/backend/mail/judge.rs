@@ -7,7 +7,7 @@
 use super::{
     attachments, header_rules,
     inbound::{Client, Envelope},
-    lists::{self, Listing},
+    lists::{self, Listed},
     scoring,
     smtp::Server,
     spf,
@@ -18,6 +18,7 @@ use crate::{
         antispam::Action,
         filter_settings::{FilterSettings, Oversize, QuarantineReply, RFC_LINE_LIMIT},
         mail_log::{Evidence, Verdict},
+        verdict_words::{decided, scored},
     },
 };
 use std::{net::IpAddr, time::Duration};
@@ -93,7 +94,7 @@ fn temporary(e: sqlx::Error) -> Judgement {
 pub async fn judge(
     server: &Server,
     client: &Client,
-    envelope: &Envelope,
+    envelope: &mut Envelope,
     message: &[u8],
     header: Option<&mail_parser::Message<'_>>,
     log: &mut Entry,
@@ -109,8 +110,8 @@ pub async fn judge(
     if let Some(judgement) = data_checks(&settings, message, log).await {
         return judgement;
     }
-    match sender_listing(server, envelope, domain_id, log).await {
-        Ok(Some(listing)) if listing.whitelisted() => {
+    match lists::stage(server, envelope, domain_id, log).await {
+        Ok(Listed::Whitelisted(listing)) => {
             // The client's listing is on the row already (see `inbound::log_entry`).
             if envelope.client_listing() != Some(&listing) {
                 log.evidence
@@ -120,6 +121,7 @@ pub async fn judge(
                 "score",
                 "not scored: the sender is whitelisted",
             ));
+            log.summary = decided("Not scored", &listing.describe());
             return Judgement::Pass(Judged {
                 headers: "X-Spam-Score: 0.0 (whitelisted)\r\nX-Recommended-Action: accept\r\n"
                     .into(),
@@ -128,13 +130,18 @@ pub async fn judge(
                 whitelisted: true,
             });
         }
-        Ok(Some(listing)) => {
+        Ok(Listed::Blacklisted(listing)) => {
             log.evidence
                 .push(Evidence::new("lists", listing.describe()));
+            log.summary = decided("Refused", &listing.describe());
             log.verdict = Verdict::Blacklisted;
-            return Judgement::Refuse("550 5.7.1 The sender is on this domain's blacklist".into());
+            let whose = match listing.owner {
+                lists::Owner::Person(_) => "recipient's",
+                _ => "domain's",
+            };
+            return Judgement::Refuse(format!("550 5.7.1 The sender is on this {whose} blacklist"));
         }
-        Ok(None) => {}
+        Ok(Listed::Scored) => {}
         Err(e) => return temporary(e),
     }
     let mut score = scoring::score(message);
@@ -142,6 +149,7 @@ pub async fn judge(
         header_rules::check(header, server.backend.clock.now(), &mut score);
     }
     if let Some(verdict) = spf_check(server, client, envelope, &settings, log).await {
+        log.spf_failed = verdict.result == spf::SpfResult::Fail;
         scoring::add_spf(&mut score, &verdict);
     }
     for hit in &score.hits {
@@ -156,6 +164,8 @@ pub async fn judge(
     };
     let total = score.total;
     log.score = Some(total);
+    let rules: Vec<&str> = score.hits.iter().map(|h| h.rule).collect();
+    log.summary = scored(total, &rules);
     log.evidence.push(Evidence::new(
         "verdict",
         format!("score {total:.1}; thresholds {}", thresholds.describe()),
@@ -177,7 +187,7 @@ pub async fn judge(
             if settings.quarantine {
                 return quarantined(
                     &settings,
-                    format!("scored {total:.1}, at or above the reject level"),
+                    log.summary.clone(),
                     Some(total),
                     headers,
                     refusal,
@@ -227,6 +237,10 @@ async fn data_checks(
     log: &mut Entry,
 ) -> Option<Judgement> {
     if let Some(problem) = header_problem(message) {
+        log.summary = decided(
+            "Refused",
+            &format!("the message's header is too large or has too many fields ({problem})"),
+        );
         log.evidence.push(Evidence::new("data", problem));
         log.verdict = Verdict::Rejected;
         return Some(Judgement::Refuse(
@@ -243,20 +257,27 @@ async fn data_checks(
             ),
         ));
         let refusal = format!("552 5.3.4 The message is larger than this domain accepts ({limit})");
+        let why = format!("larger than the domain's limit of {limit}");
         if settings.oversize == Oversize::Quarantine {
+            log.summary = decided("Kept unscored", &why);
             return Some(quarantined(
                 settings,
-                format!("larger than the domain's limit of {limit}"),
+                log.summary.clone(),
                 None,
                 String::new(),
                 refusal,
             ));
         }
+        log.summary = decided("Refused", &why);
         log.verdict = Verdict::Rejected;
         return Some(Judgement::Refuse(refusal));
     }
     if let Some(name) = blocked_attachment(settings, message).await {
         let reply = if name == attachments::TOO_COMPLEX {
+            log.summary = decided(
+                "Refused",
+                "its attachments are nested too deep to be checked",
+            );
             log.evidence.push(Evidence::new(
                 "attachments",
                 "the MIME structure is too complex to check",
@@ -264,6 +285,10 @@ async fn data_checks(
             "550 5.7.1 The message's structure is too complex to check for attachments".to_string()
         } else {
             let ext = attachments::extension(&name).unwrap_or_default();
+            log.summary = decided(
+                "Refused",
+                &format!("it carries “{name}”, and .{ext} attachments are blocked here"),
+            );
             log.evidence.push(Evidence::new(
                 "attachments",
                 format!("“{name}”: .{ext} attachments are blocked"),
@@ -275,6 +300,10 @@ async fn data_checks(
     }
     let longest = longest_line(message);
     if !settings.skip_line_length && longest > RFC_LINE_LIMIT {
+        log.summary = decided(
+            "Refused",
+            &format!("it has a line of {longest} characters, over the limit of {RFC_LINE_LIMIT}"),
+        );
         log.evidence.push(Evidence::new(
             "data",
             format!("a line of {longest} characters (the limit is {RFC_LINE_LIMIT})"),
@@ -437,26 +466,6 @@ async fn spf_check(
         ),
     ));
     Some(verdict)
-}
-
-/// The sender lists stage: the client IP's whitelisting found at RCPT, else the MIME From
-/// against the address and domain entries. A From entry that decides is counted here (the
-/// client's was at RCPT).
-async fn sender_listing(
-    server: &Server,
-    envelope: &Envelope,
-    domain_id: i64,
-    log: &Entry,
-) -> Result<Option<Listing>, sqlx::Error> {
-    if let Some(listing) = envelope.client_listing().filter(|l| l.whitelisted()) {
-        return Ok(Some(listing.clone()));
-    }
-    let now = server.backend.clock.now();
-    let found = lists::sender(&server.backend.pool, domain_id, &log.from_header, now).await?;
-    if let Some(listing) = &found {
-        lists::count_hit(server, listing, now).await;
-    }
-    Ok(found)
 }
 
 /// The greylisting key of a client: its IPv4 /24 or IPv6 /64 (one sender often retries

@@ -69,6 +69,8 @@ pub enum AuditAction {
     QuarantineReleased,
     QuarantineDeleted,
     QueueRetried,
+    PersonalSenderListed,
+    PersonalSenderRemoved,
     QueueDeleted,
 }
 
@@ -133,6 +135,8 @@ impl AuditAction {
             AuditAction::QuarantineReleased => "quarantine_released",
             AuditAction::QuarantineDeleted => "quarantine_deleted",
             AuditAction::QueueRetried => "queue_retried",
+            AuditAction::PersonalSenderListed => "personal_sender_listed",
+            AuditAction::PersonalSenderRemoved => "personal_sender_removed",
             AuditAction::QueueDeleted => "queue_deleted",
         }
     }

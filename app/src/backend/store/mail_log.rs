@@ -23,6 +23,10 @@ pub struct Entry {
     pub verdict: Verdict,
     /// The spam score, when the message was scored.
     pub score: Option<f64>,
+    /// The verdict in plain words (`model::verdict_words`).
+    pub summary: String,
+    /// The sender failed SPF: allowing it asks first.
+    pub spf_failed: bool,
     pub reply: String,
     pub evidence: Vec<Evidence>,
     pub recipients: Vec<Recipient>,
@@ -41,8 +45,8 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
         serde_json::to_string(&entry.evidence).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO mail_log (at, queue_id, client_ip, helo, sender, from_header, subject, \
-         size, verdict, reply, evidence, score) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         size, verdict, reply, evidence, score, summary, spf_failed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(entry.at)
     .bind(&entry.queue_id)
@@ -56,6 +60,8 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
     .bind(&entry.reply)
     .bind(evidence)
     .bind(entry.score)
+    .bind(&entry.summary)
+    .bind(entry.spf_failed)
     .fetch_one(&mut *conn)
     .await?;
     for r in &entry.recipients {
@@ -143,6 +149,8 @@ struct Row {
     verdict: String,
     reply: String,
     evidence: String,
+    summary: String,
+    spf_failed: bool,
 }
 
 /// One page of the reader's log rows that match, newest first, and how many match in all.
@@ -157,7 +165,7 @@ pub async fn page(
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     let mut select = QueryBuilder::new(
         "SELECT l.id, l.at, l.client_ip, l.helo, l.sender, l.from_header, l.subject, l.size, \
-         l.verdict, l.reply, l.evidence",
+         l.verdict, l.reply, l.evidence, l.summary, l.spf_failed",
     );
     push_filters(&mut select, reader, query);
     select
@@ -188,6 +196,8 @@ pub async fn page(
             size: row.size,
             verdict: row.verdict,
             reply: row.reply,
+            summary: row.summary,
+            spf_failed: row.spf_failed,
             recipients,
         });
     }
@@ -218,6 +228,43 @@ pub async fn visible(pool: &SqlitePool, reader: &Reader, id: i64) -> Result<bool
     push_scope(&mut b, reader);
     b.push(")");
     b.build_query_scalar().fetch_one(pool).await
+}
+
+/// What the one-click fixes read of a logged message: its From address, whether it failed
+/// SPF, and the accepted recipients the reader may see (address, domain id).
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub from_header: String,
+    pub spf_failed: bool,
+    pub recipients: Vec<(String, Option<i64>)>,
+}
+
+/// The log row `id` as the one-click fixes read it, when the reader may see it.
+pub async fn logged(
+    pool: &SqlitePool,
+    reader: &Reader,
+    id: i64,
+) -> Result<Option<Logged>, sqlx::Error> {
+    let mut b = QueryBuilder::new(
+        "SELECT r.address, r.domain_id FROM mail_log_recipients r WHERE r.accepted AND r.log_id = ",
+    );
+    b.push_bind(id).push(" AND ");
+    push_scope(&mut b, reader);
+    b.push(" ORDER BY r.address");
+    let recipients: Vec<(String, Option<i64>)> = b.build_query_as().fetch_all(pool).await?;
+    if recipients.is_empty() {
+        return Ok(None);
+    }
+    let found: Option<(String, bool)> =
+        sqlx::query_as("SELECT from_header, spf_failed FROM mail_log WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.map(|(from_header, spf_failed)| Logged {
+        from_header,
+        spf_failed,
+        recipients,
+    }))
 }
 
 /// Deletes log rows past their domain's log days (rows of no domain here: the default's);

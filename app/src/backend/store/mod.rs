@@ -20,6 +20,7 @@ pub mod mail_log;
 pub mod mailboxes;
 pub mod passkeys;
 pub mod pending_sign_ins;
+pub mod personal_lists;
 pub mod portal_settings;
 pub mod quarantine;
 pub mod queue;

@@ -20,6 +20,7 @@ pub struct Kept {
     pub subject: String,
     pub score: Option<f64>,
     pub reason: String,
+    pub spf_failed: bool,
     pub size: i64,
     pub recipients: Vec<String>,
 }
@@ -27,7 +28,8 @@ pub struct Kept {
 pub async fn insert(conn: &mut SqliteConnection, kept: &Kept) -> Result<i64, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO quarantine (queue_id, domain_id, at, expires_at, sender, from_header, \
-         subject, score, reason, size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         subject, score, reason, size, spf_failed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&kept.queue_id)
     .bind(kept.domain_id)
@@ -39,6 +41,7 @@ pub async fn insert(conn: &mut SqliteConnection, kept: &Kept) -> Result<i64, sql
     .bind(kept.score)
     .bind(&kept.reason)
     .bind(kept.size)
+    .bind(kept.spf_failed)
     .fetch_one(&mut *conn)
     .await?;
     for address in &kept.recipients {
@@ -59,7 +62,7 @@ const IN_SCOPE: &str = "($1 \
 
 const COLUMNS: &str =
     "q.id, q.queue_id, q.domain_id, q.at, q.expires_at, q.sender, q.from_header, \
-     q.subject, q.score, q.reason, q.size, COALESCE(d.name, '') AS domain, \
+     q.subject, q.score, q.reason, q.spf_failed, q.size, COALESCE(d.name, '') AS domain, \
      (SELECT group_concat(r.address, ' ') FROM quarantine_recipients r \
       WHERE r.quarantine_id = q.id AND ($3 IS NULL OR r.address = $3)) AS recipients";
 
@@ -76,6 +79,7 @@ pub struct Stored {
     pub subject: String,
     pub score: Option<f64>,
     pub reason: String,
+    pub spf_failed: bool,
     pub size: i64,
     pub domain: String,
     /// The reader's recipients, space-separated.

@@ -10,6 +10,7 @@ use crate::{
         live::{follow, Following},
         loaded::Reloaded,
         paging::Pager,
+        sender_fix::SenderFixes,
         table::DataTable,
     },
     model::{
@@ -17,6 +18,7 @@ use crate::{
         list::page_number,
         mail_log::{LogFilter, LogRow, MailLog, Verdict},
         mailbox::format_size,
+        sender_fix::FixSource,
         time::format_utc,
     },
 };
@@ -180,6 +182,12 @@ fn Line(row: LogRow) -> impl IntoView {
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let taken: Vec<String> = row
+        .recipients
+        .iter()
+        .filter(|(_, taken)| *taken)
+        .map(|(address, _)| address.clone())
+        .collect();
     let subject = row.subject.clone();
     let summary = format!(
         "Evidence for “{}”",
@@ -203,8 +211,11 @@ fn Line(row: LogRow) -> impl IntoView {
             <td data-label="Client">{row.client_ip.clone()}<br/><small>{row.helo.clone()}</small></td>
             <td data-label="Classification">{verdict}</td>
             <td data-label="Evidence">
+                {(!row.summary.is_empty()).then(|| view! { <p class="verdict-words">{row.summary.clone()}</p> })}
                 <details>
                     <summary><span class="visually-hidden">{summary}</span><span aria-hidden="true">"Evidence"</span></summary>
+                    <SenderFixes source=FixSource::Log id=row.id sender=row.from_header.clone()
+                        recipients=taken spf_failed=row.spf_failed/>
                     <ul class="evidence">
                         {stages}
                         <li><strong>"envelope sender: "</strong>{printable_sender(&row.sender).to_string()}</li>

@@ -8,10 +8,12 @@ use crate::{
         ask_first::{asking_until, AskFirst},
         form::{outcome, Outcome},
         loaded::Loaded,
+        sender_fix::SenderFixes,
     },
     model::{
         mailbox::format_size,
         quarantine::{format_score, QuarantinedMessage},
+        sender_fix::FixSource,
         time::format_utc,
     },
 };
@@ -105,6 +107,13 @@ fn Screen(m: QuarantinedMessage) -> impl IntoView {
             <dt>"Deleted on"</dt><dd>{format_utc(row.expires_at)}</dd>
         </dl>
         <Decide id=row.id/>
+        {(!row.from_header.is_empty()).then(|| view! {
+            <section aria-labelledby="sender-heading">
+                <h2 id="sender-heading">"Allow or block the sender"</h2>
+                <SenderFixes source=FixSource::Quarantine id=row.id sender=row.from_header.clone()
+                    recipients=row.recipients.clone() spf_failed=row.spf_failed/>
+            </section>
+        })}
         {body}
         {attachments}
         <details>
