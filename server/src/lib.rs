@@ -60,7 +60,12 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
     if webauthn.is_none() {
         tracing::warn!(public_url = %config.public_url, "passkeys are off: the public URL is an IP address");
     }
+    let classifier = app::backend::learning::Classifier::load(&pool)
+        .await
+        .map_err(|e| Failure(format!("cannot read the learned spam counts: {e}")))?;
+    let classifier = Arc::new(classifier);
     Ok(Backend {
+        classifier,
         recorder: Recorder::start(pool.clone()),
         hot_reads: Arc::new(HotReads::new(&config.data_dir.join(store::DATABASE_FILE))),
         pool,

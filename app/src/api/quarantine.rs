@@ -29,27 +29,35 @@ pub async fn open_quarantined(id: i64) -> Result<QuarantinedMessage, AppError> {
     .await
 }
 
-/// Delivers the ticked messages (`ids[n]`); how many.
+/// Delivers the ticked messages (`ids[n]`), with `not_spam` learning them as wanted mail;
+/// how many.
 #[server(endpoint = "quarantine/release")]
-pub async fn release_quarantined(ids: Option<Vec<i64>>) -> Result<usize, AppError> {
+pub async fn release_quarantined(
+    ids: Option<Vec<i64>>,
+    #[server(default)] not_spam: bool,
+) -> Result<usize, AppError> {
     use crate::{
         api::ssr::{as_user, mail_plane},
         backend::quarantine,
     };
     as_user(|call, user| async move {
         let mail = mail_plane()?;
-        quarantine::release(&call.backend, &mail, user, ids, call.now).await
+        quarantine::release(&call.backend, &mail, user, ids, not_spam, call.now).await
     })
     .await
 }
 
-/// Deletes the ticked messages (`ids[n]`); how many.
+/// Deletes the ticked messages (`ids[n]`), with `spam` learning them as spam first; how
+/// many.
 #[server(endpoint = "quarantine/delete")]
-pub async fn delete_quarantined(ids: Option<Vec<i64>>) -> Result<usize, AppError> {
+pub async fn delete_quarantined(
+    ids: Option<Vec<i64>>,
+    #[server(default)] spam: bool,
+) -> Result<usize, AppError> {
     use crate::{api::ssr::as_user, backend::quarantine};
-    as_user(
-        |call, user| async move { quarantine::delete(&call.backend, user, ids, call.now).await },
-    )
+    as_user(|call, user| async move {
+        quarantine::delete(&call.backend, user, ids, spam, call.now).await
+    })
     .await
 }
 

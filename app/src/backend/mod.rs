@@ -19,6 +19,7 @@ pub mod domains;
 pub mod error;
 pub mod filter_settings;
 pub mod keys;
+pub mod learning;
 pub mod local_recipients;
 pub mod mail;
 pub mod mail_access;
@@ -72,6 +73,8 @@ pub struct Backend {
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// The mail log's rows as they are written, for its live view.
     pub new_log_rows: mail_log::NewRows,
+    /// The learned classifier's counts, read by the scoring stage (see `learning`).
+    pub classifier: Arc<learning::Classifier>,
 }
 
 /// Runtime settings the backend needs; the server crate builds them from the configuration.

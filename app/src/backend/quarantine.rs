@@ -5,6 +5,7 @@
 
 use super::{
     auth::ctx::UserCtx,
+    learning,
     mail::{self, inbound::deliver_copies, recipients, smtp::Server},
     mail_scope::reader,
     store::{
@@ -18,8 +19,11 @@ use crate::{
     error::AppError,
     model::{
         email::printable_sender,
+        learning::Class,
         list::{like_pattern, page_number, selected, Page},
-        quarantine::{Quarantine, QuarantineRow, QuarantinedMessage, ScoreSide, RAW_LIMIT},
+        quarantine::{
+            LearnedCounts, Quarantine, QuarantineRow, QuarantinedMessage, ScoreSide, RAW_LIMIT,
+        },
         time::UnixTime,
     },
 };
@@ -62,6 +66,14 @@ pub async fn list(
             page,
         },
         domains,
+        learned: {
+            let counts = backend.classifier.learned();
+            LearnedCounts {
+                spam: counts.spam,
+                ham: counts.ham,
+                needed: mail::bayes::MIN_LEARNED,
+            }
+        },
     })
 }
 
@@ -184,13 +196,14 @@ fn sanitised_document(html: &str) -> String {
     )
 }
 
-/// Delivers the messages `ids` to their recipients (a mail user: to themselves only);
-/// how many were released.
+/// Delivers the messages `ids` to their recipients (a mail user: to themselves only), and
+/// with `not_spam` learns them as wanted mail; how many were released.
 pub async fn release(
     backend: &Backend,
     mail: &Server,
     user: UserCtx,
     ids: Option<Vec<i64>>,
+    not_spam: bool,
     now: UnixTime,
 ) -> Result<usize, AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
@@ -213,6 +226,7 @@ pub async fn release(
                 stored.subject
             )));
         }
+        let learnt = not_spam.then(|| message.clone());
         deliver_copies(mail, &stored.queue_id, &stored.sender, &targets, message)
             .await
             .map_err(|e| {
@@ -220,11 +234,19 @@ pub async fn release(
                 AppError::Internal
             })?;
         take_out(backend, &stored, &addresses).await?;
+        if let Some(message) = learnt {
+            learning::learn(backend, &[message], Class::Ham, &user.email, now).await?;
+        }
         let detail = format!(
-            "released “{}” from {} to {}",
+            "released “{}” from {} to {}{}",
             stored.subject,
             printable_sender(&stored.sender),
-            addresses.join(", ")
+            addresses.join(", "),
+            if not_spam {
+                ", learned as not spam"
+            } else {
+                ""
+            }
         );
         user.audit_in(
             backend,
@@ -239,11 +261,13 @@ pub async fn release(
     Ok(released)
 }
 
-/// Deletes the messages `ids` (a mail user: their own copy only); how many.
+/// Deletes the messages `ids` (a mail user: their own copy only), and with `spam` learns
+/// them as spam first; how many.
 pub async fn delete(
     backend: &Backend,
     user: UserCtx,
     ids: Option<Vec<i64>>,
+    spam: bool,
     now: UnixTime,
 ) -> Result<usize, AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
@@ -253,11 +277,16 @@ pub async fn delete(
         found.push(find(backend, &user, &reader, id, now).await?);
     }
     for stored in &found {
+        if spam {
+            let message = read_file(backend, stored).await?;
+            learning::learn(backend, &[message], Class::Spam, &user.email, now).await?;
+        }
         take_out(backend, stored, &stored.recipients()).await?;
         let detail = format!(
-            "deleted “{}” from {}",
+            "deleted “{}” from {}{}",
             stored.subject,
-            printable_sender(&stored.sender)
+            printable_sender(&stored.sender),
+            if spam { ", reported as spam" } else { "" }
         );
         user.audit_in(
             backend,

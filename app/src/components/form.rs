@@ -157,6 +157,18 @@ where
     });
 }
 
+/// A ticked-by-default choice sent as `name=true` (unticked: left out, the server's
+/// default false).
+#[component]
+pub fn Choice(id: &'static str, name: &'static str, label: &'static str) -> impl IntoView {
+    view! {
+        <div class="check">
+            <input type="checkbox" id=id name=name value="true" checked=true/>
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
 /// The "sign out everywhere else" choice offered with every credential change; ticked by
 /// default, since a change is often made because someone else got in.
 #[component]

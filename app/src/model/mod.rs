@@ -8,6 +8,7 @@ pub mod domain;
 pub mod domain_settings;
 pub mod email;
 pub mod filter_settings;
+pub mod learning;
 pub mod list;
 pub mod local_recipient;
 pub mod mail_access;

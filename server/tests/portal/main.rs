@@ -12,6 +12,7 @@ mod dns;
 mod domains;
 mod filters;
 mod harness;
+mod learning;
 mod lmtp;
 mod local_recipients;
 mod mail_auth;

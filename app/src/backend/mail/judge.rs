@@ -5,7 +5,7 @@
 //! on the log row.
 
 use super::{
-    attachments, header_rules,
+    attachments, bayes, header_rules,
     inbound::{Client, Envelope},
     lists::{self, Listed},
     scoring,
@@ -147,6 +147,9 @@ pub async fn judge(
     let mut score = scoring::score(message);
     if let Some(header) = header {
         header_rules::check(header, server.backend.clock.now(), &mut score);
+    }
+    if let Some(classified) = classify(server, message).await {
+        scoring::add_bayes(&mut score, &classified);
     }
     if let Some(verdict) = spf_check(server, client, envelope, &settings, log).await {
         log.spf_failed = verdict.result == spf::SpfResult::Fail;
@@ -314,6 +317,19 @@ async fn data_checks(
         ));
     }
     None
+}
+
+/// The learned classifier's verdict; a large message is read on a blocking thread.
+async fn classify(server: &Server, message: &[u8]) -> Option<bayes::Classified> {
+    let classifier = server.backend.classifier.clone();
+    if message.len() <= INLINE_SCAN_BYTES {
+        return classifier.classify(message);
+    }
+    let message = message.to_vec();
+    tokio::task::spawn_blocking(move || classifier.classify(&message))
+        .await
+        .ok()
+        .flatten()
 }
 
 async fn blocked_attachment(settings: &FilterSettings, message: &[u8]) -> Option<String> {

@@ -2,6 +2,7 @@
 //! DATA (`inbound`), and local delivery (`maildir`, or `lmtp` to a mail store).
 
 pub mod attachments;
+pub mod bayes;
 pub mod callout;
 pub mod header_rules;
 pub mod inbound;

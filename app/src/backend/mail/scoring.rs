@@ -1,8 +1,11 @@
 //! The scoring stage: rules that each add to a message's spam score, with what they found:
-//! GTUBE and SPF here, the header rules in `header_rules`. (The learned classifier joins
-//! here.)
+//! GTUBE, SPF and the learned classifier (`bayes`) here, the header rules in
+//! `header_rules`.
 
-use super::spf::{self, SpfResult};
+use super::{
+    bayes::{self, Classified},
+    spf::{self, SpfResult},
+};
 use memchr::memmem;
 
 /// The test string every antispam filter knows (SpamAssassin's GTUBE): a message that
@@ -68,6 +71,21 @@ pub fn add_spf(score: &mut Score, verdict: &spf::Verdict) {
         points,
         format!("{} for {}", verdict.result.as_str(), verdict.domain),
     );
+}
+
+/// Adds the learned classifier's rule, when it is sure enough either way.
+pub fn add_bayes(score: &mut Score, classified: &Classified) {
+    if let Some((rule, points)) = bayes::rule(classified.spam_probability) {
+        score.add(
+            rule,
+            points,
+            format!(
+                "spam probability {:.1}% from {} telling words",
+                classified.spam_probability * 100.0,
+                classified.clues
+            ),
+        );
+    }
 }
 
 pub fn score(message: &[u8]) -> Score {

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod aliases;
 pub mod antispam;
 pub mod audit;
+pub mod bayes;
 pub mod callouts;
 pub mod device_passwords;
 pub mod domains;

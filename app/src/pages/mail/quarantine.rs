@@ -9,7 +9,7 @@ use crate::{
     },
     components::{
         ask_first::{asking_until, AskFirst},
-        form::{bump_on_success, field_error, outcome, Field, Outcome},
+        form::{bump_on_success, field_error, outcome, Choice, Field, Outcome},
         loaded::Loaded,
         paging::{use_list_query, Pager, SearchForm},
         table::DataTable,
@@ -68,7 +68,8 @@ pub fn QuarantinePage() -> impl IntoView {
         <p class="hint">
             "Mail kept instead of delivered: spam above the reject score, and mail over the size limit. \
              Nothing in a kept message runs when you open it. Release delivers a message to its \
-             recipients; kept mail is deleted after the domain's quarantine days."
+             recipients; kept mail is deleted after the domain's quarantine days. Releasing a \
+             message as not spam, or deleting it as spam, teaches the spam filter."
         </p>
         <Loaded resource=list ok=move |q| view! {
             <Screen q search=query.get_untracked().search actions by_score/>
@@ -83,7 +84,11 @@ fn Screen(
     actions: Actions,
     by_score: ServerAction<DeleteQuarantinedByScore>,
 ) -> impl IntoView {
-    let Quarantine { page, domains } = q;
+    let Quarantine {
+        page,
+        domains,
+        learned,
+    } = q;
     let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
     let rows = page
         .rows
@@ -109,6 +114,7 @@ fn Screen(
         .into_any()
     };
     view! {
+        <p class="hint learned">{learned.describe()}</p>
         <SearchForm what="quarantined mail" search/>
         <SaidLines said=actions.said/>
         {list}
@@ -134,6 +140,7 @@ fn Bulk(actions: Actions, ids: Vec<i64>) -> impl IntoView {
             <TickAll ticked ids noun="message"/>
             <ActionForm action=release>
                 {hidden}
+                <Choice id="release-not-spam" name="not_spam" label="Learn them as not spam"/>
                 <button type="submit" disabled=move || count() == 0 || release.pending().get()>
                     "Release ticked"
                 </button>
@@ -142,6 +149,7 @@ fn Bulk(actions: Actions, ids: Vec<i64>) -> impl IntoView {
                 question="Delete the ticked messages? They cannot be brought back.">
                 <ActionForm action=delete>
                     {hidden}
+                    <Choice id="delete-spam" name="spam" label="Report them as spam"/>
                     <button type="submit" class="danger" disabled=move || count() == 0>"Delete ticked messages"</button>
                 </ActionForm>
             </AskFirst>

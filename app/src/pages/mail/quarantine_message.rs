@@ -6,7 +6,7 @@ use crate::{
     api::quarantine::{open_quarantined, DeleteQuarantined, ReleaseQuarantined},
     components::{
         ask_first::{asking_until, AskFirst},
-        form::{outcome, Outcome},
+        form::{outcome, Choice, Outcome},
         loaded::Loaded,
         sender_fix::SenderFixes,
     },
@@ -153,11 +153,13 @@ fn Decide(id: i64) -> impl IntoView {
             <div class="inline-actions">
                 <ActionForm action=release>
                     <input type="hidden" name="ids[0]" value=id/>
+                    <Choice id="release-not-spam" name="not_spam" label="Learn it as not spam"/>
                     <button type="submit" disabled=move || release.pending().get()>"Release"</button>
                 </ActionForm>
                 <AskFirst asking label="Delete…" question="Delete this message? It cannot be brought back.">
                     <ActionForm action=delete>
                         <input type="hidden" name="ids[0]" value=id/>
+                        <Choice id="delete-spam" name="spam" label="Report it as spam"/>
                         <button type="submit" class="danger">"Delete message"</button>
                     </ActionForm>
                 </AskFirst>

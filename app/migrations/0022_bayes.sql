@@ -1,0 +1,17 @@
+-- Spam and not-spam learning. Per token (a 64-bit hash of a word or a feature such as a
+-- link's host, never the word itself, so the store keeps nothing readable of anyone's
+-- mail): how many learned spam and ham messages held it.
+CREATE TABLE bayes_tokens (
+    token  INTEGER PRIMARY KEY,
+    spam   INTEGER NOT NULL DEFAULT 0 CHECK (spam >= 0),
+    ham    INTEGER NOT NULL DEFAULT 0 CHECK (ham >= 0)
+);
+
+-- Each learned message once, by the SHA-256 of its body: learning it again as the other
+-- class moves its counts instead of adding them twice.
+CREATE TABLE bayes_messages (
+    digest      TEXT    PRIMARY KEY,
+    class       TEXT    NOT NULL CHECK (class IN ('spam', 'ham')),
+    learned_by  TEXT    NOT NULL,
+    learned_at  BIGINT  NOT NULL
+);
