@@ -202,9 +202,17 @@ async fn one_click_fixes_are_scoped_to_the_reader_and_own_lists_decide_own_copie
             && evidence.contains("no copy for alice@example.test"),
         "{evidence}"
     );
-    // To Alice alone: refused, by her own list.
+    // To Alice alone: refused, by her own list, told once.
     let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
     assert_eq!(code(&r["data"]), 550, "{r}");
+    let evidence = crate::smtp::last_evidence(&p).await;
+    assert_eq!(
+        evidence
+            .matches("alice@example.test's own blacklist")
+            .count(),
+        1,
+        "{evidence}"
+    );
     assert!(
         r["data"][1]
             .as_str()

@@ -112,16 +112,12 @@ pub async fn judge(
     }
     match lists::stage(server, envelope, domain_id, log).await {
         Ok(Listed::Whitelisted(listing)) => {
-            // The client's listing is on the row already (see `inbound::log_entry`).
-            if envelope.client_listing() != Some(&listing) {
-                log.evidence
-                    .push(Evidence::new("lists", listing.describe()));
-            }
+            let said = tell_listing(log, &listing);
             log.evidence.push(Evidence::new(
                 "score",
                 "not scored: the sender is whitelisted",
             ));
-            log.summary = decided("Not scored", &listing.describe());
+            log.summary = decided("Not scored", &said);
             return Judgement::Pass(Judged {
                 headers: "X-Spam-Score: 0.0 (whitelisted)\r\nX-Recommended-Action: accept\r\n"
                     .into(),
@@ -131,9 +127,8 @@ pub async fn judge(
             });
         }
         Ok(Listed::Blacklisted(listing)) => {
-            log.evidence
-                .push(Evidence::new("lists", listing.describe()));
-            log.summary = decided("Refused", &listing.describe());
+            let said = tell_listing(log, &listing);
+            log.summary = decided("Refused", &said);
             log.verdict = Verdict::Blacklisted;
             let whose = match listing.owner {
                 lists::Owner::Person(_) => "recipient's",
@@ -214,6 +209,21 @@ pub async fn judge(
         tagged,
         whitelisted: false,
     })
+}
+
+/// Puts the listing that decided the message on the row, unless an earlier stage did (the
+/// client's at RCPT, see `inbound::log_entry`; a person's own in the lists stage); what it
+/// says.
+fn tell_listing(log: &mut Entry, listing: &lists::Listing) -> String {
+    let said = listing.describe();
+    if !log
+        .evidence
+        .iter()
+        .any(|e| e.stage == "lists" && e.detail == said)
+    {
+        log.evidence.push(Evidence::new("lists", said.clone()));
+    }
+    said
 }
 
 fn quarantined(
