@@ -8,6 +8,8 @@ export MAILPORTAL_HTTP_ADDR=127.0.0.1:3100
 export MAILPORTAL_PUBLIC_URL=http://localhost:3100
 # The SMTP listener on a port of its own (2525 may be a running portal's).
 export MAILPORTAL_SMTP_ADDR=127.0.0.1:3125
+# The submission listener (SMTP AUTH), likewise (tests/blocked-senders.spec.ts).
+export MAILPORTAL_SUBMISSION_ADDR=127.0.0.1:3587
 # The DNS server the domain verification tests start (dnsmasq, tests/domains.spec.ts).
 export MAILPORTAL_DNS_RESOLVER=127.0.0.1:3153
 export MAILPORTAL_SITE_ROOT="${MAILPORTAL_SITE_ROOT:-/var/tmp/mailportal-target/site}"

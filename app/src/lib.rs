@@ -76,7 +76,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/quarantine") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine::QuarantinePage)/>
                 <Route path=path!("/quarantine/:id") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine_message::QuarantineMessagePage)/>
                 <Route path=path!("/mail-log") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::mail_log::MailLogPage)/>
+                <Route path=path!("/learning") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::learning::LearningPage)/>
                 <Route path=path!("/stats") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, mail::stats::StatsPage)/>
+                <Route path=path!("/stats/blocked-senders") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, mail::blocked_senders::BlockedSendersPage)/>
                 <Route path=path!("/queue") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, mail::delivery_queue::DeliveryQueuePage)/>
                 <Route path=path!("/admin/domains") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domains::DomainsPage)/>
                 <Route path=path!("/admin/domains/:id/mailboxes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailboxes::MailboxesPage)/>

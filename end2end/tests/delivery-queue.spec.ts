@@ -280,10 +280,13 @@ test.describe.serial('the delivery queue', () => {
       await expect(ticked(page, 1)).toBeVisible();
     });
 
-    await test.step('confirmed: the copy is deleted and leaves the list', async () => {
+    await test.step('confirmed and reported as spam: the copy is deleted and leaves the list', async () => {
       await page.getByRole('button', { name: 'Delete ticked…' }).click();
+      const reportIt = page.getByLabel('Also report them as spam', { exact: true });
+      await expect(reportIt).not.toBeChecked();
+      await reportIt.check();
       await page.getByRole('button', { name: 'Delete ticked copies' }).click();
-      await expect(status(page, '1 copy deleted.')).toBeVisible();
+      await expect(status(page, '1 copy deleted. Learned 1 message as spam.')).toBeVisible();
       await expect(row(page, ONE)).toHaveCount(0);
       await expect(rows(page)).toHaveCount(1);
       await expect(row(page, TWO)).toBeVisible();

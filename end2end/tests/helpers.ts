@@ -25,6 +25,8 @@ export const USERS = {
   mia: `mia@${DOMAIN}`, // mail user: device passwords and mail access
   mona: `mona@${DOMAIN}`, // mail user: mail access that a domain admin manages
   quinn: `quinn@${DOMAIN}`, // mail user: quarantine
+  lena: `lena@${DOMAIN}`, // mail user: spam reports and uploads
+  sid: `sid@${DOMAIN}`, // mail user: authenticated submission and the sending limit
 };
 
 /** The role each test account gets; mail user when not named here. */

@@ -67,3 +67,34 @@ export async function sendMailAsync(to: string[], subject: string, body: string,
   const { stdout } = await promisify(execFile)('python3', args(to, subject, body, how), { encoding: 'utf8' });
   return stdout.trim();
 }
+
+/**
+ * Sends one message through the submission listener (127.0.0.1:3587) as `user`, signed in
+ * with AUTH; `accepted`, `refused` (550 after DATA, e.g. over the hourly limit), `blocked`
+ * (refused at MAIL) or `denied` (AUTH refused).
+ */
+const SUBMIT = String.raw`
+import smtplib, sys
+user, password, rcpts, subject = sys.argv[1:5]
+rcpts = rcpts.split(',')
+text = 'From: %s\r\nTo: %s\r\nSubject: %s\r\n\r\nSent from a mail app.\r\n' % (user, ', '.join(rcpts), subject)
+with smtplib.SMTP('127.0.0.1', 3587, local_hostname='laptop.example', timeout=20) as s:
+    try:
+        s.login(user, password)
+    except smtplib.SMTPAuthenticationError:
+        print('denied')
+        sys.exit(0)
+    try:
+        s.sendmail(user, rcpts, text.encode('utf-8'))
+        print('accepted')
+    except smtplib.SMTPSenderRefused:
+        print('blocked')
+    except smtplib.SMTPDataError as e:
+        if e.smtp_code != 550:
+            raise
+        print('refused')
+`;
+
+export function submitMail(user: string, password: string, to: string[], subject: string): string {
+  return execFileSync('python3', ['-c', SUBMIT, user, password, to.join(','), subject], { encoding: 'utf8' }).trim();
+}

@@ -107,6 +107,7 @@ async fn main() {
         let listeners = server::Listeners {
             http: listener,
             smtp: TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+            submission: TcpListener::bind("127.0.0.1:0").await.expect("bind"),
         };
         server::serve(&config, served, listeners, std::future::pending())
             .await

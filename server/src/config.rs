@@ -46,6 +46,9 @@ pub struct DeliveryConfig {
 pub struct SmtpConfig {
     /// Where it listens (port 25 in production).
     pub addr: SocketAddr,
+    /// Where the submission listener listens: mail people send with SMTP AUTH (port 587 in
+    /// production, behind TLS).
+    pub submission_addr: SocketAddr,
     /// The name it greets with and writes in Received headers; the public URL's host when
     /// not set.
     pub hostname: Option<String>,
@@ -70,6 +73,7 @@ impl Default for SmtpConfig {
         let limits = app::backend::mail::smtp::Limits::default();
         SmtpConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 2525)),
+            submission_addr: SocketAddr::from(([127, 0, 0, 1], 5870)),
             hostname: None,
             max_message_bytes: limits.max_message_bytes,
             max_recipients: limits.max_recipients,
@@ -242,6 +246,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_SMTP_BACKEND", "mail_auth.smtp_backend"),
     ("MAILPORTAL_DNS_RESOLVER", "dns.resolver"),
     ("MAILPORTAL_SMTP_ADDR", "smtp.addr"),
+    ("MAILPORTAL_SUBMISSION_ADDR", "smtp.submission_addr"),
     ("MAILPORTAL_SMTP_HOSTNAME", "smtp.hostname"),
     ("MAILPORTAL_SMTP_TLS_CERTIFICATE", "smtp.tls_certificate"),
     ("MAILPORTAL_SMTP_TLS_KEY", "smtp.tls_key"),
@@ -333,6 +338,11 @@ impl Config {
                 self.smtp.addr = value
                     .parse()
                     .map_err(|_| bad("an address like 127.0.0.1:2525"))?
+            }
+            "MAILPORTAL_SUBMISSION_ADDR" => {
+                self.smtp.submission_addr = value
+                    .parse()
+                    .map_err(|_| bad("an address like 127.0.0.1:5870"))?
             }
             "MAILPORTAL_SMTP_HOSTNAME" => {
                 self.smtp.hostname = (!value.is_empty()).then(|| value.to_string())

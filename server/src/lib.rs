@@ -45,7 +45,11 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         device_password_idle_secs: i64::from(config.mail_auth.device_password_idle_days) * 86_400,
         webmail_ips: config.mail_auth.webmail(),
         dns_resolver: config.dns.resolver,
-        listen_addrs: vec![config.http_addr, config.smtp.addr],
+        listen_addrs: vec![
+            config.http_addr,
+            config.smtp.addr,
+            config.smtp.submission_addr,
+        ],
         max_message_bytes: config.smtp.max_message_bytes,
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
@@ -84,6 +88,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
 pub struct Listeners {
     pub http: TcpListener,
     pub smtp: TcpListener,
+    pub submission: TcpListener,
 }
 
 impl Listeners {
@@ -96,6 +101,7 @@ impl Listeners {
         Ok(Listeners {
             http: bind(config.http_addr, "http_addr").await?,
             smtp: bind(config.smtp.addr, "smtp.addr").await?,
+            submission: bind(config.smtp.submission_addr, "smtp.submission_addr").await?,
         })
     }
 }
@@ -145,9 +151,18 @@ pub async fn serve(
             tracing::info!(dir = %config.data_dir.join("maildir").display(), "mailboxes are delivered into Maildir")
         }
     }
+    let submission_addr = listeners.submission.local_addr()?;
+    tracing::info!(addr = %submission_addr, "submission listening");
     let mail = tokio::spawn(smtp::listener::serve(
         smtp.clone(),
         listeners.smtp,
+        smtp::session::Mode::Inbound,
+        until_stopped(),
+    ));
+    let submission = tokio::spawn(smtp::listener::serve(
+        smtp.clone(),
+        listeners.submission,
+        smtp::session::Mode::Submission,
         until_stopped(),
     ));
     let queue = tokio::spawn(mail::queue::run(smtp.clone(), until_stopped()));
@@ -160,6 +175,7 @@ pub async fn serve(
     )
     .await;
     mail.await.ok();
+    submission.await.ok();
     queue.await.ok();
     smtp.writer.flush().await;
     tracing::info!("SMTP listener and delivery queue stopped");
@@ -243,6 +259,9 @@ async fn purge_expired(backend: Backend) {
             Ok(0) => {}
             Ok(n) => tracing::info!(messages = n, "purged quarantined mail past its days"),
             Err(e) => tracing::warn!(error = %e, "could not purge the quarantine"),
+        }
+        if let Err(e) = app::backend::blocked_senders::purge_sent(&backend, now).await {
+            tracing::warn!(error = %e, "could not purge the counts of sent mail");
         }
         match app::backend::mail_log::purge_expired(&backend, now).await {
             Ok(0) => {}

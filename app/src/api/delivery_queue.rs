@@ -1,7 +1,10 @@
 //! The Delivery queue screen: domain admins see their domains' waiting copies, master
 //! admins all of them.
 
-use crate::{error::AppError, model::queue::DeliveryQueue};
+use crate::{
+    error::AppError,
+    model::{list::Done, queue::DeliveryQueue},
+};
 use leptos::prelude::*;
 
 #[server(endpoint = "queue/list")]
@@ -31,12 +34,16 @@ pub async fn retry_queued(ids: Option<Vec<i64>>) -> Result<usize, AppError> {
     .await
 }
 
-/// Deletes the ticked copies (`ids[n]`); how many.
+/// Deletes the ticked copies (`ids[n]`), with `spam` reporting their messages as spam
+/// first; how many.
 #[server(endpoint = "queue/delete")]
-pub async fn delete_queued(ids: Option<Vec<i64>>) -> Result<usize, AppError> {
+pub async fn delete_queued(
+    ids: Option<Vec<i64>>,
+    #[server(default)] spam: bool,
+) -> Result<Done, AppError> {
     use crate::{api::ssr::as_user, backend::delivery_queue};
     as_user(|call, user| async move {
-        delivery_queue::delete(&call.backend, user, ids, call.now).await
+        delivery_queue::delete(&call.backend, user, ids, spam, call.now).await
     })
     .await
 }

@@ -40,6 +40,18 @@ pub async fn list_mail_log(
     .await
 }
 
+/// Reports the logged message `id` as spam (`class` "spam") or not spam ("ham"); what was
+/// done, in words.
+#[server(endpoint = "mail-log/report")]
+pub async fn report_logged(id: i64, class: String) -> Result<String, AppError> {
+    use crate::{api::ssr::as_user, backend::mail_log, model::learning::Class};
+    as_user(|call, user| async move {
+        let class = Class::parse(&class).map_err(|r| AppError::invalid("class", r))?;
+        mail_log::report(&call.backend, user, id, class, call.now).await
+    })
+    .await
+}
+
 /// The log for a filter as the Mail log screen holds it.
 pub async fn mail_log_page(filter: LogFilter, page: i64) -> Result<MailLog, AppError> {
     let LogFilter {

@@ -3,7 +3,10 @@
 
 use crate::{
     error::AppError,
-    model::quarantine::{Quarantine, QuarantinedMessage},
+    model::{
+        list::Done,
+        quarantine::{Quarantine, QuarantinedMessage},
+    },
 };
 use leptos::prelude::*;
 
@@ -35,7 +38,7 @@ pub async fn open_quarantined(id: i64) -> Result<QuarantinedMessage, AppError> {
 pub async fn release_quarantined(
     ids: Option<Vec<i64>>,
     #[server(default)] not_spam: bool,
-) -> Result<usize, AppError> {
+) -> Result<Done, AppError> {
     use crate::{
         api::ssr::{as_user, mail_plane},
         backend::quarantine,
@@ -53,7 +56,7 @@ pub async fn release_quarantined(
 pub async fn delete_quarantined(
     ids: Option<Vec<i64>>,
     #[server(default)] spam: bool,
-) -> Result<usize, AppError> {
+) -> Result<Done, AppError> {
     use crate::{api::ssr::as_user, backend::quarantine};
     as_user(|call, user| async move {
         quarantine::delete(&call.backend, user, ids, spam, call.now).await

@@ -1,5 +1,9 @@
 //! The Sender addresses and Settings pages of a domain.
 
+// One argument per setting, so that the settings are plain form fields; the server macro
+// repeats them in code it generates, where an item's allow is lost.
+#![allow(clippy::too_many_arguments)]
+
 use crate::{
     error::AppError,
     model::{domain_settings::DomainSettingsView, sender::Senders},
@@ -67,6 +71,7 @@ pub async fn save_domain_settings(
     log_days: String,
     retry_days: String,
     rejected_local_chars: String,
+    #[server(default)] send_limit: String,
 ) -> Result<(), AppError> {
     use crate::{
         api::ssr::as_domain_admin, backend::domain_settings, model::domain_settings::SettingsForm,
@@ -79,6 +84,7 @@ pub async fn save_domain_settings(
             log_days: &log_days,
             retry_days: &retry_days,
             rejected_local_chars: &rejected_local_chars,
+            send_limit: &send_limit,
         };
         domain_settings::save(&call.backend, &admin, domain, &form, call.now).await
     })

@@ -73,7 +73,7 @@ pub async fn change_password(
         ));
     }
     let hash = password::hash(change.new).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::accounts::set_password(&mut tx, user.account_id, &hash, now).await?;
     let ended = end_other_sessions(&mut tx, user, change.sign_out_others).await?;
     tx.commit().await?;

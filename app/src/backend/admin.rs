@@ -76,7 +76,7 @@ pub async fn create_domain_with(
 ) -> Result<i64, AppError> {
     let name = DomainName::parse(new.name).map_err(|r| AppError::invalid("name", r))?;
     let token = super::domains::new_token();
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let alias_of = new.alias_of.map(|d| d.id);
     let id = match store::domains::insert(&mut tx, &name, new.kind, alias_of, &token, now).await {
         Err(e) if store::is_unique_violation(&e) => {
@@ -147,7 +147,7 @@ pub async fn create_account_with(
         ));
     }
     let hash = password::hash(pw).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let new = NewAccount {
         email: &email,
         role,
@@ -202,7 +202,7 @@ pub async fn set_password(
         .ok_or(AppError::NotFound)?;
     password::check_new(pw, &email, "password")?;
     let hash = password::hash(pw).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::accounts::set_password(&mut tx, account.id, &hash, now).await?;
     store::sessions::delete_all_for_account(&mut tx, account.id, None).await?;
     tx.commit().await?;

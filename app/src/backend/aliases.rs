@@ -80,7 +80,7 @@ pub async fn add(
         ));
     }
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let targets = checked_targets(&mut tx, &key, &targets, "targets").await?;
     let id = match store::aliases::insert(&mut tx, domain_id, &key, &targets, now).await {
         Err(e) if store::is_unique_violation(&e) => {
@@ -116,7 +116,7 @@ pub async fn edit(
         )
         .await?;
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let targets = checked_targets(&mut tx, &alias.address, &targets, "targets").await?;
     store::aliases::set_targets(&mut tx, id, &targets).await?;
     tx.commit().await?;

@@ -3,8 +3,10 @@
 //! deletion. (Delivering them is `mail::queue`.)
 
 use super::{
-    auth::ctx::{DomainScope, UserCtx},
-    mail::{self, smtp::Server},
+    auth::ctx::UserCtx,
+    learning,
+    mail::{self, bayes::Sample, smtp::Server},
+    mail_scope::admin_reader,
     store::{self, audit::AuditAction, queue::Listed, reader::Reader},
     Backend,
 };
@@ -12,7 +14,8 @@ use crate::{
     error::AppError,
     model::{
         email::printable_sender,
-        list::{like_pattern, page_number, selected, Page},
+        learning::{Class, Learned},
+        list::{like_pattern, page_number, selected, Done, Page},
         queue::{DeliveryQueue, QueueRow},
         time::UnixTime,
     },
@@ -22,20 +25,6 @@ use std::collections::{hash_map::Entry, HashMap};
 /// What a refused reader tried, for the audit log.
 const READ: &str = "read the delivery queue";
 
-/// The reader an admin is, by their domains.
-async fn admin(
-    backend: &Backend,
-    user: UserCtx,
-    now: UnixTime,
-) -> Result<(UserCtx, Reader), AppError> {
-    let admin = user.domain_admin(backend, READ, now).await?;
-    let reader = match admin.scope {
-        DomainScope::All => Reader::All,
-        DomainScope::Only(ids) => Reader::Domains(ids),
-    };
-    Ok((admin.user, reader))
-}
-
 pub async fn list(
     backend: &Backend,
     user: UserCtx,
@@ -43,7 +32,7 @@ pub async fn list(
     page: Option<i64>,
     now: UnixTime,
 ) -> Result<DeliveryQueue, AppError> {
-    let (_, reader) = admin(backend, user, now).await?;
+    let (_, reader) = admin_reader(backend, user, READ, now).await?;
     let page = page_number(page);
     let (listed, total) =
         store::queue::page(&backend.pool, &reader, &like_pattern(search), page).await?;
@@ -149,7 +138,7 @@ async fn ticked(
     now: UnixTime,
 ) -> Result<(UserCtx, Vec<Listed>), AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
-    let (user, reader) = admin(backend, user, now).await?;
+    let (user, reader) = admin_reader(backend, user, READ, now).await?;
     let mut found = Vec::new();
     for id in ids {
         found.push(find(backend, &user, &reader, id, now).await?);
@@ -192,27 +181,50 @@ pub async fn retry(
     Ok(retried)
 }
 
-/// Deletes the ticked copies: they are never delivered, and the sender is not told; how
-/// many. The message's spool file goes with its last copy.
+/// Deletes the ticked copies: they are never delivered, and the sender is not told; with
+/// `spam`, each message is reported as spam first. How many. The message's spool file goes
+/// with its last copy.
 pub async fn delete(
     backend: &Backend,
     user: UserCtx,
     ids: Option<Vec<i64>>,
+    spam: bool,
     now: UnixTime,
-) -> Result<usize, AppError> {
+) -> Result<Done, AppError> {
     let (user, found) = ticked(backend, user, ids, now).await?;
+    let mut learned = Learned::default();
     for copy in &found {
+        let path = mail::queue::spool_path(&backend.settings.data_dir, &copy.queue_id);
+        let mut reported = "";
+        // Several copies of one message are one message to learn. A spool file that cannot
+        // be read is not learned, and the copy still goes.
+        let message = match spam {
+            true => tokio::fs::read(&path)
+                .await
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, path = %path.display(), "spool file unreadable"),
+                )
+                .ok(),
+            false => None,
+        };
+        if let Some(message) = message {
+            let sample = Sample::of(&message);
+            let this = learning::report(backend, &user, vec![sample], Class::Spam, now).await?;
+            if this.new + this.moved > 0 {
+                reported = ", reported as spam";
+            }
+            learned += this;
+        }
         let mut conn = backend.pool.acquire().await?;
         store::queue::remove(&mut conn, copy.id).await?;
         drop(conn);
         if store::queue::remaining(&backend.pool, &copy.queue_id).await? == 0 {
-            let path = mail::queue::spool_path(&backend.settings.data_dir, &copy.queue_id);
             if let Err(e) = tokio::fs::remove_file(&path).await {
                 tracing::warn!(error = %e, path = %path.display(), "spool file not removed");
             }
         }
         let detail = format!(
-            "deleted the queued copy of {} from {} to {}",
+            "deleted the queued copy of {} from {} to {}{reported}",
             copy.queue_id,
             printable_sender(&copy.sender),
             copy.recipient
@@ -226,5 +238,12 @@ pub async fn delete(
         )
         .await?;
     }
-    Ok(found.len())
+    let mut done = Done {
+        count: found.len(),
+        note: String::new(),
+    };
+    if spam {
+        done.tell(&learned.words(Class::Spam));
+    }
+    Ok(done)
 }

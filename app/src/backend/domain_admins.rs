@@ -64,7 +64,7 @@ pub async fn assign(
             "A master admin administers every domain already.",
         ));
     }
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     if account.role == Role::MailUser {
         store::accounts::set_role(&mut tx, account.id, Role::DomainAdmin).await?;
     }
@@ -91,7 +91,7 @@ pub async fn remove(
     let account = store::accounts::find_by_id(&backend.pool, account_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     if !store::accounts::remove_domain_admin(&mut tx, account_id, domain_id).await? {
         return Err(AppError::NotFound);
     }

@@ -4,10 +4,18 @@
 
 use std::sync::Arc;
 
-use super::{auth::ctx::UserCtx, mail_scope::reader, store, Backend};
+use super::{
+    auth::ctx::UserCtx,
+    learning::{self, SAMPLE_DAYS},
+    mail_scope::reader,
+    sender_fixes::{self, Seen},
+    store::{self, audit::AuditAction, mail_log::Logged, reader::Reader},
+    Backend,
+};
 use crate::{
     error::AppError,
     model::{
+        learning::Class,
         list::{page_number, Page},
         mail_log::{LogFilter, MailLog},
         time::UnixTime,
@@ -32,9 +40,84 @@ pub async fn list(
     })
 }
 
-/// Deletes log rows kept past their domain's log days; how many.
+/// Deletes log rows kept past their domain's log days, and what learning kept of messages
+/// past `SAMPLE_DAYS`; how many rows.
 pub async fn purge_expired(backend: &Backend, now: UnixTime) -> Result<u64, AppError> {
+    store::mail_log::purge_samples(&backend.pool, now - SAMPLE_DAYS * 86_400).await?;
     Ok(store::mail_log::purge_expired(&backend.pool, now).await?)
+}
+
+/// The log row `id` as the one-click actions read it, when the reader may see it: another's
+/// is refused and audited as trying `what`, one purged meanwhile is not found.
+pub(crate) async fn find(
+    backend: &Backend,
+    user: &UserCtx,
+    reader: &Reader,
+    id: i64,
+    what: &str,
+    now: UnixTime,
+) -> Result<Logged, AppError> {
+    if let Some(logged) = store::mail_log::logged(&backend.pool, reader, id).await? {
+        return Ok(logged);
+    }
+    if store::mail_log::logged(&backend.pool, &Reader::All, id)
+        .await?
+        .is_some()
+    {
+        let what = format!("{what} from log row {id}, not theirs");
+        return Err(user.deny(backend, &what, now).await);
+    }
+    Err(AppError::NotFound)
+}
+
+/// Reports the logged message `id` as spam or not spam: the classifier learns it, and when
+/// it was addressed to the reader its sender goes on their own list (`mark_own`); what was
+/// done, in words.
+pub async fn report(
+    backend: &Backend,
+    user: UserCtx,
+    id: i64,
+    class: Class,
+    now: UnixTime,
+) -> Result<String, AppError> {
+    let what = "report a message";
+    let (user, reader, _) = reader(backend, user, what, now).await?;
+    let logged = find(backend, &user, &reader, id, what, now).await?;
+    let sample = store::mail_log::sample(&backend.pool, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotAllowed(format!(
+                "The log no longer holds what the spam filter would learn from this message (it \
+             is kept {SAMPLE_DAYS} days, and not for mail refused before it was read): \
+             upload the message as a file instead."
+            ))
+        })?;
+    let learned = learning::report(backend, &user, vec![sample], class, now).await?;
+    let seen = Seen::from(logged);
+    if learned.new + learned.moved > 0 {
+        let detail = format!(
+            "reported “{}” from {} as {} (mail log)",
+            seen.subject,
+            seen.from,
+            class.label()
+        );
+        user.audit_in(
+            backend,
+            seen.domain_id,
+            AuditAction::MessagesReported,
+            &detail,
+            now,
+        )
+        .await?;
+    }
+    let mut said = learned.words(class);
+    if learned.over_limit == 0 {
+        if let Some(listed) = sender_fixes::mark_own(backend, &user, &seen, class, now).await? {
+            said.push(' ');
+            said.push_str(&listed);
+        }
+    }
+    Ok(said)
 }
 
 /// Tells the mail log's live views the ids of new rows, once committed. A view that falls

@@ -45,3 +45,19 @@ pub async fn reader(
     };
     Ok((admin.user, reader, domains))
 }
+
+/// The reader an admin is, by their domains, for the admin-only mail screens (the delivery
+/// queue, the blocked senders); `what` names the screen for the audit log when refused.
+pub async fn admin_reader(
+    backend: &Backend,
+    user: UserCtx,
+    what: &str,
+    now: UnixTime,
+) -> Result<(UserCtx, Reader), AppError> {
+    let admin = user.domain_admin(backend, what, now).await?;
+    let reader = match admin.scope {
+        DomainScope::All => Reader::All,
+        DomainScope::Only(ids) => Reader::Domains(ids),
+    };
+    Ok((admin.user, reader))
+}

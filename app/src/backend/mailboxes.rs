@@ -138,7 +138,7 @@ pub async fn set_enabled(
             "You cannot disable your own account. Ask another admin.".into(),
         ));
     }
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::mailboxes::set_enabled(&mut tx, id, enabled).await?;
     if !enabled {
         store::sessions::delete_all_for_account(&mut tx, id, None).await?;
@@ -171,7 +171,7 @@ pub async fn reset_password(
     let email = EmailAddress::parse(&account.email).map_err(|_| AppError::Internal)?;
     password::check_new(new_password, &email, "password")?;
     let hash = password::hash(new_password).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::accounts::set_password(&mut tx, id, &hash, now).await?;
     store::sessions::delete_all_for_account(&mut tx, id, None).await?;
     tx.commit().await?;

@@ -9,6 +9,7 @@ pub mod aliases;
 pub mod antispam;
 pub mod audit_log;
 pub mod auth;
+pub mod blocked_senders;
 pub mod delivery_queue;
 pub mod dns;
 pub mod domain_admins;

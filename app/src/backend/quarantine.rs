@@ -6,8 +6,9 @@
 use super::{
     auth::ctx::UserCtx,
     learning,
-    mail::{self, inbound::deliver_copies, recipients, smtp::Server},
+    mail::{self, bayes::Sample, inbound::deliver_copies, recipients, smtp::Server},
     mail_scope::reader,
+    sender_fixes::{self, Seen},
     store::{
         self,
         audit::AuditAction,
@@ -19,11 +20,9 @@ use crate::{
     error::AppError,
     model::{
         email::printable_sender,
-        learning::Class,
-        list::{like_pattern, page_number, selected, Page},
-        quarantine::{
-            LearnedCounts, Quarantine, QuarantineRow, QuarantinedMessage, ScoreSide, RAW_LIMIT,
-        },
+        learning::{Class, Learned},
+        list::{like_pattern, page_number, selected, Done, Page},
+        quarantine::{Quarantine, QuarantineRow, QuarantinedMessage, ScoreSide, RAW_LIMIT},
         time::UnixTime,
     },
 };
@@ -66,14 +65,7 @@ pub async fn list(
             page,
         },
         domains,
-        learned: {
-            let counts = backend.classifier.learned();
-            LearnedCounts {
-                spam: counts.spam,
-                ham: counts.ham,
-                needed: mail::bayes::MIN_LEARNED,
-            }
-        },
+        learned: learning::counts(backend),
     })
 }
 
@@ -197,7 +189,7 @@ fn sanitised_document(html: &str) -> String {
 }
 
 /// Delivers the messages `ids` to their recipients (a mail user: to themselves only), and
-/// with `not_spam` learns them as wanted mail; how many were released.
+/// with `not_spam` reports them as wanted mail (`learn_from`); how many were released.
 pub async fn release(
     backend: &Backend,
     mail: &Server,
@@ -205,10 +197,11 @@ pub async fn release(
     ids: Option<Vec<i64>>,
     not_spam: bool,
     now: UnixTime,
-) -> Result<usize, AppError> {
+) -> Result<Done, AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
     let (user, reader, _) = reader(backend, user, READ, now).await?;
-    let mut released = 0;
+    let mut done = Done::default();
+    let (mut learned, mut listed) = (Learned::default(), Vec::new());
     for id in ids {
         let stored = find(backend, &user, &reader, id, now).await?;
         let message = read_file(backend, &stored).await?;
@@ -226,7 +219,7 @@ pub async fn release(
                 stored.subject
             )));
         }
-        let learnt = not_spam.then(|| message.clone());
+        let sample = not_spam.then(|| Sample::of(&message));
         deliver_copies(mail, &stored.queue_id, &stored.sender, &targets, message)
             .await
             .map_err(|e| {
@@ -234,19 +227,27 @@ pub async fn release(
                 AppError::Internal
             })?;
         take_out(backend, &stored, &addresses).await?;
-        if let Some(message) = learnt {
-            learning::learn(backend, &[message], Class::Ham, &user.email, now).await?;
-        }
+        let learnt = match sample {
+            Some(sample) => {
+                learn_from(
+                    backend,
+                    &user,
+                    &stored,
+                    sample,
+                    Class::Ham,
+                    &mut learned,
+                    &mut listed,
+                    now,
+                )
+                .await?
+            }
+            None => "",
+        };
         let detail = format!(
-            "released “{}” from {} to {}{}",
+            "released “{}” from {} to {}{learnt}",
             stored.subject,
             printable_sender(&stored.sender),
             addresses.join(", "),
-            if not_spam {
-                ", learned as not spam"
-            } else {
-                ""
-            }
         );
         user.audit_in(
             backend,
@@ -256,37 +257,90 @@ pub async fn release(
             now,
         )
         .await?;
-        released += 1;
+        done.count += 1;
     }
-    Ok(released)
+    told(&mut done, learned, &listed, not_spam, Class::Ham);
+    Ok(done)
 }
 
-/// Deletes the messages `ids` (a mail user: their own copy only), and with `spam` learns
-/// them as spam first; how many.
+/// Reports a kept message as `class` for the reader: the classifier learns it, and its
+/// sender goes on the reader's own list when it was addressed to them. What the audit line
+/// adds.
+#[allow(clippy::too_many_arguments)]
+async fn learn_from(
+    backend: &Backend,
+    user: &UserCtx,
+    stored: &Stored,
+    sample: Sample,
+    class: Class,
+    learned: &mut Learned,
+    listed: &mut Vec<String>,
+    now: UnixTime,
+) -> Result<&'static str, AppError> {
+    let this = learning::report(backend, user, vec![sample], class, now).await?;
+    *learned += this;
+    if this.over_limit > 0 {
+        return Ok("");
+    }
+    let seen = Seen::from(stored);
+    listed.extend(sender_fixes::mark_own(backend, user, &seen, class, now).await?);
+    Ok(match (class, this.new + this.moved > 0) {
+        (_, false) => "",
+        (Class::Ham, true) => ", learned as not spam",
+        (Class::Spam, true) => ", reported as spam",
+    })
+}
+
+/// Adds what learning did, and the senders put on the reader's list, to the note, when
+/// the reader asked for it.
+fn told(done: &mut Done, learned: Learned, listed: &[String], asked: bool, class: Class) {
+    if asked {
+        done.tell(&learned.words(class));
+    }
+    for sentence in listed {
+        done.tell(sentence);
+    }
+}
+
+/// Deletes the messages `ids` (a mail user: their own copy only), and with `spam` reports
+/// them as spam first (`learn_from`); how many.
 pub async fn delete(
     backend: &Backend,
     user: UserCtx,
     ids: Option<Vec<i64>>,
     spam: bool,
     now: UnixTime,
-) -> Result<usize, AppError> {
+) -> Result<Done, AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
     let (user, reader, _) = reader(backend, user, READ, now).await?;
     let mut found = Vec::new();
     for id in ids {
         found.push(find(backend, &user, &reader, id, now).await?);
     }
+    let mut done = Done::default();
+    let (mut learned, mut listed) = (Learned::default(), Vec::new());
     for stored in &found {
-        if spam {
-            let message = read_file(backend, stored).await?;
-            learning::learn(backend, &[message], Class::Spam, &user.email, now).await?;
-        }
+        let learnt = if spam {
+            let sample = Sample::of(&read_file(backend, stored).await?);
+            learn_from(
+                backend,
+                &user,
+                stored,
+                sample,
+                Class::Spam,
+                &mut learned,
+                &mut listed,
+                now,
+            )
+            .await?
+        } else {
+            ""
+        };
         take_out(backend, stored, &stored.recipients()).await?;
         let detail = format!(
-            "deleted “{}” from {}{}",
+            "deleted “{}” from {}{learnt}",
             stored.subject,
             printable_sender(&stored.sender),
-            if spam { ", reported as spam" } else { "" }
         );
         user.audit_in(
             backend,
@@ -296,8 +350,10 @@ pub async fn delete(
             now,
         )
         .await?;
+        done.count += 1;
     }
-    Ok(found.len())
+    told(&mut done, learned, &listed, spam, Class::Spam);
+    Ok(done)
 }
 
 /// Deletes every message of the domain scoring below or above `score`; how many.
@@ -352,7 +408,7 @@ async fn take_out(
     stored: &Stored,
     addresses: &[String],
 ) -> Result<(), AppError> {
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let gone = store::quarantine::remove_recipients(&mut tx, stored.id, addresses).await?;
     tx.commit().await?;
     if gone {

@@ -9,7 +9,10 @@
 //! dropping rows. `flush` returns once everything handed in before it is stored; the server
 //! calls it on shutdown, and tests before they count rows.
 
-use super::store::login_events::{self, LoginEvent, LoginResult};
+use super::store::{
+    self,
+    login_events::{self, LoginEvent, LoginResult},
+};
 use crate::model::time::UnixTime;
 use sqlx::SqlitePool;
 use std::{collections::HashMap, time::Duration};
@@ -128,7 +131,7 @@ async fn write(
     events: &[Event],
     uses: impl Iterator<Item = &DeviceUse>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = store::write(pool).await?;
     let rows: Vec<_> = events
         .iter()
         .map(|e| {

@@ -43,7 +43,7 @@ pub async fn add_route(
 ) -> Result<(), AppError> {
     let domain = relay_domain(backend, ctx, domain_id, "add a route", now).await?;
     let dest = checked(backend, destination, "destination").await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     match store::routes::insert(&mut tx, domain_id, &dest.to_string(), now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
@@ -104,7 +104,7 @@ pub async fn move_route(
         return Ok(()); // Already first (or last): nothing to move.
     };
     ids.swap(at, to);
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::routes::reorder(&mut tx, domain.id, &ids).await?;
     tx.commit().await?;
     let moved = format!("{destination} moved to place {} of {}", to + 1, ids.len());

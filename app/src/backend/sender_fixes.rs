@@ -5,14 +5,19 @@
 
 use super::{
     auth::ctx::UserCtx,
+    mail_log,
     mail_scope::reader,
     quarantine,
-    store::{self, audit::AuditAction, reader::Reader, sender_lists::NewEntry},
+    store::{
+        self, audit::AuditAction, mail_log::Logged, quarantine::Stored, reader::Reader,
+        sender_lists::NewEntry,
+    },
     Backend,
 };
 use crate::{
     error::AppError,
     model::{
+        learning::Class,
         sender_fix::{fixed, FixScope, FixSource, PersonalEntry, SPF_FAILED_QUESTION},
         sender_list::{List, Sender},
         time::UnixTime,
@@ -31,13 +36,39 @@ pub struct Fix {
     pub confirmed: bool,
 }
 
-/// What a fix reads of the message.
-struct Seen {
-    from: String,
-    spf_failed: bool,
-    recipients: Vec<String>,
+/// What a fix (and a report) reads of the message.
+pub(crate) struct Seen {
+    pub from: String,
+    pub subject: String,
+    pub spf_failed: bool,
+    /// The recipients the reader sees.
+    pub recipients: Vec<String>,
     /// The message's domain (the main one of a domain alias).
-    domain_id: Option<i64>,
+    pub domain_id: Option<i64>,
+}
+
+impl From<Logged> for Seen {
+    fn from(logged: Logged) -> Seen {
+        Seen {
+            domain_id: logged.recipients.iter().find_map(|(_, d)| *d),
+            recipients: logged.recipients.into_iter().map(|(a, _)| a).collect(),
+            from: logged.from_header,
+            subject: logged.subject,
+            spf_failed: logged.spf_failed,
+        }
+    }
+}
+
+impl From<&Stored> for Seen {
+    fn from(stored: &Stored) -> Seen {
+        Seen {
+            recipients: stored.recipients(),
+            from: stored.from_header.clone(),
+            subject: stored.subject.clone(),
+            spf_failed: stored.spf_failed,
+            domain_id: stored.domain_id,
+        }
+    }
 }
 
 const WHAT: &str = "change a sender list from a message";
@@ -75,35 +106,51 @@ async fn seen(
     fix: Fix,
     now: UnixTime,
 ) -> Result<Seen, AppError> {
-    match fix.source {
+    Ok(match fix.source {
         FixSource::Quarantine => {
-            let stored = quarantine::find(backend, user, reader, fix.id, now).await?;
-            Ok(Seen {
-                recipients: stored.recipients(),
-                from: stored.from_header,
-                spf_failed: stored.spf_failed,
-                domain_id: stored.domain_id,
-            })
+            Seen::from(&quarantine::find(backend, user, reader, fix.id, now).await?)
         }
         FixSource::Log => {
-            if let Some(logged) = store::mail_log::logged(&backend.pool, reader, fix.id).await? {
-                return Ok(Seen {
-                    domain_id: logged.recipients.iter().find_map(|(_, d)| *d),
-                    recipients: logged.recipients.into_iter().map(|(a, _)| a).collect(),
-                    from: logged.from_header,
-                    spf_failed: logged.spf_failed,
-                });
-            }
-            if store::mail_log::logged(&backend.pool, &Reader::All, fix.id)
-                .await?
-                .is_some()
-            {
-                let what = format!("change a sender list from log row {}, not theirs", fix.id);
-                return Err(user.deny(backend, &what, now).await);
-            }
-            Err(AppError::NotFound)
+            let what = "change a sender list";
+            Seen::from(mail_log::find(backend, user, reader, fix.id, what, now).await?)
         }
+    })
+}
+
+/// A reader's report on a message addressed to them puts its sender on their own list
+/// (spam: blocked, not spam: allowed), so that their marks override the domain's lists for
+/// them; what was done, in words. `None` when the message was not addressed to the reader
+/// or names no sender. A sender that failed SPF is not allowed this way: the reader is told
+/// to allow it from the message, which asks first.
+pub(crate) async fn mark_own(
+    backend: &Backend,
+    user: &UserCtx,
+    seen: &Seen,
+    class: Class,
+    now: UnixTime,
+) -> Result<Option<String>, AppError> {
+    let mine = seen
+        .recipients
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(&user.email));
+    let Ok(address) = EmailAddress::parse(&seen.from) else {
+        return Ok(None);
+    };
+    if !mine {
+        return Ok(None);
     }
+    let list = match class {
+        Class::Spam => List::Blacklist,
+        Class::Ham => List::Whitelist,
+    };
+    if list == List::Whitelist && seen.spf_failed {
+        return Ok(Some(format!(
+            "{address} failed SPF, so it was not put on your whitelist: allow it from the \
+             message if you trust it."
+        )));
+    }
+    let sender = Sender::Address(address);
+    Ok(Some(for_me(backend, user, seen, list, &sender, now).await?))
 }
 
 async fn for_me(
@@ -159,7 +206,7 @@ async fn for_domain(
     let domain = super::sender_lists::owner(backend, &ctx, Some(domain_id), "add to", now)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let existing = store::sender_lists::find_sender(&mut tx, Some(domain_id), sender).await?;
     // An expired entry is no entry: it is brought back, without its expiry.
     let was = existing

@@ -59,7 +59,7 @@ pub async fn add(
         Err(r) => return Err(AppError::invalid("address", r)),
     };
     let accounts = user_ids(backend, ctx, users).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let id =
         match store::senders::insert(&mut tx, domain_id, address.as_str(), &accounts, now).await {
             Err(e) if store::is_unique_violation(&e) => {
@@ -95,7 +95,7 @@ pub async fn edit(
         )
         .await?;
     let accounts = user_ids(backend, ctx, users).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::senders::set_users(&mut tx, id, &accounts).await?;
     tx.commit().await?;
     let detail = format!("{} for {}", sender.address, users_text(users));

@@ -99,7 +99,7 @@ pub async fn enable_totp(
     let account = own_account(backend, user).await?;
     totp::check(backend, meta, &account, code, Stage::Offered, now).await?;
     let (shown, hashes) = totp::new_recovery_codes().await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::totp::enable(&mut tx, user.account_id, now).await?;
     store::recovery_codes::replace(&mut tx, user.account_id, &hashes, now).await?;
     let ended = end_other_sessions(&mut tx, user, sign_out_others).await?;
@@ -129,7 +129,7 @@ pub async fn disable_totp(
         ));
     }
     let proof = totp::check(backend, meta, &account, code, Stage::Enabled, now).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::totp::delete(&mut tx, user.account_id).await?;
     store::recovery_codes::delete_all(&mut tx, user.account_id).await?;
     tx.commit().await?;
@@ -155,7 +155,7 @@ pub async fn regenerate_recovery_codes(
         ));
     }
     let (shown, hashes) = totp::new_recovery_codes().await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     store::recovery_codes::replace(&mut tx, user.account_id, &hashes, now).await?;
     tx.commit().await?;
     user.audit(backend, AuditAction::RecoveryCodesRegenerated, "", now)

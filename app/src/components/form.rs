@@ -157,13 +157,20 @@ where
     });
 }
 
-/// A ticked-by-default choice sent as `name=true` (unticked: left out, the server's
-/// default false).
+/// A choice sent as `name=true` (unticked: left out, the server's default false); ticked
+/// to start with unless `checked` says otherwise.
 #[component]
-pub fn Choice(id: &'static str, name: &'static str, label: &'static str) -> impl IntoView {
+pub fn Choice(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    /// Ticked to start with.
+    #[prop(default = true)]
+    checked: bool,
+) -> impl IntoView {
     view! {
         <div class="check">
-            <input type="checkbox" id=id name=name value="true" checked=true/>
+            <input type="checkbox" id=id name=name value="true" checked=checked/>
             <label for=id>{label}</label>
         </div>
     }

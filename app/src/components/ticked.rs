@@ -1,7 +1,7 @@
 //! Mass actions on the rows of a list: a tick box per row, one to tick the whole page, the
 //! ticked ids sent as the form's `ids[n]`, and a line telling what an action did.
 
-use crate::error::AppError;
+use crate::{error::AppError, model::list::Done};
 use leptos::{prelude::*, server_fn::ServerFn};
 
 /// The ticked rows of the page shown.
@@ -19,16 +19,39 @@ pub fn counted(n: usize, noun: &str, what: &str) -> String {
     }
 }
 
+/// What a mass action answers: a count, or a count with more to tell.
+pub trait Told {
+    fn told(&self, noun: &str, what: &str) -> String;
+}
+
+impl Told for usize {
+    fn told(&self, noun: &str, what: &str) -> String {
+        counted(*self, noun, what)
+    }
+}
+
+impl Told for Done {
+    fn told(&self, noun: &str, what: &str) -> String {
+        let mut said = counted(self.count, noun, what);
+        if !self.note.is_empty() {
+            said.push(' ');
+            said.push_str(&self.note);
+        }
+        said
+    }
+}
+
 /// Tells what `action` did, in `said`, each time it answers.
 pub fn report<S>(action: ServerAction<S>, said: Said, noun: &'static str, what: &'static str)
 where
-    S: ServerFn<Output = usize, Error = AppError> + Clone + Send + Sync + 'static,
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Told + Clone + Send + Sync + 'static,
 {
     Effect::new(move |_| {
         if let Some(answer) = action.value().get() {
             said.set(Some(
                 answer
-                    .map(|n| counted(n, noun, what))
+                    .map(|n| n.told(noun, what))
                     .map_err(|e| e.to_string()),
             ));
         }

@@ -1,7 +1,8 @@
 //! A domain's settings: who to contact, what notices are sent from, its time zone, how long
-//! its logs are kept and its mail retried, and characters refused in its local parts.
+//! its logs are kept and its mail retried, characters refused in its local parts, and how
+//! many messages each of its people may send an hour.
 
-use super::{email::ATEXT_SPECIALS, route::DomainKind, EmailAddress};
+use super::{email::ATEXT_SPECIALS, route::DomainKind, submission::MAX_SEND_LIMIT, EmailAddress};
 use serde::{Deserialize, Serialize};
 
 /// Days a domain's logs are kept unless set.
@@ -20,6 +21,8 @@ pub struct DomainSettings {
     pub retry_days: Option<u32>,
     /// Characters a new local part of the domain may not contain, e.g. `+=`.
     pub rejected_local_chars: Option<String>,
+    /// Messages a person of the domain may send an hour (`submission`).
+    pub send_limit: Option<u32>,
 }
 
 /// A domain's settings screen: its name and settings.
@@ -40,6 +43,7 @@ pub struct SettingsForm<'a> {
     pub log_days: &'a str,
     pub retry_days: &'a str,
     pub rejected_local_chars: &'a str,
+    pub send_limit: &'a str,
 }
 
 /// Why a field's value is refused: (field, reason).
@@ -83,6 +87,10 @@ impl DomainSettings {
             log_days: days("log_days", form.log_days, 3650)?,
             retry_days: days("retry_days", form.retry_days, 30)?,
             rejected_local_chars: rejected,
+            send_limit: optional(form.send_limit)
+                .map(|v| check_send_limit(&v))
+                .transpose()
+                .map_err(|r| ("send_limit", r))?,
         })
     }
 
@@ -112,6 +120,16 @@ pub fn check_timezone_shape(tz: &str) -> Result<(), String> {
         Err(format!(
             "“{tz}” is not a time zone name like Europe/Berlin or UTC."
         ))
+    }
+}
+
+/// A number of messages an hour, from 1 to `MAX_SEND_LIMIT`.
+pub fn check_send_limit(v: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_SEND_LIMIT).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "Enter a number of messages from 1 to {MAX_SEND_LIMIT}."
+        )),
     }
 }
 

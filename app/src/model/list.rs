@@ -6,6 +6,28 @@ use serde::{Deserialize, Serialize};
 pub const PAGE_SIZE: i64 = 25;
 
 /// The rows of one page, and how many matched in all.
+/// What an action on ticked rows did: how many, and anything more to tell (what the spam
+/// filter learned from them, a sender put on the reader's list).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    pub count: usize,
+    /// Whole sentences, or empty.
+    pub note: String,
+}
+
+impl Done {
+    /// Adds a sentence to the note, once.
+    pub fn tell(&mut self, sentence: &str) {
+        if sentence.is_empty() || self.note.contains(sentence) {
+            return;
+        }
+        if !self.note.is_empty() {
+            self.note.push(' ');
+        }
+        self.note.push_str(sentence);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub rows: Vec<T>,

@@ -117,6 +117,9 @@ pub struct LogRow {
     pub summary: String,
     /// The sender failed SPF: allowing it asks first.
     pub spf_failed: bool,
+    /// The log still holds what the spam filter would learn from it: it can be reported as
+    /// spam or not spam.
+    pub learnable: bool,
     pub evidence: Vec<Evidence>,
 }
 

@@ -25,6 +25,7 @@ pub mod sender;
 pub mod sender_fix;
 pub mod sender_list;
 pub mod stats;
+pub mod submission;
 pub mod time;
 pub mod transfer;
 pub mod two_factor;

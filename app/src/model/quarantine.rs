@@ -1,6 +1,7 @@
 //! The quarantine as its screens show it: messages kept instead of delivered (spam at the
 //! reject level, oversize mail), who may see which, and the forms that act on them.
 
+use super::learning::LearnedCounts;
 use super::list::Page;
 use serde::{Deserialize, Serialize};
 
@@ -36,31 +37,6 @@ pub struct Quarantine {
     pub domains: Vec<(i64, String)>,
     /// How many spam and not-spam messages the classifier has learned.
     pub learned: LearnedCounts,
-}
-
-/// How much the spam filter has learned, told on the quarantine screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LearnedCounts {
-    pub spam: u32,
-    pub ham: u32,
-    /// Each class needs this many before the classifier scores mail.
-    pub needed: u32,
-}
-
-impl LearnedCounts {
-    pub fn describe(&self) -> String {
-        let mut said = format!(
-            "The spam filter has learned {} spam and {} wanted messages from your marks.",
-            self.spam, self.ham
-        );
-        if self.spam < self.needed || self.ham < self.needed {
-            said.push_str(&format!(
-                " It starts scoring mail with what it learned once it knows {} of each.",
-                self.needed
-            ));
-        }
-        said
-    }
 }
 
 /// One kept message opened: what it says, read without running any of it.

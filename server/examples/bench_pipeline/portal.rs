@@ -66,7 +66,15 @@ impl Portal {
         let (stop, stopped) = oneshot::channel::<()>();
         let smtp_addr = config.smtp.addr;
         let task = tokio::spawn(async move {
-            let listeners = server::Listeners { http, smtp };
+            let submission = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                Ok(l) => l,
+                Err(e) => return eprintln!("portal: {e}"),
+            };
+            let listeners = server::Listeners {
+                http,
+                smtp,
+                submission,
+            };
             let shutdown = async {
                 stopped.await.ok();
             };

@@ -1,6 +1,7 @@
 //! The Delivery queue screen's server side: who sees which waiting copy, with its route,
 //! attempts and last error; a forced retry that the queue takes up at once; deletion, with
-//! the spool file kept while another copy of the message waits. Copies wait for real:
+//! the spool file kept while another copy of the message waits, and reported as spam when
+//! asked. Copies wait for real:
 //! aiosmtpd routes answer every RCPT with 451.
 
 use crate::{
@@ -181,7 +182,8 @@ async fn admins_see_their_domains_copies_and_retry_or_delete_them() {
         &p.call("queue/delete", Some(&dora), &[("ids[0]", &x.to_string())])
             .await,
     );
-    assert_eq!(deleted, 1);
+    assert_eq!(deleted["count"], 1);
+    assert_eq!(deleted["note"], "", "nothing reported unless asked");
     let left: Vec<i64> = listed(&p, &dora, "").await.iter().map(|c| c.0).collect();
     assert_eq!(left, [x2]);
     assert!(spool.exists(), "x2@later.test still waits for it");
@@ -200,13 +202,31 @@ async fn admins_see_their_domains_copies_and_retry_or_delete_them() {
         &p.call(
             "queue/delete",
             Some(&boss),
-            &[("ids[0]", &x2.to_string()), ("ids[1]", &y.to_string())],
+            &[
+                ("ids[0]", &x2.to_string()),
+                ("ids[1]", &y.to_string()),
+                ("spam", "true"),
+            ],
         )
         .await,
     );
-    assert_eq!(both, 2);
+    // Deleted and reported: the spam filter learned the message, by its reporter. Both
+    // were one message (HAM's Message-ID, subject and body), so it is learned once.
+    assert_eq!(both["count"], 2);
+    assert_eq!(
+        both["note"],
+        "Learned 1 message as spam; 1 message was learned as spam before."
+    );
+    let learned: Vec<String> =
+        sqlx::query_scalar("SELECT learned_by FROM bayes_messages WHERE class = 'spam'")
+            .fetch_all(&p.backend.pool)
+            .await
+            .unwrap();
+    assert_eq!(learned, ["boss@example.test"]);
     assert!(!spool.exists(), "the last copy took the spool file");
-    assert_eq!(audited(&p, "queue_deleted").await.len(), 3);
+    let deleted = audited(&p, "queue_deleted").await;
+    assert_eq!(deleted.len(), 3);
+    assert!(deleted[1].ends_with(", reported as spam"), "{deleted:?}");
     assert!(listed(&p, &boss, "").await.is_empty());
     // Nothing reached either peer, and the sender was not told.
     assert_eq!(crate::smtp::delivered_anywhere(&p), 0);

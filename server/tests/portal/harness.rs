@@ -17,6 +17,8 @@ pub struct Portal {
     pub base: String,
     /// The SMTP listener's address.
     pub smtp: std::net::SocketAddr,
+    /// The submission listener (SMTP AUTH).
+    pub submission: std::net::SocketAddr,
     pub backend: Backend,
     pub data: tempfile::TempDir,
     http: reqwest::Client,
@@ -103,6 +105,9 @@ impl Portal {
         let smtp_listener = TcpListener::bind(config.smtp.addr).await.expect("bind");
         let smtp = smtp_listener.local_addr().unwrap();
         config.smtp.addr = smtp;
+        let submission_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let submission = submission_listener.local_addr().unwrap();
+        config.smtp.submission_addr = submission;
         let backend = server::backend(&config, Clock::fixed(START))
             .await
             .expect("backend");
@@ -112,6 +117,7 @@ impl Portal {
             let listeners = server::Listeners {
                 http: listener,
                 smtp: smtp_listener,
+                submission: submission_listener,
             };
             server::serve(&config, b, listeners, async {
                 stopped.await.ok();
@@ -127,6 +133,7 @@ impl Portal {
         let portal = Portal {
             base: format!("http://localhost:{port}"),
             smtp,
+            submission,
             backend,
             data,
             http,

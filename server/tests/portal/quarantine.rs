@@ -167,7 +167,7 @@ async fn each_reader_sees_and_releases_only_their_own_kept_mail() {
             &[("ids[0]", &both.to_string())],
         )
         .await;
-    assert_eq!(ok_json(&a), 1);
+    assert_eq!(ok_json(&a)["count"], 1);
     let got = maildir(&p, "alice@example.test");
     assert_eq!(got.len(), 1);
     assert!(got[0].contains("X-Spam: yes\r\n"), "{}", got[0]);
@@ -189,7 +189,7 @@ async fn each_reader_sees_and_releases_only_their_own_kept_mail() {
             &[("ids[0]", &both.to_string())],
         )
         .await;
-    assert_eq!(ok_json(&a), 1);
+    assert_eq!(ok_json(&a)["count"], 1);
     assert!(listed(&p, &dora).await.is_empty());
     assert!(!file.exists());
     assert!(maildir(&p, "bob@example.test").is_empty());
@@ -206,7 +206,7 @@ async fn each_reader_sees_and_releases_only_their_own_kept_mail() {
             ],
         )
         .await;
-    assert_eq!(ok_json(&a), 2);
+    assert_eq!(ok_json(&a)["count"], 2);
     assert_eq!(maildir(&p, "carol@other.test").len(), 2);
     let audit: Vec<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE action LIKE 'quarantine_%' ORDER BY id",

@@ -161,6 +161,25 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     .await
     .unwrap();
     let kept = kept.to_string();
+    // A log row of mail to two.test.
+    let logged: i64 = sqlx::query_scalar(
+        "INSERT INTO mail_log (at, queue_id, client_ip, helo, sender, from_header, subject, size, \
+         verdict, reply, evidence) VALUES (0, 'logged-two', '192.0.2.9', 'x', 'x@spam.example', \
+         'x@spam.example', 'Spam', 10, 'delivered', '250', '[]') RETURNING id",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO mail_log_recipients (log_id, address, domain_id, accepted) \
+         VALUES ($1, 'bob@two.test', $2, 1)",
+    )
+    .bind(logged)
+    .bind(two)
+    .execute(&p.backend.pool)
+    .await
+    .unwrap();
+    let logged = logged.to_string();
     let before = snapshot(&p, two).await;
 
     let dora = p.sign_in("dora@one.test").await;
@@ -316,6 +335,16 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
         ("quarantine/message", vec![("id", &kept)]),
         ("quarantine/release", vec![("ids[0]", &kept)]),
         ("quarantine/delete", vec![("ids[0]", &kept)]),
+        ("mail-log/report", vec![("id", &logged), ("class", "spam")]),
+        (
+            "sender-fix",
+            vec![
+                ("source", "log"),
+                ("id", &logged),
+                ("list", "blacklist"),
+                ("scope", "domain"),
+            ],
+        ),
         (
             "quarantine/delete-by-score",
             vec![("domain", d), ("side", "above"), ("score", "1")],

@@ -45,15 +45,22 @@ pub(crate) async fn smtplib(
     rcpts: &[&str],
     message: &str,
 ) -> Value {
+    let args = [
+        addr.ip().to_string(),
+        addr.port().to_string(),
+        sender.to_string(),
+        serde_json::to_string(rcpts).unwrap(),
+    ];
+    python_json(SMTPLIB, &args, message).await
+}
+
+/// Runs a Python client `script` with `args`, `message` on its standard input; what it
+/// printed, as JSON.
+pub(crate) async fn python_json(script: &str, args: &[String], message: &str) -> Value {
     let mut child = Command::new("python3")
-        .args([
-            "-c",
-            SMTPLIB,
-            &addr.ip().to_string(),
-            &addr.port().to_string(),
-            sender,
-            &serde_json::to_string(rcpts).unwrap(),
-        ])
+        .arg("-c")
+        .arg(script)
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

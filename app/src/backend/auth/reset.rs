@@ -140,7 +140,7 @@ pub async fn complete(
     rules::check_confirmation(pw, confirmation).map_err(|r| AppError::invalid("confirm", r))?;
     let hash = password::hash(pw).await?;
 
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     if store::links::consume(&mut tx, &hash_of_token, Purpose::PasswordReset, now).await?
         != Some(Some(account_id))
     {

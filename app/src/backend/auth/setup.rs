@@ -74,7 +74,7 @@ pub async fn create_first_admin(
         return Err(AppError::LinkExpired);
     }
     let hash = password::hash(pw).await?;
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     if store::links::consume(&mut tx, &super::token::hash(token), Purpose::Setup, now)
         .await?
         .is_none()

@@ -3,6 +3,7 @@
 //! spam and not-spam marks. Tokens are kept as 64-bit hashes, so the store holds no words
 //! of anyone's mail.
 
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 /// Each class needs this many learned messages before the classifier says anything: with
@@ -25,20 +26,25 @@ const UNKNOWN_STRENGTH: f64 = 0.45;
 /// The hashed tokens of a message: its subject's and body's words, the From domain, and
 /// the hosts of its links; each once.
 pub fn tokens(message: &[u8]) -> Vec<u64> {
+    tokens_up_to(message, MAX_TOKENS)
+}
+
+/// `tokens`, the first `limit` of them: reading stops there.
+fn tokens_up_to(message: &[u8], limit: usize) -> Vec<u64> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    let mut add = |token: &str| {
-        let h = hash(token);
-        if out.len() < MAX_TOKENS && seen.insert(h) {
+    let mut add = |h: u64| {
+        if out.len() < limit && seen.insert(h) {
             out.push(h);
         }
+        out.len() < limit
     };
     let Some(parsed) = mail_parser::MessageParser::new().parse(message) else {
         return out;
     };
     if let Some(subject) = parsed.subject() {
-        for word in words(subject) {
-            add(&format!("subject:{word}"));
+        for h in word_hashes(subject, "subject:") {
+            add(h);
         }
     }
     if let Some(domain) = parsed
@@ -47,7 +53,7 @@ pub fn tokens(message: &[u8]) -> Vec<u64> {
         .and_then(|a| a.address())
         .and_then(|a| a.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
     {
-        add(&format!("from:{domain}"));
+        add(hash(&format!("from:{domain}")));
     }
     let mut text = String::new();
     for i in 0.. {
@@ -60,28 +66,115 @@ pub fn tokens(message: &[u8]) -> Vec<u64> {
         }
     }
     for host in link_hosts(&text) {
-        add(&format!("url:{host}"));
+        add(hash(&format!("url:{host}")));
     }
-    for word in words(&text) {
-        add(&word);
+    for h in word_hashes(&text, "") {
+        if !add(h) {
+            break;
+        }
     }
     out
 }
 
-/// The lower-cased words of `text` between `MIN_WORD` and `MAX_WORD` characters; a longer
-/// one is told by its first letter and length band, as SpamBayes does.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+/// What learning reads of a message: its identity and its tokens. Made while the message
+/// is judged, so the scoring stage and the mail log's copy (see `stored`) share one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// The message's identity for learning (`digest`).
+    pub digest: String,
+    pub tokens: Vec<u64>,
+}
+
+/// The most tokens the mail log keeps of a message: the subject, the From domain, the link
+/// hosts and the first words, which tell most; a bound on what every log row costs.
+const STORED_TOKENS: usize = 400;
+
+impl Sample {
+    pub fn of(message: &[u8]) -> Sample {
+        Sample {
+            digest: digest(message),
+            tokens: tokens(message),
+        }
+    }
+
+    /// The sample the mail log keeps, read no further than it keeps: while the classifier
+    /// has not learned enough to score, this is all judging a message reads.
+    pub fn stored_of(message: &[u8]) -> Sample {
+        Sample {
+            digest: digest(message),
+            tokens: tokens_up_to(message, STORED_TOKENS),
+        }
+    }
+
+    /// The sample as the mail log keeps it, in fewer tokens.
+    pub fn stored(&self) -> Sample {
+        Sample {
+            digest: self.digest.clone(),
+            tokens: self.tokens[..self.tokens.len().min(STORED_TOKENS)].to_vec(),
+        }
+    }
+
+    /// The tokens as bytes for the store, 8 per token (little-endian).
+    pub fn token_bytes(&self) -> Vec<u8> {
+        self.tokens.iter().flat_map(|t| t.to_le_bytes()).collect()
+    }
+
+    /// The tokens back from `token_bytes`; a trailing partial token is ignored.
+    pub fn from_stored(digest: String, bytes: &[u8]) -> Sample {
+        let tokens = bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect();
+        Sample { digest, tokens }
+    }
+}
+
+/// A message's identity for learning: its Message-ID, Subject and body, so that the copy in
+/// quarantine (with this server's trace and score headers) and an uploaded one are one,
+/// while a spam run's many messages with one body are each counted.
+fn digest(message: &[u8]) -> String {
+    let header = mail_parser::MessageParser::new().parse_headers(message);
+    let (id, subject) = header
+        .as_ref()
+        .map_or((None, None), |h| (h.message_id(), h.subject()));
+    let body = memchr::memmem::find(message, b"\r\n\r\n")
+        .map(|i| &message[i + 4..])
+        .or_else(|| memchr::memmem::find(message, b"\n\n").map(|i| &message[i + 2..]))
+        .unwrap_or(message);
+    let mut hash = Sha256::new();
+    hash.update(id.unwrap_or_default().as_bytes());
+    hash.update([0]);
+    hash.update(subject.unwrap_or_default().as_bytes());
+    hash.update([0]);
+    hash.update(body);
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hashes of the lower-cased words of `text` between `MIN_WORD` and `MAX_WORD`
+/// characters, each after `prefix`; a longer one is told by its first letter and length
+/// band, as SpamBayes does. An ASCII word (nearly all) is hashed without a copy: judging
+/// every message reads every word.
+fn word_hashes<'a>(text: &'a str, prefix: &'a str) -> impl Iterator<Item = u64> + 'a {
     text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '$' | '!' | '\'' | '-')))
         .map(|w| w.trim_matches(|c| matches!(c, '\'' | '-')))
-        .filter(|w| w.chars().count() >= MIN_WORD)
-        .map(|w| {
-            let n = w.chars().count();
-            if n > MAX_WORD {
-                let first = w.chars().next().unwrap_or('x').to_lowercase();
-                format!("skip:{first} {}", n / 10 * 10)
+        .filter_map(move |w| {
+            let n = if w.is_ascii() {
+                w.len()
             } else {
-                w.to_lowercase()
+                w.chars().count()
+            };
+            if n < MIN_WORD {
+                return None;
             }
+            Some(if n > MAX_WORD {
+                let first = w.chars().next().unwrap_or('x').to_lowercase();
+                hash(&format!("{prefix}skip:{first} {}", n / 10 * 10))
+            } else if w.is_ascii() {
+                let h = fnv(FNV_OFFSET, prefix.bytes());
+                fnv(h, w.bytes().map(|b| b.to_ascii_lowercase()))
+            } else {
+                hash(&format!("{prefix}{}", w.to_lowercase()))
+            })
         })
 }
 
@@ -106,9 +199,15 @@ fn link_hosts(text: &str) -> Vec<String> {
 
 /// FNV-1a, 64 bits: stable across builds and machines, which the stored counts need.
 pub fn hash(token: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in token.as_bytes() {
-        h ^= u64::from(*b);
+    fnv(FNV_OFFSET, token.bytes())
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, going on from `h`.
+fn fnv(mut h: u64, bytes: impl Iterator<Item = u8>) -> u64 {
+    for b in bytes {
+        h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
@@ -226,6 +325,38 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), got.len());
         assert!(tokens(b"").is_empty());
+    }
+
+    #[test]
+    fn words_hash_as_their_lower_cased_text() {
+        let got: Vec<u64> = word_hashes("Free MONEY, Straße! ok", "subject:").collect();
+        let want: Vec<u64> = ["subject:free", "subject:money", "subject:straße!"]
+            .iter()
+            .map(|t| hash(t))
+            .collect();
+        assert_eq!(got, want);
+        let long = "x".repeat(31);
+        assert_eq!(
+            word_hashes(&long, "").collect::<Vec<_>>(),
+            [hash("skip:x 30")]
+        );
+    }
+
+    #[test]
+    fn a_sample_survives_the_store_and_is_bounded_there() {
+        let body: String = (0..600).map(|n| format!("word{n:04} ")).collect();
+        let message = format!("Subject: many words\r\n\r\n{body}\r\n");
+        let sample = Sample::of(message.as_bytes());
+        assert!(sample.tokens.len() > STORED_TOKENS);
+        let stored = sample.stored();
+        assert_eq!(stored.tokens.len(), STORED_TOKENS);
+        assert_eq!(stored.tokens[..], sample.tokens[..STORED_TOKENS]);
+        let back = Sample::from_stored(stored.digest.clone(), &stored.token_bytes());
+        assert_eq!(back, stored);
+        assert_eq!(Sample::stored_of(message.as_bytes()), stored);
+        // The trace and score headers this server adds do not change the identity.
+        let kept = format!("Received: from x\r\nX-Spam-Score: 1.0\r\n{message}");
+        assert_eq!(Sample::of(kept.as_bytes()).digest, sample.digest);
     }
 
     #[test]

@@ -162,6 +162,7 @@ fn log_entry(server: &Server, client: &Client, envelope: &Envelope) -> Entry {
         reply: String::new(),
         evidence,
         recipients: logged_recipients(envelope),
+        sample: None,
     }
 }
 

@@ -110,6 +110,9 @@ pub async fn judge(
     if let Some(judgement) = data_checks(&settings, message, log).await {
         return judgement;
     }
+    // Read once for the classifier and for learning from the log later ("report as spam").
+    let sample = sample(server, message).await;
+    log.sample = Some(sample.stored());
     match lists::stage(server, envelope, domain_id, log).await {
         Ok(Listed::Whitelisted(listing)) => {
             let said = tell_listing(log, &listing);
@@ -143,7 +146,7 @@ pub async fn judge(
     if let Some(header) = header {
         header_rules::check(header, server.backend.clock.now(), &mut score);
     }
-    if let Some(classified) = classify(server, message).await {
+    if let Some(classified) = server.backend.classifier.classify_tokens(&sample.tokens) {
         scoring::add_bayes(&mut score, &classified);
     }
     if let Some(verdict) = spf_check(server, client, envelope, &settings, log).await {
@@ -329,17 +332,21 @@ async fn data_checks(
     None
 }
 
-/// The learned classifier's verdict; a large message is read on a blocking thread.
-async fn classify(server: &Server, message: &[u8]) -> Option<bayes::Classified> {
-    let classifier = server.backend.classifier.clone();
+/// What the classifier and learning read of the message: all of it once the classifier
+/// scores, before that only what the log keeps. A large message is read on a blocking
+/// thread.
+async fn sample(server: &Server, message: &[u8]) -> bayes::Sample {
+    let read = match server.backend.classifier.scores() {
+        true => bayes::Sample::of,
+        false => bayes::Sample::stored_of,
+    };
     if message.len() <= INLINE_SCAN_BYTES {
-        return classifier.classify(message);
+        return read(message);
     }
     let message = message.to_vec();
-    tokio::task::spawn_blocking(move || classifier.classify(&message))
+    tokio::task::spawn_blocking(move || read(&message))
         .await
-        .ok()
-        .flatten()
+        .unwrap_or_else(|_| read(b""))
 }
 
 async fn blocked_attachment(settings: &FilterSettings, message: &[u8]) -> Option<String> {

@@ -17,4 +17,5 @@ pub mod recipients;
 pub mod scoring;
 pub mod smtp;
 pub mod spf;
+pub mod submission;
 pub mod writer;

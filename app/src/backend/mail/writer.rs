@@ -133,7 +133,7 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, new_row
 
 /// Commits `jobs` in one transaction; the ids of the log rows it wrote.
 async fn write_all(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = store::write(pool).await?;
     let mut rows = Vec::new();
     for job in jobs {
         rows.extend(apply(&mut tx, &job.write).await?);

@@ -82,7 +82,7 @@ pub async fn greylist_passes(
     delay: i64,
     window: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write(pool).await?;
     let row: Option<(i64, Option<i64>)> = sqlx::query_as(
         "SELECT first_seen, passed_at FROM greylist \
          WHERE client_net = $1 AND sender = $2 AND recipient = $3",

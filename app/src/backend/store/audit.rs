@@ -72,6 +72,11 @@ pub enum AuditAction {
     PersonalSenderListed,
     PersonalSenderRemoved,
     QueueDeleted,
+    /// Messages reported as spam or not spam (from the log or as uploaded files).
+    MessagesReported,
+    /// A person went over the hourly sending limit and was blocked from sending.
+    SenderBlocked,
+    SenderUnblocked,
 }
 
 impl AuditAction {
@@ -138,6 +143,9 @@ impl AuditAction {
             AuditAction::PersonalSenderListed => "personal_sender_listed",
             AuditAction::PersonalSenderRemoved => "personal_sender_removed",
             AuditAction::QueueDeleted => "queue_deleted",
+            AuditAction::MessagesReported => "messages_reported",
+            AuditAction::SenderBlocked => "sender_blocked",
+            AuditAction::SenderUnblocked => "sender_unblocked",
         }
     }
 }

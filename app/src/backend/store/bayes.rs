@@ -80,3 +80,14 @@ pub async fn count(
     }
     Ok(())
 }
+
+/// How many messages `by` had learned (or moved) since `since`.
+pub async fn learned_since(pool: &SqlitePool, by: &str, since: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM bayes_messages WHERE learned_by = $1 AND learned_at > $2",
+    )
+    .bind(by)
+    .bind(since)
+    .fetch_one(pool)
+    .await
+}

@@ -192,13 +192,14 @@ struct SettingsRow {
     log_days: Option<i64>,
     retry_days: Option<i64>,
     rejected_local_chars: Option<String>,
+    send_limit: Option<i64>,
 }
 
 /// The domain's settings (`None`: the default).
 pub async fn settings(pool: &SqlitePool, id: i64) -> Result<DomainSettings, sqlx::Error> {
     let r: SettingsRow = sqlx::query_as(
-        "SELECT contact_email, notify_from, timezone, log_days, retry_days, rejected_local_chars \
-         FROM domains WHERE id = $1",
+        "SELECT contact_email, notify_from, timezone, log_days, retry_days, rejected_local_chars, \
+         send_limit FROM domains WHERE id = $1",
     )
     .bind(id)
     .fetch_one(pool)
@@ -210,6 +211,7 @@ pub async fn settings(pool: &SqlitePool, id: i64) -> Result<DomainSettings, sqlx
         log_days: r.log_days.map(|d| d as u32),
         retry_days: r.retry_days.map(|d| d as u32),
         rejected_local_chars: r.rejected_local_chars,
+        send_limit: r.send_limit.map(|n| n as u32),
     })
 }
 
@@ -220,7 +222,7 @@ pub async fn set_settings(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE domains SET contact_email = $2, notify_from = $3, timezone = $4, log_days = $5, \
-         retry_days = $6, rejected_local_chars = $7 WHERE id = $1",
+         retry_days = $6, rejected_local_chars = $7, send_limit = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(&s.contact_email)
@@ -229,6 +231,7 @@ pub async fn set_settings(
     .bind(s.log_days.map(i64::from))
     .bind(s.retry_days.map(i64::from))
     .bind(&s.rejected_local_chars)
+    .bind(s.send_limit.map(i64::from))
     .execute(pool)
     .await?;
     Ok(())

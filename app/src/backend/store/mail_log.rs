@@ -1,6 +1,7 @@
 //! The incoming mail log (see migration 0013).
 
 use super::reader::{push_address_in, push_domain_ids, Reader};
+use crate::backend::mail::bayes::Sample;
 use crate::model::{
     domain_settings::DEFAULT_LOG_DAYS,
     list::{offset, PAGE_SIZE},
@@ -30,6 +31,8 @@ pub struct Entry {
     pub reply: String,
     pub evidence: Vec<Evidence>,
     pub recipients: Vec<Recipient>,
+    /// What learning needs of the message, once it passed the data checks.
+    pub sample: Option<Sample>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +76,17 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
         .bind(&r.address)
         .bind(r.domain_id)
         .bind(r.accepted)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(sample) = &entry.sample {
+        sqlx::query(
+            "INSERT INTO mail_log_samples (log_id, at, digest, tokens) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(entry.at)
+        .bind(&sample.digest)
+        .bind(sample.token_bytes())
         .execute(&mut *conn)
         .await?;
     }
@@ -151,6 +165,7 @@ struct Row {
     evidence: String,
     summary: String,
     spf_failed: bool,
+    learnable: bool,
 }
 
 /// One page of the reader's log rows that match, newest first, and how many match in all.
@@ -165,7 +180,8 @@ pub async fn page(
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     let mut select = QueryBuilder::new(
         "SELECT l.id, l.at, l.client_ip, l.helo, l.sender, l.from_header, l.subject, l.size, \
-         l.verdict, l.reply, l.evidence, l.summary, l.spf_failed",
+         l.verdict, l.reply, l.evidence, l.summary, l.spf_failed, \
+         EXISTS (SELECT 1 FROM mail_log_samples s WHERE s.log_id = l.id) AS learnable",
     );
     push_filters(&mut select, reader, query);
     select
@@ -198,6 +214,7 @@ pub async fn page(
             reply: row.reply,
             summary: row.summary,
             spf_failed: row.spf_failed,
+            learnable: row.learnable,
             recipients,
         });
     }
@@ -235,6 +252,7 @@ pub async fn visible(pool: &SqlitePool, reader: &Reader, id: i64) -> Result<bool
 #[derive(Debug, Clone)]
 pub struct Logged {
     pub from_header: String,
+    pub subject: String,
     pub spf_failed: bool,
     pub recipients: Vec<(String, Option<i64>)>,
 }
@@ -255,16 +273,36 @@ pub async fn logged(
     if recipients.is_empty() {
         return Ok(None);
     }
-    let found: Option<(String, bool)> =
-        sqlx::query_as("SELECT from_header, spf_failed FROM mail_log WHERE id = $1")
+    let found: Option<(String, String, bool)> =
+        sqlx::query_as("SELECT from_header, subject, spf_failed FROM mail_log WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?;
-    Ok(found.map(|(from_header, spf_failed)| Logged {
+    Ok(found.map(|(from_header, subject, spf_failed)| Logged {
         from_header,
+        subject,
         spf_failed,
         recipients,
     }))
+}
+
+/// What learning kept of the logged message `id`, if anything (see migration 0023).
+pub async fn sample(pool: &SqlitePool, id: i64) -> Result<Option<Sample>, sqlx::Error> {
+    let found: Option<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT digest, tokens FROM mail_log_samples WHERE log_id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.map(|(digest, tokens)| Sample::from_stored(digest, &tokens)))
+}
+
+/// Forgets what learning kept of messages logged before `before`; how many.
+pub async fn purge_samples(pool: &SqlitePool, before: UnixTime) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM mail_log_samples WHERE at < $1")
+        .bind(before)
+        .execute(pool)
+        .await?
+        .rows_affected())
 }
 
 /// Deletes log rows past their domain's log days (rows of no domain here: the default's);

@@ -33,6 +33,7 @@ pub mod sender_lists;
 pub mod senders;
 pub mod sessions;
 pub mod stats;
+pub mod submission;
 pub mod throttle;
 pub mod totp;
 pub mod transfer;
@@ -41,9 +42,17 @@ use sqlx::{
     error::ErrorKind,
     migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqliteConnection, SqlitePool,
+    Sqlite, SqliteConnection, SqlitePool, Transaction,
 };
 use std::{path::Path, str::FromStr, time::Duration};
+
+/// Begins a transaction that writes. SQLite's default (deferred) transaction reads first,
+/// and cannot become a writer once another connection (the mail log's writer, say)
+/// committed meanwhile: it fails at once, whatever the busy timeout. Taking the write lock
+/// first makes it wait its turn instead.
+pub async fn write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
 
 /// The migrations in `app/migrations`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

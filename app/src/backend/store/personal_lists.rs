@@ -46,7 +46,7 @@ pub async fn put(
     sender: &Sender,
     now: UnixTime,
 ) -> Result<Option<List>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write(pool).await?;
     let was: Option<String> = sqlx::query_scalar(
         "SELECT list FROM personal_sender_entries WHERE account_id = $1 AND pattern = $2",
     )

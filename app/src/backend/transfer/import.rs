@@ -110,7 +110,7 @@ pub async fn import(
         }
         rows = checked;
     }
-    let mut tx = backend.pool.begin().await?;
+    let mut tx = store::write(&backend.pool).await?;
     let mut changes = Vec::new();
     for row in rows {
         let hash = hashes.remove(&row.number);

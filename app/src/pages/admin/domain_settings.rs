@@ -11,9 +11,10 @@ use crate::{
     },
     model::{
         domain_settings::{
-            check_rejected_chars, check_timezone_shape, DomainSettingsView, DEFAULT_LOG_DAYS,
-            DEFAULT_RETRY_DAYS, DEFAULT_TIMEZONE,
+            check_rejected_chars, check_send_limit, check_timezone_shape, DomainSettingsView,
+            DEFAULT_LOG_DAYS, DEFAULT_RETRY_DAYS, DEFAULT_TIMEZONE,
         },
+        submission::DEFAULT_SEND_LIMIT,
         EmailAddress,
     },
 };
@@ -77,6 +78,9 @@ fn Screen(
             <Field label="Days to retry delivery" name="retry_days" input_type="number" required=false value=s.retry_days.map(|d| d.to_string()).unwrap_or_default()
                 hint=format!("Before undeliverable mail is returned; 1 to 30. Empty: {DEFAULT_RETRY_DAYS}.")
                 error=field_error(saved, "retry_days") check=days_check/>
+            <Field label="Messages a person may send an hour" name="send_limit" input_type="number" required=false value=s.send_limit.map(|n| n.to_string()).unwrap_or_default()
+                hint=format!("Through the submission port; whoever sends more is blocked from sending until an admin unblocks them (Statistics → Blocked senders). Empty: {DEFAULT_SEND_LIMIT}.")
+                error=field_error(saved, "send_limit") check=|v: &str| check_send_limit(v).map(drop)/>
             <Field label="Characters refused in new addresses" name="rejected_local_chars" required=false value=s.rejected_local_chars.unwrap_or_default()
                 hint="For example + to refuse sub-addresses like name+tag. Empty: none."
                 error=field_error(saved, "rejected_local_chars") check=check_rejected_chars/>

@@ -1,13 +1,13 @@
 //! `/queue`: copies of messages waiting for another server or the mail store (relay
 //! domains, split domain routing, forwards, bounces, LMTP), the next due first, with what
 //! their last attempt met. A domain admin sees their domains' copies, a master admin all.
-//! Ticked copies are retried now or deleted.
+//! Ticked copies are retried now or deleted, and may be reported as spam as they go.
 
 use crate::{
     api::delivery_queue::{list_queue, DeleteQueued, RetryQueued},
     components::{
         ask_first::{asking_until, AskFirst},
-        form::bump_on_success,
+        form::{bump_on_success, Choice},
         loaded::Loaded,
         paging::{use_list_query, Pager, SearchForm},
         table::DataTable,
@@ -137,6 +137,8 @@ fn Bulk(actions: Actions, ids: Vec<i64>) -> impl IntoView {
                 question="Delete the ticked copies? They will never be delivered, and their senders are not told.">
                 <ActionForm action=delete>
                     {hidden}
+                    // Off to start with: most of the queue is mail people sent or forwarded.
+                    <Choice id="delete-spam" name="spam" label="Also report them as spam" checked=false/>
                     <button type="submit" class="danger" disabled=move || count() == 0>"Delete ticked copies"</button>
                 </ActionForm>
             </AskFirst>

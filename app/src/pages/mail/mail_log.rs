@@ -1,10 +1,11 @@
 //! `/mail-log`: the incoming mail log, newest first, filtered by time, sender, recipient,
 //! client IP, subject and classification; each row opens what every stage of the pipeline
-//! found. A mail user reads the mail addressed to them; admins their domains'. The filters
-//! live in the address, so a filtered log can be bookmarked.
+//! found, the one-click sender fixes and the spam / not-spam report. A mail user reads the
+//! mail addressed to them; admins their domains'. The filters live in the address, so a
+//! filtered log can be bookmarked.
 
 use crate::{
-    api::mail_log::mail_log_page,
+    api::mail_log::{mail_log_page, ReportLogged},
     components::{
         form::FilterInput,
         live::{follow, Following},
@@ -15,6 +16,7 @@ use crate::{
     },
     model::{
         email::printable_sender,
+        learning::Class,
         list::page_number,
         mail_log::{LogFilter, LogRow, MailLog, Verdict},
         mailbox::format_size,
@@ -216,6 +218,7 @@ fn Line(row: LogRow) -> impl IntoView {
                     <summary><span class="visually-hidden">{summary}</span><span aria-hidden="true">"Evidence"</span></summary>
                     <SenderFixes source=FixSource::Log id=row.id sender=row.from_header.clone()
                         recipients=taken spf_failed=row.spf_failed/>
+                    {row.learnable.then(|| view! { <Report id=row.id/> })}
                     <ul class="evidence">
                         {stages}
                         <li><strong>"envelope sender: "</strong>{printable_sender(&row.sender).to_string()}</li>
@@ -225,5 +228,31 @@ fn Line(row: LogRow) -> impl IntoView {
                 </details>
             </td>
         </tr>
+    }
+}
+
+/// Reports the message as spam or not spam: the spam filter learns it, and mail to the
+/// reader puts its sender on their own list.
+#[component]
+fn Report(id: i64) -> impl IntoView {
+    let action = ServerAction::<ReportLogged>::new();
+    let button = move |class: Class, text: &'static str| {
+        view! {
+            <ActionForm action>
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="class" value=class.as_str()/>
+                <button type="submit" class="secondary" disabled=move || action.pending().get()>{text}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <div class="report" role="group" aria-label="Teach the spam filter">
+            <div class="inline-actions">
+                {button(Class::Spam, "Report as spam")}
+                {button(Class::Ham, "Not spam")}
+            </div>
+            <p class="form-error" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            <p class="form-success" role="status">{move || action.value().get().and_then(Result::ok)}</p>
+        </div>
     }
 }

@@ -142,10 +142,12 @@ fn Decide(id: i64) -> impl IntoView {
     view! {
         <Show when=move || !done() fallback=move || view! {
             <p class="form-success" role="status">
-                {move || if matches!(release.value().get(), Some(Ok(_))) {
-                    "Released: the message was delivered to its recipients."
-                } else {
-                    "Deleted."
+                {move || match (release.value().get(), delete.value().get()) {
+                    (Some(Ok(done)), _) => format!(
+                        "Released: the message was delivered to its recipients. {}", done.note
+                    ),
+                    (_, Some(Ok(done))) => format!("Deleted. {}", done.note),
+                    _ => String::new(),
                 }}
                 " "<a href="/quarantine">"Back to the quarantine"</a>
             </p>

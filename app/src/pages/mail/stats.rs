@@ -3,6 +3,7 @@
 //! sizes and the share of spam. A domain admin reads their domains' (one, or all of them
 //! together), a master admin every domain's. The choice lives in the address.
 
+use super::blocked_senders::StatsTabs;
 use crate::{
     api::stats::read_stats,
     components::{
@@ -35,6 +36,7 @@ pub fn StatsPage() -> impl IntoView {
     );
     view! {
         <Title text="Statistics"/>
+        <StatsTabs current="Statistics"/>
         <h1>"Statistics"</h1>
         <p class="hint">
             "What became of the mail your domains received. Spam blocked counts mail kept in \

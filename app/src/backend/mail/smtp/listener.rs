@@ -1,14 +1,22 @@
 //! The accept loop: one task per connection, at most `max_connections` at once; on
 //! shutdown it stops accepting and gives the connections under way time to finish.
 
-use super::{session, Server};
+use super::{
+    session::{self, Mode},
+    Server,
+};
 use std::{future::Future, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::Semaphore, task::JoinSet};
 
 /// How long connections under way may go on after shutdown was asked for.
 const DRAIN: Duration = Duration::from_secs(30);
 
-pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    server: Arc<Server>,
+    listener: TcpListener,
+    mode: Mode,
+    shutdown: impl Future<Output = ()>,
+) {
     let slots = Arc::new(Semaphore::new(server.limits.max_connections));
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -35,7 +43,7 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Fu
         stream.set_nodelay(true).ok();
         let server = server.clone();
         connections.spawn(async move {
-            if let Err(e) = session::run(&server, stream, peer.ip()).await {
+            if let Err(e) = session::run(&server, stream, peer.ip(), mode).await {
                 tracing::debug!(%peer, error = %e, "SMTP connection ended with an error");
             }
             drop(permit);

@@ -1,5 +1,6 @@
 //! One SMTP connection, from the greeting to QUIT (RFC 5321, with PIPELINING, SIZE,
-//! 8BITMIME, ENHANCEDSTATUSCODES and STARTTLS).
+//! 8BITMIME, ENHANCEDSTATUSCODES and STARTTLS; on the submission listener AUTH PLAIN and
+//! LOGIN too, RFC 6409 and 4954).
 //!
 //! Replies gather while complete commands are waiting in the input and are sent together
 //! when the listener needs more bytes (RFC 2920): a pipelining client gets one write per
@@ -7,7 +8,7 @@
 
 use super::{
     command,
-    data::DataReader,
+    data::{DataError, DataReader},
     tls::{self, Stream},
     Server,
 };
@@ -16,13 +17,24 @@ use crate::backend::mail::{
     inbound::{self, Client, Envelope},
     lists::{self, Listing},
     recipients::{self, Refusal},
+    submission::{self, Authed, Outgoing},
 };
+use base64::{engine::general_purpose::STANDARD, Engine};
 use smtp_proto::{MailFrom, RcptTo, Request};
 use std::{io, net::IpAddr};
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     time::Instant,
 };
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Mail for the domains here, from anyone: the MX.
+    Inbound,
+    /// Mail people here send, after AUTH: the submission port.
+    Submission,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -32,11 +44,15 @@ enum Flow {
 
 struct Session<'a, S> {
     server: &'a Server,
+    mode: Mode,
     stream: Stream<S>,
     client: Client,
     /// Set by EHLO or HELO; MAIL waits for it.
     greeted: bool,
     envelope: Option<Envelope>,
+    /// Submission: who signed in with AUTH, and the message they are sending.
+    authed: Option<Authed>,
+    outgoing: Option<Outgoing>,
     /// Bytes read and not yet used.
     input: Vec<u8>,
     /// Replies not yet sent.
@@ -49,12 +65,15 @@ struct Session<'a, S> {
 }
 
 /// Serves one connection until the client quits, a limit ends it, or it fails.
-pub async fn run<S>(server: &Server, stream: S, ip: IpAddr) -> io::Result<()>
+pub async fn run<S>(server: &Server, stream: S, ip: IpAddr, mode: Mode) -> io::Result<()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut session = Session {
         server,
+        mode,
+        authed: None,
+        outgoing: None,
         stream: Stream::Plain(stream),
         client: Client {
             ip: ip.to_canonical(),
@@ -146,9 +165,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
                 } else {
                     ""
                 };
+                let auth = if self.auth_offered() {
+                    "250-AUTH PLAIN LOGIN\r\n"
+                } else {
+                    ""
+                };
                 let reply = format!(
                     "250-{}\r\n250-PIPELINING\r\n250-SIZE {}\r\n250-8BITMIME\r\n\
-                     {starttls}250 ENHANCEDSTATUSCODES",
+                     {starttls}{auth}250 ENHANCEDSTATUSCODES",
                     self.server.hostname, limits.max_message_bytes
                 );
                 self.say(&reply);
@@ -158,6 +182,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
                 let reply = format!("250 {}", self.server.hostname);
                 self.say(&reply);
             }
+            Request::Mail { from } if self.mode == Mode::Submission => {
+                return Ok(self.submit_mail(from).await)
+            }
+            Request::Rcpt { to } if self.mode == Mode::Submission => {
+                return Ok(self.submit_rcpt(to).await)
+            }
+            Request::Data if self.mode == Mode::Submission => return self.submit_data().await,
             Request::Mail { from } => return Ok(self.mail(from)),
             Request::Rcpt { to } => return self.rcpt(to).await,
             Request::Data => return self.data().await,
@@ -176,6 +207,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             }
             Request::Expn { .. } => self.say("502 5.5.1 EXPN is not offered"),
             Request::Help { .. } => self.say("214 2.0.0 See RFC 5321"),
+            Request::Auth {
+                mechanism,
+                initial_response,
+            } if self.mode == Mode::Submission => {
+                return self.auth(mechanism, initial_response).await;
+            }
             Request::Auth { .. } => {
                 self.say("503 5.5.1 Authentication is not offered on this port");
                 return Ok(self.refused());
@@ -232,8 +269,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             }
             Err(_) => return Ok(Flow::Close),
         }
-        // Everything learnt before TLS is forgotten: the client greets again.
+        // Everything learnt before TLS is forgotten: the client greets (and signs in) again.
         self.greeted = false;
+        self.authed = None;
         self.client.helo.clear();
         Ok(Flow::Continue)
     }
@@ -398,6 +436,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             }
             Some(_) => {}
         }
+        let Some(message) = self.read_data().await? else {
+            return Ok(Flow::Close);
+        };
+        let Some(envelope) = self.envelope.take() else {
+            return Ok(Flow::Continue);
+        };
+        let reply = inbound::accept(self.server, &self.client, envelope, message).await;
+        self.say(&reply);
+        Ok(Flow::Continue)
+    }
+
+    /// The message after DATA's 354, up to its final dot; `None` when the client went away.
+    async fn read_data(&mut self) -> io::Result<Option<Result<Vec<u8>, DataError>>> {
         self.say("354 End data with <CR><LF>.<CR><LF>");
         self.flush().await?;
         let limits = &self.server.limits;
@@ -405,28 +456,237 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
         loop {
             if let Some(used) = reader.feed(&self.input) {
                 self.input.drain(..used);
-                break;
+                return Ok(Some(reader.finish()));
             }
             self.input.clear();
             if !self.read_more().await? {
-                return Ok(Flow::Close);
+                return Ok(None);
             }
         }
-        let Some(envelope) = self.envelope.take() else {
-            return Ok(Flow::Continue);
-        };
-        let reply = inbound::accept(self.server, &self.client, envelope, reader.finish()).await;
-        self.say(&reply);
-        Ok(Flow::Continue)
     }
 
     /// Ends a transaction that got no DATA; one whose recipients were refused is logged.
     async fn abandon(&mut self) {
+        self.outgoing = None;
         if let Some(envelope) = self.envelope.take() {
             if envelope.recipients.is_empty() && !envelope.refused.is_empty() {
                 inbound::log_refused(self.server, &self.client, envelope).await;
             }
         }
+    }
+
+    /// AUTH is offered on the submission port inside TLS, and in the clear only to a client
+    /// on this machine (a webmail, the tests): a password is never sent in the clear over
+    /// a network.
+    fn auth_offered(&self) -> bool {
+        self.mode == Mode::Submission
+            && self.authed.is_none()
+            && (self.client.tls.is_some() || self.client.ip.is_loopback())
+    }
+
+    /// AUTH PLAIN or LOGIN (RFC 4954): the credentials, checked by the login check.
+    async fn auth(&mut self, mechanism: u64, initial: String) -> io::Result<Flow> {
+        let refusal = if !self.greeted {
+            Some("503 5.5.1 Say EHLO first")
+        } else if self.authed.is_some() {
+            Some("503 5.5.1 Already authenticated")
+        } else if self.outgoing.is_some() {
+            Some("503 5.5.1 A mail transaction is under way: RSET first")
+        } else if !self.auth_offered() {
+            Some("538 5.7.11 Encryption required: use STARTTLS first")
+        } else {
+            None
+        };
+        if let Some(reply) = refusal {
+            self.say(reply);
+            return Ok(self.refused());
+        }
+        let credentials = match mechanism {
+            smtp_proto::AUTH_PLAIN => {
+                let Some(response) = self.response(initial, "").await? else {
+                    return Ok(Flow::Close);
+                };
+                response.and_then(|r| plain(&r))
+            }
+            smtp_proto::AUTH_LOGIN => {
+                // "Username:" and "Password:", base64.
+                let Some(user) = self.response(initial, "VXNlcm5hbWU6").await? else {
+                    return Ok(Flow::Close);
+                };
+                let Some(password) = self.response(String::new(), "UGFzc3dvcmQ6").await? else {
+                    return Ok(Flow::Close);
+                };
+                user.and_then(|u| Ok((text(u)?, text(password?)?)))
+            }
+            _ => {
+                self.say("504 5.5.4 Use AUTH PLAIN or AUTH LOGIN");
+                return Ok(self.refused());
+            }
+        };
+        let (user, password) = match credentials {
+            Ok(c) => c,
+            Err(reply) => {
+                self.say(reply);
+                return Ok(self.refused());
+            }
+        };
+        match submission::authenticate(self.server, self.client.ip, &user, &password).await {
+            Ok(authed) => {
+                self.authed = Some(authed);
+                self.say("235 2.7.0 Authentication successful");
+                Ok(Flow::Continue)
+            }
+            Err(reply) => {
+                self.say(reply);
+                Ok(self.refused())
+            }
+        }
+    }
+
+    /// One step of the AUTH exchange, decoded: `initial` when the client sent it with AUTH,
+    /// else asked for with a 334 and `challenge`. `None`: the connection ended; `Err`: the
+    /// reply that ends the exchange.
+    async fn response(
+        &mut self,
+        initial: String,
+        challenge: &str,
+    ) -> io::Result<Option<Result<Vec<u8>, &'static str>>> {
+        let line = if initial.is_empty() {
+            self.say(&format!("334 {challenge}"));
+            match self.next_line().await? {
+                Some(line) => line,
+                None => return Ok(None),
+            }
+        } else if initial == "=" {
+            // An empty initial response (RFC 4954 §4).
+            return Ok(Some(Ok(Vec::new())));
+        } else {
+            initial.into_bytes()
+        };
+        if line == b"*" {
+            return Ok(Some(Err("501 5.7.0 Authentication cancelled")));
+        }
+        Ok(Some(STANDARD.decode(line.trim_ascii()).map_err(|_| {
+            "501 5.5.2 Cannot decode the response (base64)"
+        })))
+    }
+
+    /// The next line the client sends, without its CRLF; `None` when it closed, took too
+    /// long or sent a line too long.
+    async fn next_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+        loop {
+            if let Some(end) = command::line_end(&self.input) {
+                let mut line: Vec<u8> = self.input.drain(..end).collect();
+                line.truncate(end - 2);
+                return Ok(Some(line));
+            }
+            if self.input.len() > command::MAX_LINE {
+                self.say("500 5.5.6 Line too long");
+                return Ok(None);
+            }
+            self.flush().await?;
+            if !self.read_more().await? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// MAIL on the submission port: after AUTH, from an address the person may send as.
+    async fn submit_mail(&mut self, from: MailFrom<String>) -> Flow {
+        let refusal = match (&self.authed, self.greeted, &self.outgoing) {
+            (_, false, _) => Some("503 5.5.1 Say EHLO first".to_string()),
+            (None, _, _) => Some("530 5.7.0 Authentication required".into()),
+            (_, _, Some(_)) => Some("503 5.5.1 A mail transaction is under way: RSET first".into()),
+            (Some(authed), ..) => {
+                let pool = &self.server.backend.pool;
+                match submission::blocked(self.server, authed).await {
+                    Ok(Some(reply)) => Some(reply),
+                    Ok(None) => match submission::may_send_as(pool, authed, &from.address).await {
+                        Ok(true) if from.size <= self.server.limits.max_message_bytes => None,
+                        Ok(true) => Some("552 5.3.4 The message is larger than this server accepts".into()),
+                        Ok(false) => Some(format!(
+                            "553 5.7.1 You may not send as <{}>: send from your own address or one granted to you",
+                            from.address
+                        )),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sender lookup failed");
+                            Some("451 4.3.0 Temporary failure: try again later".into())
+                        }
+                    },
+                    Err(e) => {
+                        tracing::warn!(error = %e, "blocked sender lookup failed");
+                        Some("451 4.3.0 Temporary failure: try again later".into())
+                    }
+                }
+            }
+        };
+        if let Some(reply) = refusal {
+            self.say(&reply);
+            return self.refused();
+        }
+        self.idle_commands = 0;
+        self.outgoing = Some(Outgoing {
+            sender: from.address,
+            ..Outgoing::default()
+        });
+        self.say("250 2.1.0 Ok");
+        Flow::Continue
+    }
+
+    /// RCPT on the submission port: a mailbox here, or anyone elsewhere.
+    async fn submit_rcpt(&mut self, to: RcptTo<String>) -> Flow {
+        let Some(outgoing) = &self.outgoing else {
+            self.say("503 5.5.1 MAIL first");
+            return self.refused();
+        };
+        if outgoing.recipients.len() >= self.server.limits.max_recipients {
+            self.say("452 4.5.3 Too many recipients");
+            return Flow::Continue;
+        }
+        let routed = submission::route(&self.server.backend.pool, &to.address).await;
+        let Some(outgoing) = &mut self.outgoing else {
+            return Flow::Continue;
+        };
+        match routed {
+            Ok(Ok(targets)) => {
+                let address = to.address.to_ascii_lowercase();
+                if !outgoing.recipients.contains(&address) {
+                    outgoing.recipients.push(address);
+                    outgoing.targets.extend(targets);
+                }
+                self.say("250 2.1.5 Ok");
+            }
+            Ok(Err(refusal)) => self.say(refusal.reply()),
+            Err(e) => {
+                tracing::warn!(error = %e, "recipient lookup failed");
+                self.say("451 4.3.0 Temporary failure: try again later");
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn submit_data(&mut self) -> io::Result<Flow> {
+        match &self.outgoing {
+            None => {
+                self.say("503 5.5.1 MAIL first");
+                return Ok(self.refused());
+            }
+            Some(o) if o.recipients.is_empty() => {
+                self.say("554 5.5.1 No valid recipients");
+                self.outgoing = None;
+                return Ok(Flow::Continue);
+            }
+            Some(_) => {}
+        }
+        let Some(message) = self.read_data().await? else {
+            return Ok(Flow::Close);
+        };
+        let (Some(outgoing), Some(authed)) = (self.outgoing.take(), self.authed.clone()) else {
+            return Ok(Flow::Continue);
+        };
+        let reply = submission::accept(self.server, &self.client, &authed, outgoing, message).await;
+        self.say(&reply);
+        Ok(Flow::Continue)
     }
 
     /// Counts a refused command; too many end the connection.
@@ -473,5 +733,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
                 Ok(false)
             }
         }
+    }
+}
+
+/// AUTH PLAIN's response: authorisation identity, user and password, NUL-separated. Acting
+/// for another identity is not offered.
+fn plain(response: &[u8]) -> Result<(String, String), &'static str> {
+    let mut parts = response.split(|b| *b == 0);
+    let (Some(authz), Some(user), Some(password), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("501 5.5.2 AUTH PLAIN wants authorisation id, user and password");
+    };
+    if !authz.is_empty() && authz != user {
+        return Err("535 5.7.8 Acting for another user is not allowed");
+    }
+    Ok((text(user.to_vec())?, text(password.to_vec())?))
+}
+
+fn text(bytes: Vec<u8>) -> Result<String, &'static str> {
+    String::from_utf8(bytes).map_err(|_| "501 5.5.2 The credentials are not UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_plain_takes_user_and_password_and_no_other_identity() {
+        assert_eq!(
+            plain(b"\0jane@example.test\0secret"),
+            Ok(("jane@example.test".into(), "secret".into()))
+        );
+        assert_eq!(
+            plain(b"jane@example.test\0jane@example.test\0secret"),
+            Ok(("jane@example.test".into(), "secret".into()))
+        );
+        assert!(plain(b"boss@example.test\0jane@example.test\0secret").is_err());
+        assert!(plain(b"jane@example.test\0secret").is_err());
+        assert!(plain(b"\0a\0b\0c").is_err());
+        assert!(plain(b"\0a\0\xff").is_err());
     }
 }
