@@ -93,14 +93,7 @@ pub async fn may_send_as(
     if address.eq_ignore_ascii_case(&authed.email) {
         return Ok(true);
     }
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sender_addresses s JOIN sender_address_users u \
-         ON u.sender_id = s.id WHERE s.address = $1 AND u.account_id = $2)",
-    )
-    .bind(address.to_ascii_lowercase())
-    .bind(authed.account_id)
-    .fetch_one(pool)
-    .await
+    store::senders::granted(pool, &address.to_ascii_lowercase(), authed.account_id).await
 }
 
 /// Where a recipient's copy goes: a mailbox here (as inbound mail goes), or its own

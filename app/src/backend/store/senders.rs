@@ -145,3 +145,19 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// The sender address `address` (lower case) is granted to `account_id`.
+pub async fn granted(
+    pool: &SqlitePool,
+    address: &str,
+    account_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sender_addresses s JOIN sender_address_users u \
+         ON u.sender_id = s.id WHERE s.address = $1 AND u.account_id = $2)",
+    )
+    .bind(address)
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+}
