@@ -39,6 +39,9 @@ pub enum AppError {
     NotVerified(String),
     #[error("This link has expired or was already used. Please ask for a new one.")]
     LinkExpired,
+    /// A quarantine digest's link cannot be used; the reason says why and what instead.
+    #[error("{0}")]
+    LinkUnusable(String),
     #[error("That was not found. It may have been removed already.")]
     NotFound,
     #[error("Something went wrong on our side. Nothing was changed; please try again.")]
@@ -82,7 +85,7 @@ impl AppError {
             AppError::NotVerified(_) => 409,
             AppError::PasskeysUnavailable => 503,
             AppError::NotFound => 404,
-            AppError::LinkExpired => 410,
+            AppError::LinkExpired | AppError::LinkUnusable(_) => 410,
             AppError::Throttled { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }

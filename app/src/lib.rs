@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/senders") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sender_lists::MySenderListsPage)/>
                 <Route path=path!("/quarantine") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine::QuarantinePage)/>
                 <Route path=path!("/quarantine/:id") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine_message::QuarantineMessagePage)/>
+                <Route path=path!("/quarantine/digest/:token") view=mail::digest_link::DigestLinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/mail-log") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::mail_log::MailLogPage)/>
                 <Route path=path!("/learning") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::learning::LearningPage)/>
                 <Route path=path!("/stats") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, mail::stats::StatsPage)/>

@@ -22,6 +22,8 @@ const QUARANTINE = 'Keep spam at the reject level in quarantine';
 const DAYS = 'Days to keep quarantined mail';
 const REPLY_REFUSE = 'That the message was refused (5xx): recommended';
 const REPLY_ACCEPT = 'That the message was accepted (2xx)';
+const DIGEST_DAILY = 'Once a day';
+const DIGEST_WEEKLY = 'Once a week';
 const SKIP_SPF = 'Skip the SPF check';
 const SPF_EXEMPT = 'Client IPs exempt from the SPF check';
 const LONG_LINES = 'Take lines longer than 998 characters';
@@ -36,6 +38,7 @@ async function expectDefaults(page: Page, check: typeof expect = expect) {
   await check(page.getByLabel(DAYS, { exact: true })).toHaveValue('28');
   await check(page.getByLabel(REPLY_REFUSE, { exact: true })).toBeChecked();
   await check(page.getByLabel(REPLY_ACCEPT, { exact: true })).not.toBeChecked();
+  await check(page.getByLabel(DIGEST_DAILY, { exact: true })).toBeChecked();
   await check(page.getByLabel(SKIP_SPF, { exact: true })).not.toBeChecked();
   await check(page.getByLabel(SPF_EXEMPT, { exact: true })).toHaveValue('');
   await check(page.getByLabel(LONG_LINES, { exact: true })).not.toBeChecked();
@@ -105,6 +108,11 @@ test('a domain admin sets the filter settings by keyboard, and bad values are ex
     await page.keyboard.press('ArrowDown');
     await focused(REPLY_ACCEPT);
     await expect(page.getByLabel(REPLY_ACCEPT, { exact: true })).toBeChecked();
+    // The digest group: daily by default, the arrow key chooses weekly.
+    await page.keyboard.press('Tab');
+    await focused(DIGEST_DAILY);
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByLabel(DIGEST_WEEKLY, { exact: true })).toBeChecked();
     await page.keyboard.press('Tab');
     await focused(SKIP_SPF);
     await page.keyboard.press('Tab');
@@ -136,6 +144,7 @@ test('a domain admin sets the filter settings by keyboard, and bad values are ex
     await expect(page.getByLabel(QUARANTINE, { exact: true })).not.toBeChecked();
     await expect(page.getByLabel(DAYS, { exact: true })).toHaveValue('14');
     await expect(page.getByLabel(REPLY_ACCEPT, { exact: true })).toBeChecked();
+    await expect(page.getByLabel(DIGEST_WEEKLY, { exact: true })).toBeChecked();
     await expect(page.getByLabel(SKIP_SPF, { exact: true })).not.toBeChecked();
     // The range is saved from its first address.
     await expect(page.getByLabel(SPF_EXEMPT, { exact: true })).toHaveValue('192.0.2.1\n198.51.100.0/24');

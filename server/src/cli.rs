@@ -1,9 +1,9 @@
 //! The command line: `serve` (the default), `migrate`, `user add|passwd|unlock-2fa`,
-//! `domain add`.
+//! `domain add|recheck`, `quarantine digests`.
 
 use crate::{config::Config, Failure};
 use app::{
-    backend::{admin, admin::Operator, auth::ctx::DomainScope, store, two_factor, Clock},
+    backend::{admin, admin::Operator, auth::ctx::DomainScope, digests, store, two_factor, Clock},
     error::AppError,
     model::Role,
 };
@@ -36,6 +36,19 @@ pub enum Command {
     /// Manage domains.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Quarantined mail.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// Send the quarantine digests that are due (the server does it every ten minutes);
+    /// with --now, everyone's who has mail kept since their last digest.
+    Digests {
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +145,19 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
                 .await
                 .map_err(explain)?;
             println!("Added the domain {}.", name.trim().to_lowercase());
+            Ok(())
+        }
+        Command::Quarantine(QuarantineCommand::Digests { now: at_once }) => {
+            let when = if at_once {
+                digests::When::Now
+            } else {
+                digests::When::Due
+            };
+            let sent = digests::send(&backend, when, now).await.map_err(explain)?;
+            println!(
+                "Sent {} quarantine digests listing {} messages.",
+                sent.digests, sent.messages
+            );
             Ok(())
         }
         Command::Domain(DomainCommand::Recheck) => {

@@ -7,7 +7,7 @@ pub mod mail_auth;
 pub mod web;
 
 use app::backend::{
-    auth, keys,
+    auth, digests, keys,
     mail::{self, smtp},
     notify::Notifier,
     recorder::Recorder,
@@ -199,6 +199,7 @@ async fn serve_web(
     }
     tokio::spawn(purge_expired(backend.clone()));
     tokio::spawn(recheck_domains(backend.clone()));
+    tokio::spawn(send_digests(backend.clone()));
     let addr = listener.local_addr()?;
     let options = LeptosOptions::builder()
         .output_name("mailportal")
@@ -273,6 +274,24 @@ async fn purge_expired(backend: Backend) {
         }
         if let Err(e) = mail::judge::purge_greylist(&backend.pool, now).await {
             tracing::warn!(error = %e, "could not purge greylisting triplets");
+        }
+    }
+}
+
+/// Every ten minutes, sends the quarantine digests whose day or week has passed.
+async fn send_digests(backend: Backend) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = backend.clock.now();
+        match digests::send(&backend, digests::When::Due, now).await {
+            Ok(sent) if sent.digests > 0 => tracing::info!(
+                digests = sent.digests,
+                messages = sent.messages,
+                "quarantine digests sent"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not send quarantine digests"),
         }
     }
 }

@@ -30,6 +30,7 @@ pub async fn save_filter_settings(
     subject_tag: String,
     size_limit: String,
     oversize: String,
+    #[server(default)] digest: String,
 ) -> Result<(), AppError> {
     use crate::{
         api::ssr::as_domain_admin, backend::filter_settings, model::filter_settings::FilterForm,
@@ -45,6 +46,7 @@ pub async fn save_filter_settings(
             subject_tag: &subject_tag,
             size_limit: &size_limit,
             oversize: &oversize,
+            digest: &digest,
         };
         filter_settings::save(&call.backend, &admin, domain, &form, call.now).await
     })

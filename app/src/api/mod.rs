@@ -10,6 +10,7 @@ pub mod antispam;
 pub mod auth;
 pub mod blocked_senders;
 pub mod delivery_queue;
+pub mod digests;
 pub mod domains;
 pub mod filter_settings;
 pub mod learning;

@@ -40,7 +40,11 @@ fn describe(s: &FilterSettings) -> String {
             QuarantineReply::Refuse => "5xx",
             QuarantineReply::Accept => "2xx",
         };
-        format!("quarantine {} days ({reply})", s.quarantine_days)
+        format!(
+            "quarantine {} days ({reply}), digest {}",
+            s.quarantine_days,
+            s.digest.as_str()
+        )
     } else {
         "no quarantine".into()
     };

@@ -33,6 +33,7 @@ pub enum Purpose {
     TotpSecret,
     DevicePassword,
     MailLoginCache,
+    DigestLink,
 }
 
 impl Purpose {
@@ -41,6 +42,7 @@ impl Purpose {
             Purpose::TotpSecret => b"mailportal/totp-secret/v1",
             Purpose::DevicePassword => b"mailportal/device-password/v1",
             Purpose::MailLoginCache => b"mailportal/mail-login-cache/v1",
+            Purpose::DigestLink => b"mailportal/digest-link/v1",
         }
     }
 }

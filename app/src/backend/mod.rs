@@ -11,6 +11,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod blocked_senders;
 pub mod delivery_queue;
+pub mod digests;
 pub mod dns;
 pub mod domain_admins;
 pub mod domain_aliases;

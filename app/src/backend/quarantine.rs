@@ -200,10 +200,23 @@ pub async fn release(
 ) -> Result<Done, AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
     let (user, reader, _) = reader(backend, user, READ, now).await?;
+    release_as(backend, mail, &user, &reader, ids, not_spam, now).await
+}
+
+/// `release` for a reader already decided (a signed-in person, or a digest link's owner).
+pub(super) async fn release_as(
+    backend: &Backend,
+    mail: &Server,
+    user: &UserCtx,
+    reader: &Reader,
+    ids: Vec<i64>,
+    not_spam: bool,
+    now: UnixTime,
+) -> Result<Done, AppError> {
     let mut done = Done::default();
     let (mut learned, mut listed) = (Learned::default(), Vec::new());
     for id in ids {
-        let stored = find(backend, &user, &reader, id, now).await?;
+        let stored = find(backend, user, reader, id, now).await?;
         let message = read_file(backend, &stored).await?;
         let addresses = stored.recipients();
         let mut targets = Vec::new();
@@ -231,7 +244,7 @@ pub async fn release(
             Some(sample) => {
                 learn_from(
                     backend,
-                    &user,
+                    user,
                     &stored,
                     sample,
                     Class::Ham,
@@ -313,9 +326,21 @@ pub async fn delete(
 ) -> Result<Done, AppError> {
     let ids = selected(ids).map_err(|r| AppError::invalid("ids", r))?;
     let (user, reader, _) = reader(backend, user, READ, now).await?;
+    delete_as(backend, &user, &reader, ids, spam, now).await
+}
+
+/// `delete` for a reader already decided (a signed-in person, or a digest link's owner).
+pub(super) async fn delete_as(
+    backend: &Backend,
+    user: &UserCtx,
+    reader: &Reader,
+    ids: Vec<i64>,
+    spam: bool,
+    now: UnixTime,
+) -> Result<Done, AppError> {
     let mut found = Vec::new();
     for id in ids {
-        found.push(find(backend, &user, &reader, id, now).await?);
+        found.push(find(backend, user, reader, id, now).await?);
     }
     let mut done = Done::default();
     let (mut learned, mut listed) = (Learned::default(), Vec::new());
@@ -324,7 +349,7 @@ pub async fn delete(
             let sample = Sample::of(&read_file(backend, stored).await?);
             learn_from(
                 backend,
-                &user,
+                user,
                 stored,
                 sample,
                 Class::Spam,

@@ -4,7 +4,7 @@
 //! and the blocked attachment extensions. Checked the same way in the browser and on the
 //! server.
 
-use super::{cidr::Cidr, mailbox::Quota, route::DomainKind};
+use super::{cidr::Cidr, digest::DigestEvery, mailbox::Quota, route::DomainKind};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_QUARANTINE_DAYS: u32 = 28;
@@ -42,6 +42,8 @@ pub struct FilterSettings {
     pub quarantine: bool,
     pub quarantine_days: u32,
     pub quarantine_reply: QuarantineReply,
+    /// How often the domain's people are told of their newly quarantined mail.
+    pub digest: DigestEvery,
     pub skip_spf: bool,
     /// Client IPs whose mail skips the SPF check (the domain's own gateways, forwarders).
     pub spf_exempt: Vec<Cidr>,
@@ -62,6 +64,7 @@ impl Default for FilterSettings {
             quarantine: true,
             quarantine_days: DEFAULT_QUARANTINE_DAYS,
             quarantine_reply: QuarantineReply::Refuse,
+            digest: DigestEvery::default(),
             skip_spf: false,
             spf_exempt: Vec::new(),
             skip_line_length: false,
@@ -94,6 +97,7 @@ pub struct FilterForm<'a> {
     pub quarantine: bool,
     pub quarantine_days: &'a str,
     pub quarantine_reply: &'a str,
+    pub digest: &'a str,
     pub skip_spf: bool,
     pub spf_exempt: &'a str,
     pub skip_line_length: bool,
@@ -118,6 +122,7 @@ impl FilterSettings {
                 "refuse" | "" => QuarantineReply::Refuse,
                 _ => return Err(("quarantine_reply", "Choose one of the replies.".into())),
             },
+            digest: DigestEvery::parse(form.digest).map_err(|r| ("digest", r))?,
             skip_spf: form.skip_spf,
             spf_exempt: parse_ip_list(form.spf_exempt).map_err(|r| ("spf_exempt", r))?,
             skip_line_length: form.skip_line_length,

@@ -4,6 +4,7 @@ pub mod alias;
 pub mod antispam;
 pub mod audit;
 pub mod cidr;
+pub mod digest;
 pub mod domain;
 pub mod domain_settings;
 pub mod email;

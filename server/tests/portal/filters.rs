@@ -14,7 +14,12 @@ use crate::{
 use app::model::Role;
 
 /// Saves the filter settings: the defaults, then `fields` (a check box is on when given).
-async fn save(p: &Portal, cookie: &str, domain: &str, fields: &[(&str, &str)]) -> Answer {
+pub(crate) async fn save(
+    p: &Portal,
+    cookie: &str,
+    domain: &str,
+    fields: &[(&str, &str)],
+) -> Answer {
     let mut form = vec![
         ("domain", domain),
         ("quarantine", "on"),

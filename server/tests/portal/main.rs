@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod csrf;
 mod delivery_queue;
+mod digests;
 mod dns;
 mod domains;
 mod filters;

@@ -26,11 +26,15 @@ const UNKNOWN_STRENGTH: f64 = 0.45;
 /// The hashed tokens of a message: its subject's and body's words, the From domain, and
 /// the hosts of its links; each once.
 pub fn tokens(message: &[u8]) -> Vec<u64> {
-    tokens_up_to(message, MAX_TOKENS)
+    parse(message).map_or_else(Vec::new, |parsed| tokens_up_to(&parsed, MAX_TOKENS))
+}
+
+fn parse(message: &[u8]) -> Option<mail_parser::Message<'_>> {
+    mail_parser::MessageParser::new().parse(message)
 }
 
 /// `tokens`, the first `limit` of them: reading stops there.
-fn tokens_up_to(message: &[u8], limit: usize) -> Vec<u64> {
+fn tokens_up_to(parsed: &mail_parser::Message<'_>, limit: usize) -> Vec<u64> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut add = |h: u64| {
@@ -38,9 +42,6 @@ fn tokens_up_to(message: &[u8], limit: usize) -> Vec<u64> {
             out.push(h);
         }
         out.len() < limit
-    };
-    let Some(parsed) = mail_parser::MessageParser::new().parse(message) else {
-        return out;
     };
     if let Some(subject) = parsed.subject() {
         for h in word_hashes(subject, "subject:") {
@@ -91,18 +92,21 @@ const STORED_TOKENS: usize = 400;
 
 impl Sample {
     pub fn of(message: &[u8]) -> Sample {
-        Sample {
-            digest: digest(message),
-            tokens: tokens(message),
-        }
+        Sample::read(message, MAX_TOKENS)
     }
 
     /// The sample the mail log keeps, read no further than it keeps: while the classifier
     /// has not learned enough to score, this is all judging a message reads.
     pub fn stored_of(message: &[u8]) -> Sample {
+        Sample::read(message, STORED_TOKENS)
+    }
+
+    /// The digest and the first `limit` tokens, from one parse of the message.
+    fn read(message: &[u8], limit: usize) -> Sample {
+        let parsed = parse(message);
         Sample {
-            digest: digest(message),
-            tokens: tokens_up_to(message, STORED_TOKENS),
+            digest: digest(parsed.as_ref(), message),
+            tokens: parsed.map_or_else(Vec::new, |p| tokens_up_to(&p, limit)),
         }
     }
 
@@ -132,11 +136,8 @@ impl Sample {
 /// A message's identity for learning: its Message-ID, Subject and body, so that the copy in
 /// quarantine (with this server's trace and score headers) and an uploaded one are one,
 /// while a spam run's many messages with one body are each counted.
-fn digest(message: &[u8]) -> String {
-    let header = mail_parser::MessageParser::new().parse_headers(message);
-    let (id, subject) = header
-        .as_ref()
-        .map_or((None, None), |h| (h.message_id(), h.subject()));
+fn digest(parsed: Option<&mail_parser::Message<'_>>, message: &[u8]) -> String {
+    let (id, subject) = parsed.map_or((None, None), |h| (h.message_id(), h.subject()));
     let body = memchr::memmem::find(message, b"\r\n\r\n")
         .map(|i| &message[i + 4..])
         .or_else(|| memchr::memmem::find(message, b"\n\n").map(|i| &message[i + 2..]))

@@ -368,6 +368,7 @@ pub async fn deliver_copies(
                 account_id,
                 address,
                 domain_id,
+                ..
             } => {
                 // An alias and its mailbox both named: one copy.
                 if mailboxes.iter().any(|(id, _)| id == account_id) {

@@ -116,7 +116,13 @@ pub async fn stage(
     let now = server.backend.clock.now();
     let domain = domain_listing(server, envelope, domain_id, &log.from_header, now).await?;
     let mailboxes = mailboxes(envelope);
-    let personal = personal(&server.backend.pool, &mailboxes, &log.from_header).await?;
+    // Most people keep no list of their own; their copies cost no lookup.
+    let keepers: Vec<(i64, String)> = mailboxes
+        .iter()
+        .filter(|(_, _, own)| *own)
+        .map(|(id, address, _)| (*id, address.clone()))
+        .collect();
+    let personal = personal(&server.backend.pool, &keepers, &log.from_header).await?;
     if personal.is_empty() {
         return Ok(Listed::from(domain));
     }
@@ -129,6 +135,10 @@ pub async fn stage(
         .iter()
         .flat_map(|r| &r.targets)
         .any(|t| matches!(t, Target::Remote { .. }));
+    let mailboxes: Vec<(i64, String)> = mailboxes
+        .into_iter()
+        .map(|(id, address, _)| (id, address))
+        .collect();
     let ids: Vec<i64> = mailboxes.iter().map(|(id, _)| *id).collect();
     let copies = copies(domain.as_ref(), &ids, &personal, remote);
     let refused = copies.decided.as_ref().is_some_and(|l| !l.whitelisted());
@@ -183,18 +193,20 @@ async fn domain_listing(
     Ok(found)
 }
 
-/// The mailboxes here the message is for (account id, address), each once.
-fn mailboxes(envelope: &Envelope) -> Vec<(i64, String)> {
-    let mut out: Vec<(i64, String)> = Vec::new();
+/// The mailboxes here the message is for (account id, address, keeps an own list), each
+/// once.
+fn mailboxes(envelope: &Envelope) -> Vec<(i64, String, bool)> {
+    let mut out: Vec<(i64, String, bool)> = Vec::new();
     for target in envelope.recipients.iter().flat_map(|r| &r.targets) {
         if let Target::Mailbox {
             account_id,
             address,
+            own_list,
             ..
         } = target
         {
-            if !out.iter().any(|(id, _)| id == account_id) {
-                out.push((*account_id, address.clone()));
+            if !out.iter().any(|(id, _, _)| id == account_id) {
+                out.push((*account_id, address.clone(), *own_list));
             }
         }
     }

@@ -27,6 +27,8 @@ pub enum Target {
         account_id: i64,
         address: String,
         domain_id: i64,
+        /// The person keeps their own sender list entries (as at RCPT).
+        own_list: bool,
     },
     /// Another server: a relay domain's routes, a domain's SDR destination, or a forward's
     /// own domain.
@@ -201,6 +203,7 @@ impl Expander<'_> {
                     account_id: mailbox.id,
                     address: mailbox.email,
                     domain_id: domain.id,
+                    own_list: mailbox.own_list,
                 });
                 return Ok(Ok(()));
             }

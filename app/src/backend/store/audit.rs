@@ -77,6 +77,8 @@ pub enum AuditAction {
     /// A person went over the hourly sending limit and was blocked from sending.
     SenderBlocked,
     SenderUnblocked,
+    /// A person turned their quarantine digests on or off.
+    DigestChoiceChanged,
 }
 
 impl AuditAction {
@@ -146,6 +148,7 @@ impl AuditAction {
             AuditAction::MessagesReported => "messages_reported",
             AuditAction::SenderBlocked => "sender_blocked",
             AuditAction::SenderUnblocked => "sender_unblocked",
+            AuditAction::DigestChoiceChanged => "digest_choice_changed",
         }
     }
 }

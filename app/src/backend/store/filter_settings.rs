@@ -2,6 +2,7 @@
 
 use crate::model::{
     cidr::Cidr,
+    digest::DigestEvery,
     filter_settings::{FilterSettings, Oversize, QuarantineReply},
     mailbox::Quota,
 };
@@ -12,6 +13,7 @@ struct Row {
     quarantine: bool,
     quarantine_days: i64,
     quarantine_reply: String,
+    digest: String,
     skip_spf: bool,
     spf_exempt: String,
     skip_line_length: bool,
@@ -33,6 +35,7 @@ impl From<Row> for FilterSettings {
             } else {
                 QuarantineReply::Refuse
             },
+            digest: DigestEvery::parse(&r.digest).unwrap_or_default(),
             skip_spf: r.skip_spf,
             spf_exempt: r
                 .spf_exempt
@@ -54,7 +57,7 @@ impl From<Row> for FilterSettings {
 
 pub async fn get(pool: &SqlitePool, domain_id: i64) -> Result<FilterSettings, sqlx::Error> {
     let row: Option<Row> = sqlx::query_as(
-        "SELECT quarantine, quarantine_days, quarantine_reply, skip_spf, spf_exempt, \
+        "SELECT quarantine, quarantine_days, quarantine_reply, digest, skip_spf, spf_exempt, \
          skip_line_length, subject_tag, size_limit, oversize, blocked_extensions \
          FROM filter_settings WHERE domain_id = $1",
     )
@@ -80,14 +83,14 @@ pub async fn set(
     let exempt: Vec<String> = s.spf_exempt.iter().map(ToString::to_string).collect();
     sqlx::query(
         "INSERT INTO filter_settings (domain_id, quarantine, quarantine_days, quarantine_reply, \
-         skip_spf, spf_exempt, skip_line_length, subject_tag, size_limit, oversize, blocked_extensions) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         skip_spf, spf_exempt, skip_line_length, subject_tag, size_limit, oversize, blocked_extensions, \
+         digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (domain_id) DO UPDATE SET quarantine = excluded.quarantine, \
          quarantine_days = excluded.quarantine_days, quarantine_reply = excluded.quarantine_reply, \
          skip_spf = excluded.skip_spf, spf_exempt = excluded.spf_exempt, \
          skip_line_length = excluded.skip_line_length, subject_tag = excluded.subject_tag, \
          size_limit = excluded.size_limit, oversize = excluded.oversize, \
-         blocked_extensions = excluded.blocked_extensions",
+         blocked_extensions = excluded.blocked_extensions, digest = excluded.digest",
     )
     .bind(domain_id)
     .bind(s.quarantine)
@@ -106,6 +109,7 @@ pub async fn set(
         Oversize::Refuse => "refuse",
     })
     .bind(s.blocked_extensions.join(" "))
+    .bind(s.digest.as_str())
     .execute(pool)
     .await?;
     Ok(())

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bayes;
 pub mod callouts;
 pub mod device_passwords;
+pub mod digests;
 pub mod domains;
 pub mod filter_settings;
 pub mod hot_reads;

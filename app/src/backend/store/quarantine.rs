@@ -134,6 +134,41 @@ pub async fn page(
     Ok((rows, total))
 }
 
+/// The reader's messages kept after `since` until `until`, oldest first, at most `limit`;
+/// and how many there are (a digest lists the first and counts the rest).
+pub async fn kept_between(
+    pool: &SqlitePool,
+    reader: &Reader,
+    since: UnixTime,
+    until: UnixTime,
+    limit: usize,
+) -> Result<(Vec<Stored>, i64), sqlx::Error> {
+    let (all, domains, address) = reader.params();
+    let rows = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id \
+         WHERE {IN_SCOPE} AND q.at > $4 AND q.at <= $5 ORDER BY q.at, q.id LIMIT $6"
+    ))
+    .bind(all)
+    .bind(&domains)
+    .bind(address)
+    .bind(since)
+    .bind(until)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM quarantine q WHERE {IN_SCOPE} AND q.at > $4 AND q.at <= $5"
+    ))
+    .bind(all)
+    .bind(&domains)
+    .bind(address)
+    .bind(since)
+    .bind(until)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
 /// The kept message with this id, when the reader may see it.
 pub async fn find(
     pool: &SqlitePool,

@@ -71,6 +71,9 @@ pub struct MailboxEntry {
     /// 0: no limit.
     pub quota_bytes: i64,
     pub used_bytes: i64,
+    /// The person keeps entries of their own list (migration 0021): only then does the
+    /// sender lists stage read them for a message to this mailbox.
+    pub own_list: bool,
 }
 
 impl MailboxEntry {
@@ -86,8 +89,9 @@ pub async fn mailbox(
     address: &str,
 ) -> Result<Option<MailboxEntry>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, email, enabled, quota_bytes, used_bytes FROM accounts \
-         WHERE email = $1 AND domain_id IS NOT NULL",
+        "SELECT id, email, enabled, quota_bytes, used_bytes, \
+         EXISTS (SELECT 1 FROM personal_sender_entries p WHERE p.account_id = accounts.id) \
+         AS own_list FROM accounts WHERE email = $1 AND domain_id IS NOT NULL",
     )
     .bind(address)
     .fetch_optional(pool)

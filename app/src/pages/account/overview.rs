@@ -1,9 +1,20 @@
-//! `/account`: the state of the account at a glance, with links to change it.
+//! `/account`: the state of the account at a glance, with links to change it, and the
+//! choice to get quarantine digests.
 
 use crate::{
-    api::account::my_account,
-    components::loaded::Loaded,
-    model::{rows::AccountSummary, time::format_utc},
+    api::{
+        account::my_account,
+        digests::{my_digest_choice, SaveDigestChoice},
+    },
+    components::{
+        form::{outcome, Choice, Outcome},
+        loaded::Loaded,
+    },
+    model::{
+        digest::{DigestChoice, DigestEvery},
+        rows::AccountSummary,
+        time::format_utc,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,10 +22,12 @@ use leptos_meta::Title;
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let summary = Resource::new(|| (), |_| my_account());
+    let digest = Resource::new(|| (), |_| my_digest_choice());
     view! {
         <Title text="Your account"/>
         <h1>"Your account"</h1>
         <Loaded resource=summary ok=facts/>
+        <Loaded resource=digest ok=digest_choice/>
     }
 }
 
@@ -43,5 +56,34 @@ fn facts(s: AccountSummary) -> impl IntoView {
                 <dt>"Signed-in sessions"</dt>
                 <dd>{s.session_count} " · " <a href="/account/sessions">"Review sessions"</a></dd>
             </dl>
+    }
+}
+
+/// The quarantine digest switch, with what each of the person's domains sends.
+fn digest_choice(c: DigestChoice) -> impl IntoView {
+    let save = ServerAction::<SaveDigestChoice>::new();
+    let often = if c.domains.is_empty() {
+        "None of your domains sends digests.".to_string()
+    } else {
+        let each: Vec<String> = c
+            .domains
+            .iter()
+            .map(|(name, every)| match every {
+                DigestEvery::Off => format!("{name}: never (its admins turned digests off)"),
+                e => format!("{name}: {}", e.label().to_lowercase()),
+            })
+            .collect();
+        format!("How often: {}.", each.join("; "))
+    };
+    view! {
+        <section class="card" aria-labelledby="digest-heading">
+            <h2 id="digest-heading">"Quarantine digest"</h2>
+            <p>"A message listing the mail newly kept in quarantine for you, with links that release or delete each one. " {often}</p>
+            <ActionForm action=save>
+                <Choice id="digest-wanted" name="wanted" label="Send me quarantine digests" checked=c.wanted/>
+                <Outcome outcome=outcome(save) success="Saved."/>
+                <button type="submit" disabled=move || save.pending().get()>"Save digest choice"</button>
+            </ActionForm>
+        </section>
     }
 }

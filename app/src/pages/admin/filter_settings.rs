@@ -11,6 +11,7 @@ use crate::{
         loaded::Loaded,
     },
     model::{
+        digest::DigestEvery,
         filter_settings::{
             check_quarantine_days, check_subject_tag, parse_ip_list, FilterSettingsView, Oversize,
             QuarantineReply, DEFAULT_QUARANTINE_DAYS, MAX_QUARANTINE_DAYS,
@@ -108,6 +109,13 @@ fn Screen(
                     <Choice name="quarantine_reply" value="accept" label="That the message was accepted (2xx)"
                         checked=s.quarantine_reply == QuarantineReply::Accept/>
                     <p class="warning">"Accepting mail and then not delivering it breaks the SMTP standard (RFC 5321): the sender believes it arrived, and a legitimate sender whose message was caught never learns to try another way."</p>
+                </fieldset>
+                <fieldset class="choices" aria-describedby="digest-hint">
+                    <legend>"Quarantine digest"</legend>
+                    <p class="hint" id="digest-hint">"A message to each person listing their newly quarantined mail, with links that release or delete a message once. A domain admin's digest lists the whole domain's. Each person may turn theirs off on My account."</p>
+                    {DigestEvery::ALL.map(|every| view! {
+                        <Choice name="digest" value=every.as_str() label=every.label() checked=s.digest == every/>
+                    }).collect_view()}
                 </fieldset>
             </fieldset>
             <fieldset>

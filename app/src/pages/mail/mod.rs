@@ -3,6 +3,7 @@
 
 pub mod blocked_senders;
 pub mod delivery_queue;
+pub mod digest_link;
 pub mod learning;
 pub mod mail_log;
 pub mod quarantine;
