@@ -129,7 +129,7 @@ test('a mail user releases and deletes kept mail from their digest, each link on
 
 test('a mail user turns their digests off on My account, and on again', async ({ page }) => {
   const t = tag('optout');
-  await signIn(page, USERS.sam);
+  await signIn(page, USERS.dina);
   await open(page, '/account');
   const section = page.getByRole('region', { name: 'Quarantine digest' });
   await expect(section).toContainText('example.test: once a day');
@@ -144,15 +144,15 @@ test('a mail user turns their digests off on My account, and on again', async ({
   await expect(section.getByLabel(WANTED, { exact: true })).not.toBeChecked();
 
   const quiet = `Unwanted digest ${t}`;
-  sendSpam([USERS.sam], quiet);
+  sendSpam([USERS.dina], quiet);
   await sendDigests();
-  expect(digestsTo(USERS.sam).filter((d) => d.includes(quiet))).toEqual([]);
+  expect(digestsTo(USERS.dina).filter((d) => d.includes(quiet))).toEqual([]);
 
   await section.getByLabel(WANTED, { exact: true }).check();
   await section.getByRole('button', { name: 'Save digest choice', exact: true }).click();
   await expect(section.getByRole('status')).toHaveText('Saved.');
   await sendDigests();
-  expect(newestDigestTo(USERS.sam)).toContain(quiet);
+  expect(newestDigestTo(USERS.dina)).toContain(quiet);
 });
 
 test('a domain admin chooses how often the domain sends digests, and gets the whole domain’s', async ({ page }) => {

@@ -27,6 +27,7 @@ export const USERS = {
   quinn: `quinn@${DOMAIN}`, // mail user: quarantine
   lena: `lena@${DOMAIN}`, // mail user: spam reports and uploads
   sid: `sid@${DOMAIN}`, // mail user: authenticated submission and the sending limit
+  dina: `dina@${DOMAIN}`, // mail user: the quarantine digest choice
 };
 
 /** The role each test account gets; mail user when not named here. */

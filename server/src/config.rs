@@ -22,6 +22,10 @@ pub struct Config {
     /// The WebAuthn relying party ID: the public URL's host (the default) or a parent domain
     /// of it. Passkeys are bound to it; changing it later voids every passkey.
     pub passkey_rp_id: Option<String>,
+    /// Reverse proxies in front of the portal (addresses or CIDR ranges): only from these is
+    /// `X-Forwarded-For` believed about the client's address. Empty: the socket's peer is
+    /// the client, whatever a request claims.
+    pub trusted_proxies: Vec<String>,
     pub session: SessionConfig,
     pub notify: NotifyConfig,
     pub mail_auth: MailAuthConfig,
@@ -142,6 +146,12 @@ impl Default for MailAuthConfig {
     }
 }
 
+impl Config {
+    pub fn proxies(&self) -> Vec<ipnetwork::IpNetwork> {
+        parse_networks(&self.trusted_proxies).unwrap_or_default()
+    }
+}
+
 impl MailAuthConfig {
     pub fn allowed(&self) -> Vec<ipnetwork::IpNetwork> {
         parse_networks(&self.allowed_ips).unwrap_or_default()
@@ -191,6 +201,7 @@ impl Default for Config {
             site_root: PathBuf::from("./target/site"),
             log: "info".into(),
             passkey_rp_id: None,
+            trusted_proxies: vec![],
             session: SessionConfig::default(),
             notify: NotifyConfig::default(),
             mail_auth: MailAuthConfig::default(),
@@ -231,6 +242,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_SITE_ROOT", "site_root"),
     ("MAILPORTAL_LOG", "log"),
     ("MAILPORTAL_PASSKEY_RP_ID", "passkey_rp_id"),
+    ("MAILPORTAL_TRUSTED_PROXIES", "trusted_proxies"),
     ("MAILPORTAL_SESSION_IDLE_MINUTES", "session.idle_minutes"),
     (
         "MAILPORTAL_SESSION_ABSOLUTE_HOURS",
@@ -292,6 +304,7 @@ impl Config {
             "MAILPORTAL_PUBLIC_URL" => self.public_url = value.into(),
             "MAILPORTAL_SITE_ROOT" => self.site_root = value.into(),
             "MAILPORTAL_LOG" => self.log = value.into(),
+            "MAILPORTAL_TRUSTED_PROXIES" => self.trusted_proxies = list(value),
             "MAILPORTAL_PASSKEY_RP_ID" => {
                 self.passkey_rp_id = (!value.is_empty()).then(|| value.to_string())
             }
@@ -383,6 +396,8 @@ impl Config {
         }
         parse_networks(&self.mail_auth.allowed_ips)
             .map_err(|e| ConfigError(format!("mail_auth.allowed_ips: {e}")))?;
+        parse_networks(&self.trusted_proxies)
+            .map_err(|e| ConfigError(format!("trusted_proxies: {e}")))?;
         parse_networks(&self.mail_auth.webmail_ips)
             .map_err(|e| ConfigError(format!("mail_auth.webmail_ips: {e}")))?;
         if let Some(relay) = &self.notify.smtp_relay {

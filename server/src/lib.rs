@@ -44,6 +44,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         session_absolute_secs: i64::from(config.session.absolute_hours) * 3600,
         device_password_idle_secs: i64::from(config.mail_auth.device_password_idle_days) * 86_400,
         webmail_ips: config.mail_auth.webmail(),
+        trusted_proxies: config.proxies(),
         dns_resolver: config.dns.resolver,
         listen_addrs: vec![
             config.http_addr,

@@ -78,7 +78,9 @@ pub async fn send(backend: &Backend, when: When, now: UnixTime) -> Result<Sent, 
         )
         .await?;
         if total > 0 {
-            let notice = compose(backend, &r, &kept, total, now)?;
+            let Some(notice) = compose(backend, &r, &kept, total, now) else {
+                continue;
+            };
             if let Err(e) = backend.notifier.deliver(notice).await {
                 tracing::warn!(error = %e, to = %r.email, "quarantine digest not sent; tried again later");
                 continue;
@@ -103,18 +105,22 @@ fn reader_of(r: &Recipient) -> Reader {
 }
 
 /// The digest's text: each message with its release and delete links, then what to do
-/// about the rest and how to stop digests.
+/// about the rest and how to stop digests. `None` (logged) for an account whose address
+/// cannot be written to.
 fn compose(
     backend: &Backend,
     r: &Recipient,
     kept: &[Stored],
     total: i64,
     now: UnixTime,
-) -> Result<Notice, AppError> {
-    let to = EmailAddress::parse(&r.email).map_err(|e| {
-        tracing::error!(error = %e, to = %r.email, "digest recipient is not an address");
-        AppError::Internal
-    })?;
+) -> Option<Notice> {
+    let to = match EmailAddress::parse(&r.email) {
+        Ok(to) => to,
+        Err(e) => {
+            tracing::error!(error = %e, to = %r.email, "digest recipient is not an address");
+            return None;
+        }
+    };
     let messages = match total {
         1 => "1 new message".to_string(),
         n => format!("{n} new messages"),
@@ -187,7 +193,7 @@ fn compose(
         settings.link("/quarantine"),
         settings.link("/account"),
     ));
-    Ok(Notice { to, subject, body })
+    Some(Notice { to, subject, body })
 }
 
 /// A subject or sender as one line of the digest: control characters (a folded header's

@@ -96,6 +96,8 @@ pub struct Settings {
     pub dns_resolver: Option<std::net::SocketAddr>,
     /// Webmail hosts: their mail logins pass even when non-webmail access is off.
     pub webmail_ips: Vec<ipnetwork::IpNetwork>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see `request::client_ip`).
+    pub trusted_proxies: Vec<ipnetwork::IpNetwork>,
     /// Where this process listens: routes may never point back at these.
     pub listen_addrs: Vec<std::net::SocketAddr>,
     /// The largest message the SMTP listener takes; a domain's own limit is lower.

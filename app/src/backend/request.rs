@@ -2,6 +2,7 @@
 
 use super::{auth::session, Settings};
 use axum::http::{header, HeaderMap};
+use ipnetwork::IpNetwork;
 use std::net::{IpAddr, SocketAddr};
 
 /// The client's address, browser and session cookie, read once per request.
@@ -30,7 +31,7 @@ impl RequestMeta {
         };
         RequestMeta {
             ip: peer
-                .map(|p| canonical_ip(p.ip()).to_string())
+                .map(|p| client_ip(p.ip(), headers, &settings.trusted_proxies).to_string())
                 .unwrap_or_else(|| "unknown".into()),
             user_agent: text(header::USER_AGENT).chars().take(300).collect(),
             session_token: cookies().find_map(|v| session::token_from_cookie_header(settings, v)),
@@ -38,6 +39,37 @@ impl RequestMeta {
                 .find_map(|v| session::cookie_value(v, session::pending_cookie_name(settings))),
         }
     }
+}
+
+/// The client's address: the socket's peer, unless the peer is a trusted proxy. Then the
+/// `X-Forwarded-For` chain is read from its end (the address the last proxy saw) past the
+/// trusted proxies; the first address that is not one of them is the client. Anything a
+/// client wrote further left is its own claim and not believed, and a chain that does not
+/// read as addresses leaves the peer.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNetwork]) -> IpAddr {
+    let peer = canonical_ip(peer);
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut hops: Vec<&str> = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else {
+            return peer;
+        };
+        hops.extend(text.split(',').map(str::trim));
+    }
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>() else {
+            return client;
+        };
+        client = canonical_ip(ip);
+        if !is_trusted(client) {
+            break;
+        }
+    }
+    client
 }
 
 /// An IPv4 client seen through an IPv6 socket (`::ffff:a.b.c.d`) is that IPv4 client.
@@ -95,6 +127,52 @@ mod tests {
         assert_eq!(canonical_ip(mapped).to_string(), "192.0.2.7");
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         assert_eq!(canonical_ip(v6), v6);
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<IpNetwork> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let forwarded = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append("x-forwarded-for", v.parse().unwrap());
+            }
+            h
+        };
+        let claim = forwarded(&["203.0.113.9"]);
+        // A stranger's claim is not believed.
+        assert_eq!(
+            client_ip(ip("198.51.100.4"), &claim, &trusted),
+            ip("198.51.100.4")
+        );
+        // Through a trusted proxy: the address it saw.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &claim, &trusted),
+            ip("203.0.113.9")
+        );
+        // A client's own claim further left stays a claim; trusted hops are passed over.
+        let chain = forwarded(&["192.0.2.66, 203.0.113.9", "10.9.9.9"]);
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &chain, &trusted),
+            ip("203.0.113.9")
+        );
+        // No header, or a chain that is not addresses: the proxy itself.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &HeaderMap::new(), &trusted),
+            ip("10.1.2.3")
+        );
+        let junk = forwarded(&["203.0.113.9, unknown"]);
+        assert_eq!(client_ip(ip("10.1.2.3"), &junk, &trusted), ip("10.1.2.3"));
+        // Every hop trusted: the leftmost.
+        let inner = forwarded(&["10.4.4.4"]);
+        assert_eq!(client_ip(ip("10.1.2.3"), &inner, &trusted), ip("10.4.4.4"));
+        // Mapped IPv4 is IPv4, on the socket and in the header.
+        let mapped = forwarded(&["::ffff:203.0.113.9"]);
+        assert_eq!(
+            client_ip(ip("::ffff:10.1.2.3"), &mapped, &trusted),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]

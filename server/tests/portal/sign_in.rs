@@ -231,3 +231,47 @@ async fn one_address_guessing_across_many_accounts_is_throttled_by_ip() {
     assert_eq!(a.status, 401, "the wait is over");
     p.stop().await;
 }
+
+/// The IPs of the web sign-in events, oldest first.
+async fn sign_in_ips(p: &Portal) -> Vec<String> {
+    sqlx::query_scalar("SELECT ip FROM login_events WHERE protocol = 'web' ORDER BY id")
+        .fetch_all(&p.backend.pool)
+        .await
+        .unwrap()
+}
+
+/// Signs alice in with a client's claim and a proxy's entry in `X-Forwarded-For`.
+async fn sign_in_forwarded(p: &Portal) -> String {
+    let form = [("email", "alice@example.test"), ("password", PASSWORD)];
+    let headers = [
+        ("origin", p.base.as_str()),
+        ("x-forwarded-for", "192.0.2.66, 203.0.113.9"),
+    ];
+    let a = p.call_from("auth/sign_in", None, &form, &headers).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.session_cookie().expect("signed in")
+}
+
+#[tokio::test]
+async fn x_forwarded_for_names_the_client_only_from_a_trusted_proxy() {
+    // Nobody is trusted: the header is a stranger's claim, the socket tells the address.
+    let p = Portal::start().await;
+    p.add_domain("example.test").await;
+    p.add_user("alice@example.test", Role::MailUser).await;
+    let cookie = sign_in_forwarded(&p).await;
+    assert_eq!(sign_in_ips(&p).await, ["127.0.0.1"]);
+    let sessions = p.call("account/sessions", Some(&cookie), &[]).await;
+    assert!(!sessions.body.contains("203.0.113.9"), "{}", sessions.body);
+    p.stop().await;
+
+    // Behind a trusted proxy on loopback: the address that proxy saw, not the client's own
+    // claim further left.
+    let p = Portal::start_with(|c| c.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    p.add_domain("example.test").await;
+    p.add_user("alice@example.test", Role::MailUser).await;
+    let cookie = sign_in_forwarded(&p).await;
+    assert_eq!(sign_in_ips(&p).await, ["203.0.113.9"]);
+    let sessions = p.call("account/sessions", Some(&cookie), &[]).await;
+    assert!(sessions.body.contains("203.0.113.9"), "{}", sessions.body);
+    p.stop().await;
+}

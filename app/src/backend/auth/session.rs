@@ -95,6 +95,7 @@ mod tests {
             session_absolute_secs: 12 * 3600,
             device_password_idle_secs: 180 * 86_400,
             webmail_ips: vec![],
+            trusted_proxies: vec![],
             dns_resolver: None,
             listen_addrs: vec![],
             max_message_bytes: 1024 * 1024,

@@ -1403,6 +1403,7 @@ mod tests {
             session_absolute_secs: 12 * 3600,
             device_password_idle_secs: 180 * 86_400,
             webmail_ips: vec![],
+            trusted_proxies: vec![],
             dns_resolver: Some(SocketAddr::from(([127, 0, 0, 1], port))),
             listen_addrs: vec![],
             max_message_bytes: 1024 * 1024,
