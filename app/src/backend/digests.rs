@@ -21,7 +21,7 @@ use crate::{
     error::AppError,
     model::{
         digest::{DigestChoice, DigestLinkView, LinkAction, LINK_DAYS, MAX_LISTED},
-        email::{printable_sender, EmailAddress},
+        email::EmailAddress,
         role::Role,
         time::{format_utc, UnixTime},
     },
@@ -155,11 +155,7 @@ fn compose(
             "\n{}. {}\n   From: {}\n   To: {}\n   Kept {}: {}\n   Release: {}\n   Delete:  {}\n",
             n + 1,
             one_line(&stored.subject),
-            one_line(if stored.from_header.is_empty() {
-                printable_sender(&stored.sender)
-            } else {
-                &stored.from_header
-            }),
+            one_line(stored.from_shown()),
             stored.recipients().join(", "),
             format_utc(stored.at),
             one_line(&stored.reason),
@@ -346,11 +342,7 @@ pub async fn open_link(
     Ok(DigestLinkView {
         action: claim.action,
         at: stored.at,
-        from: if stored.from_header.is_empty() {
-            printable_sender(&stored.sender).to_string()
-        } else {
-            stored.from_header.clone()
-        },
+        from: stored.from_shown().to_string(),
         recipients: stored.recipients(),
         subject: stored.subject.clone(),
         score: stored.score,

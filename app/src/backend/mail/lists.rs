@@ -116,13 +116,7 @@ pub async fn stage(
     let now = server.backend.clock.now();
     let domain = domain_listing(server, envelope, domain_id, &log.from_header, now).await?;
     let mailboxes = mailboxes(envelope);
-    // Most people keep no list of their own; their copies cost no lookup.
-    let keepers: Vec<(i64, String)> = mailboxes
-        .iter()
-        .filter(|(_, _, own)| *own)
-        .map(|(id, address, _)| (*id, address.clone()))
-        .collect();
-    let personal = personal(&server.backend.pool, &keepers, &log.from_header).await?;
+    let personal = personal(&server.backend.pool, &mailboxes, &log.from_header).await?;
     if personal.is_empty() {
         return Ok(Listed::from(domain));
     }
@@ -135,11 +129,7 @@ pub async fn stage(
         .iter()
         .flat_map(|r| &r.targets)
         .any(|t| matches!(t, Target::Remote { .. }));
-    let mailboxes: Vec<(i64, String)> = mailboxes
-        .into_iter()
-        .map(|(id, address, _)| (id, address))
-        .collect();
-    let ids: Vec<i64> = mailboxes.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = mailboxes.iter().map(|m| m.account_id).collect();
     let copies = copies(domain.as_ref(), &ids, &personal, remote);
     let refused = copies.decided.as_ref().is_some_and(|l| !l.whitelisted());
     if !refused && (!copies.blocked.is_empty() || copies.drop_remote) {
@@ -162,11 +152,11 @@ impl From<Option<Listing>> for Listed {
 }
 
 /// "no copy for jane@example.org", for the evidence.
-fn no_copy_for(mailboxes: &[(i64, String)], copies: &Copies) -> String {
+fn no_copy_for(mailboxes: &[Mailbox], copies: &Copies) -> String {
     let mut gone: Vec<&str> = mailboxes
         .iter()
-        .filter(|(id, _)| copies.blocked.contains(id))
-        .map(|(_, address)| address.as_str())
+        .filter(|m| copies.blocked.contains(&m.account_id))
+        .map(|m| m.address.as_str())
         .collect();
     if copies.drop_remote {
         gone.push("the copies for other servers (the domain's blacklist)");
@@ -193,10 +183,17 @@ async fn domain_listing(
     Ok(found)
 }
 
-/// The mailboxes here the message is for (account id, address, keeps an own list), each
-/// once.
-fn mailboxes(envelope: &Envelope) -> Vec<(i64, String, bool)> {
-    let mut out: Vec<(i64, String, bool)> = Vec::new();
+/// A mailbox here that a message is for.
+struct Mailbox {
+    account_id: i64,
+    address: String,
+    /// The person keeps entries of their own list.
+    own_list: bool,
+}
+
+/// The mailboxes here the message is for, each once.
+fn mailboxes(envelope: &Envelope) -> Vec<Mailbox> {
+    let mut out: Vec<Mailbox> = Vec::new();
     for target in envelope.recipients.iter().flat_map(|r| &r.targets) {
         if let Target::Mailbox {
             account_id,
@@ -205,8 +202,12 @@ fn mailboxes(envelope: &Envelope) -> Vec<(i64, String, bool)> {
             ..
         } = target
         {
-            if !out.iter().any(|(id, _, _)| id == account_id) {
-                out.push((*account_id, address.clone(), *own_list));
+            if !out.iter().any(|m| m.account_id == *account_id) {
+                out.push(Mailbox {
+                    account_id: *account_id,
+                    address: address.clone(),
+                    own_list: *own_list,
+                });
             }
         }
     }
@@ -214,16 +215,23 @@ fn mailboxes(envelope: &Envelope) -> Vec<(i64, String, bool)> {
 }
 
 /// Each mailbox's own listing of the From address: its whitelist entry, else its
-/// blacklist entry.
+/// blacklist entry. Most people keep no list of their own: their mailboxes cost no lookup,
+/// and a message for only such people none at all (`matching` asks nothing for no ids).
 async fn personal(
     pool: &SqlitePool,
-    mailboxes: &[(i64, String)],
+    mailboxes: &[Mailbox],
     from: &str,
 ) -> Result<Vec<(i64, Listing)>, sqlx::Error> {
-    let ids: Vec<i64> = mailboxes.iter().map(|(id, _)| *id).collect();
+    let keepers: Vec<&Mailbox> = mailboxes.iter().filter(|m| m.own_list).collect();
+    let ids: Vec<i64> = keepers.iter().map(|m| m.account_id).collect();
     let found = store::personal_lists::matching(pool, &ids, &patterns(from)).await?;
     let mut out: Vec<(i64, Listing)> = Vec::new();
-    for (account_id, address) in mailboxes {
+    for Mailbox {
+        account_id,
+        address,
+        ..
+    } in keepers
+    {
         let mine = found.iter().filter(|m| m.account_id == *account_id);
         let (white, black): (Vec<_>, Vec<_>) =
             mine.partition(|m| m.list == List::Whitelist.as_str());

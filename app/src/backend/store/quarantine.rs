@@ -87,6 +87,16 @@ pub struct Stored {
 }
 
 impl Stored {
+    /// Who it says it is from: the From header, else the envelope sender (`<>` for a
+    /// bounce).
+    pub fn from_shown(&self) -> &str {
+        if self.from_header.is_empty() {
+            crate::model::email::printable_sender(&self.sender)
+        } else {
+            &self.from_header
+        }
+    }
+
     pub fn recipients(&self) -> Vec<String> {
         self.recipients
             .as_deref()
