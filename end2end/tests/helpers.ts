@@ -28,6 +28,7 @@ export const USERS = {
   lena: `lena@${DOMAIN}`, // mail user: spam reports and uploads
   sid: `sid@${DOMAIN}`, // mail user: authenticated submission and the sending limit
   dina: `dina@${DOMAIN}`, // mail user: the quarantine digest choice
+  ivan: `ivan@${DOMAIN}`, // mail user: login history and security incidents
 };
 
 /** The role each test account gets; mail user when not named here. */

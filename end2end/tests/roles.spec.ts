@@ -6,7 +6,7 @@ const nav = (page: import('@playwright/test').Page) => page.getByRole('navigatio
 
 test('a mail user sees account screens only', async ({ page }) => {
   await signIn(page, USERS.alice);
-  await expect(nav(page).getByRole('link')).toHaveText(['Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter']);
+  await expect(nav(page).getByRole('link')).toHaveText(['Overview', 'Password', 'Recovery email', 'Sessions', 'Security', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter']);
   const response = await page.goto('/admin/audit');
   expect(response?.status()).toBe(403);
   await expect(page.getByRole('heading', { name: 'No access' })).toBeVisible();
@@ -17,8 +17,8 @@ test('a mail user sees account screens only', async ({ page }) => {
 test('a domain admin also sees their domains and their log, not the master screens', async ({ page }) => {
   await signIn(page, USERS.dora);
   await expect(nav(page).getByRole('link')).toHaveText([
-    'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter', 'Domains', 'Statistics', 'Delivery queue', 'Mailbox access', 'Unlock 2FA codes',
-    'Audit log',
+    'Overview', 'Password', 'Recovery email', 'Sessions', 'Security', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter', 'Domains', 'Statistics', 'Delivery queue', 'Mailbox access', 'Unlock 2FA codes',
+    'Security incidents', 'Login history', 'User trusted login IPs', 'Audit log',
   ]);
   await nav(page).getByRole('link', { name: 'Domains' }).click();
   await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
@@ -30,8 +30,8 @@ test('a domain admin also sees their domains and their log, not the master scree
 test('a master admin sees everything, including refusals in the audit log', async ({ page }) => {
   await signIn(page, 'admin@example.test', GOOD_PASSWORD);
   await expect(nav(page).getByRole('link')).toHaveText([
-    'Overview', 'Password', 'Recovery email', 'Sessions', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter', 'Domains', 'Statistics', 'Delivery queue', 'Mailbox access', 'Unlock 2FA codes',
-    'Audit log', 'Antispam thresholds', 'Global sender lists', 'Admin 2FA',
+    'Overview', 'Password', 'Recovery email', 'Sessions', 'Security', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter', 'Domains', 'Statistics', 'Delivery queue', 'Mailbox access', 'Unlock 2FA codes',
+    'Security incidents', 'Login history', 'User trusted login IPs', 'Audit log', 'Antispam thresholds', 'Global sender lists', 'Admin 2FA',
   ]);
   await nav(page).getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();

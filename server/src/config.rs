@@ -26,6 +26,9 @@ pub struct Config {
     /// `X-Forwarded-For` believed about the client's address. Empty: the socket's peer is
     /// the client, whatever a request claims.
     pub trusted_proxies: Vec<String>,
+    /// A MaxMind-format country database (`.mmdb`) for the countries of login IPs; none:
+    /// every country is unknown. `make run` points it at the one the set-up installs.
+    pub country_db: Option<PathBuf>,
     pub session: SessionConfig,
     pub notify: NotifyConfig,
     pub mail_auth: MailAuthConfig,
@@ -202,6 +205,7 @@ impl Default for Config {
             log: "info".into(),
             passkey_rp_id: None,
             trusted_proxies: vec![],
+            country_db: None,
             session: SessionConfig::default(),
             notify: NotifyConfig::default(),
             mail_auth: MailAuthConfig::default(),
@@ -243,6 +247,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_LOG", "log"),
     ("MAILPORTAL_PASSKEY_RP_ID", "passkey_rp_id"),
     ("MAILPORTAL_TRUSTED_PROXIES", "trusted_proxies"),
+    ("MAILPORTAL_COUNTRY_DB", "country_db"),
     ("MAILPORTAL_SESSION_IDLE_MINUTES", "session.idle_minutes"),
     (
         "MAILPORTAL_SESSION_ABSOLUTE_HOURS",
@@ -305,6 +310,7 @@ impl Config {
             "MAILPORTAL_SITE_ROOT" => self.site_root = value.into(),
             "MAILPORTAL_LOG" => self.log = value.into(),
             "MAILPORTAL_TRUSTED_PROXIES" => self.trusted_proxies = list(value),
+            "MAILPORTAL_COUNTRY_DB" => self.country_db = (!value.is_empty()).then(|| value.into()),
             "MAILPORTAL_PASSKEY_RP_ID" => {
                 self.passkey_rp_id = (!value.is_empty()).then(|| value.to_string())
             }

@@ -7,10 +7,13 @@ pub mod mail_auth;
 pub mod web;
 
 use app::backend::{
-    auth, digests, keys,
+    auth,
+    countries::Countries,
+    digests, keys,
     mail::{self, smtp},
     notify::Notifier,
     recorder::Recorder,
+    security_notices::Notices,
     store,
     store::hot_reads::HotReads,
     Backend, Clock, Settings,
@@ -69,9 +72,22 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         .await
         .map_err(|e| Failure(format!("cannot read the learned spam counts: {e}")))?;
     let classifier = Arc::new(classifier);
+    let countries = match &config.country_db {
+        Some(path) => Countries::open(path).map_err(Failure)?,
+        None => Countries::none(),
+    };
+    tracing::info!("{}", countries.describe());
     Ok(Backend {
+        countries,
         classifier,
-        recorder: Recorder::start(pool.clone()),
+        recorder: Recorder::start(
+            pool.clone(),
+            Notices {
+                pool: pool.clone(),
+                notifier: notifier.clone(),
+                public_url: config.public_url.clone(),
+            },
+        ),
         hot_reads: Arc::new(HotReads::new(&config.data_dir.join(store::DATABASE_FILE))),
         pool,
         settings: Arc::new(settings),

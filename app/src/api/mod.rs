@@ -22,6 +22,7 @@ pub mod passkeys;
 pub mod quarantine;
 pub mod reset;
 pub mod routing;
+pub mod security;
 pub mod sender_fixes;
 pub mod sender_lists;
 pub mod senders;

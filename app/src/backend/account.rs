@@ -3,6 +3,7 @@
 use super::{
     auth::{ctx::UserCtx, password, sign_in::confirm_password},
     request::{describe_device, RequestMeta},
+    security_notices::{Event, Origin},
     store::{self, audit::AuditAction},
     Backend,
 };
@@ -87,6 +88,14 @@ pub async fn change_password(
         now,
     )
     .await?;
+    tell(
+        backend,
+        &meta.ip,
+        user.account_id,
+        Event::PasswordChanged,
+        now,
+    )
+    .await;
     Ok(())
 }
 
@@ -127,6 +136,9 @@ pub async fn set_recovery_email(
         now,
     )
     .await?;
+    let old = store::accounts::find_by_id(&backend.pool, user.account_id)
+        .await?
+        .and_then(|a| a.recovery_email);
     store::accounts::set_recovery_email(&backend.pool, user.account_id, recovery.as_ref()).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     let mut conn = backend.pool.acquire().await?;
@@ -143,7 +155,27 @@ pub async fn set_recovery_email(
         now,
     )
     .await?;
+    let changed = Event::RecoveryEmailChanged {
+        old: old.as_deref(),
+    };
+    tell(backend, &meta.ip, user.account_id, changed, now).await;
     Ok(())
+}
+
+/// Sends the account's owner a security notice about a change made from `ip`.
+pub(crate) async fn tell(
+    backend: &Backend,
+    ip: &str,
+    account_id: i64,
+    event: Event<'_>,
+    now: UnixTime,
+) {
+    let country = backend.countries.code_of(ip);
+    let from = Origin {
+        ip,
+        country: &country,
+    };
+    backend.notices().tell(account_id, event, from, now).await;
 }
 
 /// Ends every session of the caller but the current one when `wanted`; returns how many.

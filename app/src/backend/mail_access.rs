@@ -167,6 +167,8 @@ pub async fn create(
     let password = issue(backend, user.account_id, &name, protocols, expires_at, now).await?;
     user.audit(backend, AuditAction::DevicePasswordCreated, &name, now)
         .await?;
+    let added = super::security_notices::Event::DevicePasswordAdded { name: &name };
+    super::account::tell(backend, &user.ip, user.account_id, added, now).await;
     Ok(NewDevicePassword { name, password })
 }
 
@@ -444,15 +446,25 @@ async fn record(
     } else {
         describe(decision).to_string()
     };
+    let credential = match decision {
+        Decision::Granted {
+            credential: Credential::DevicePassword(_),
+            ..
+        } => crate::model::security::Credential::DevicePassword.as_str(),
+        Decision::Refused { reason, .. } if unchecked(reason) => "",
+        _ => crate::model::security::Credential::Password.as_str(),
+    };
     let event = Event {
         at: now,
         account_id,
+        country: backend.countries.code_of(&ip),
         email,
         ip,
         protocol: login.protocol.as_str().to_string(),
         client: login.client_host.to_string(),
         result,
         detail,
+        credential,
     };
     backend.recorder.event(event).await;
 }
@@ -546,6 +558,8 @@ pub async fn record_refusal(
         client: client_host.to_string(),
         result: LoginResult::BadCredentials,
         detail: reason.to_string(),
+        credential: "",
+        country: backend.countries.code_of(ip),
     };
     backend.recorder.event(event).await;
     throttle::record_failure(&backend.pool, &[(throttle::ip_key(ip), throttle::IP)], now).await?;

@@ -24,21 +24,7 @@ pub async fn reader(
         return Ok((user, reader, Vec::new()));
     }
     let admin = user.domain_admin(backend, what, now).await?;
-    let rows = match &admin.scope {
-        DomainScope::All => store::domains::list_all(&backend.pool).await?,
-        DomainScope::Only(ids) => {
-            let mut rows = Vec::new();
-            for id in ids {
-                rows.extend(store::domains::find(&backend.pool, *id).await?);
-            }
-            rows
-        }
-    };
-    let domains = rows
-        .into_iter()
-        .filter(|d| d.alias_of_id.is_none())
-        .map(|d| (d.id, d.name))
-        .collect();
+    let domains = domains_of(backend, &admin.scope).await?;
     let reader = match admin.scope {
         DomainScope::All => Reader::All,
         DomainScope::Only(ids) => Reader::Domains(ids),
@@ -60,4 +46,27 @@ pub async fn admin_reader(
         DomainScope::Only(ids) => Reader::Domains(ids),
     };
     Ok((admin.user, reader))
+}
+
+/// The main domains (not domain aliases) of a scope, by id and name, for a screen's domain
+/// choice.
+pub async fn domains_of(
+    backend: &Backend,
+    scope: &DomainScope,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let rows = match scope {
+        DomainScope::All => store::domains::list_all(&backend.pool).await?,
+        DomainScope::Only(ids) => {
+            let mut rows = Vec::new();
+            for id in ids {
+                rows.extend(store::domains::find(&backend.pool, *id).await?);
+            }
+            rows
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|d| d.alias_of_id.is_none())
+        .map(|d| (d.id, d.name))
+        .collect())
 }

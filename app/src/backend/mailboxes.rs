@@ -184,7 +184,10 @@ pub async fn reset_password(
             &detail,
             now,
         )
-        .await
+        .await?;
+    let set = super::security_notices::Event::PasswordSetByAdmin;
+    super::account::tell(backend, &ctx.user.ip, id, set, now).await;
+    Ok(())
 }
 
 /// Deletes the mailbox. The form asks the admin to type its address, and so does this:

@@ -10,6 +10,7 @@ pub mod antispam;
 pub mod audit_log;
 pub mod auth;
 pub mod blocked_senders;
+pub mod countries;
 pub mod delivery_queue;
 pub mod digests;
 pub mod dns;
@@ -35,6 +36,8 @@ pub mod quarantine;
 pub mod recorder;
 pub mod request;
 pub mod routing;
+pub mod security;
+pub mod security_notices;
 pub mod sender_fixes;
 pub mod sender_lists;
 pub mod senders;
@@ -77,6 +80,8 @@ pub struct Backend {
     pub new_log_rows: mail_log::NewRows,
     /// The learned classifier's counts, read by the scoring stage (see `learning`).
     pub classifier: Arc<learning::Classifier>,
+    /// The country of a login's IP (see `countries`).
+    pub countries: countries::Countries,
 }
 
 /// Runtime settings the backend needs; the server crate builds them from the configuration.

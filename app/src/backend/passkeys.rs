@@ -60,7 +60,10 @@ pub async fn finish_adding(
 ) -> Result<(), AppError> {
     let name = passkey::finish_registration(backend, user, ceremony, answer, now).await?;
     user.audit(backend, AuditAction::PasskeyAdded, &name, now)
-        .await
+        .await?;
+    let added = super::security_notices::Event::PasskeyAdded { name: &name };
+    super::account::tell(backend, &user.ip, user.account_id, added, now).await;
+    Ok(())
 }
 
 pub async fn rename(

@@ -9,9 +9,12 @@
 //! dropping rows. `flush` returns once everything handed in before it is stored; the server
 //! calls it on shutdown, and tests before they count rows.
 
-use super::store::{
-    self,
-    login_events::{self, LoginEvent, LoginResult},
+use super::{
+    security_notices::{self, Notices, Origin},
+    store::{
+        self,
+        login_events::{self, LoginEvent, LoginResult},
+    },
 };
 use crate::model::time::UnixTime;
 use sqlx::SqlitePool;
@@ -37,6 +40,9 @@ pub struct Event {
     pub client: String,
     pub result: LoginResult,
     pub detail: String,
+    /// `Credential::as_str` of what the login proved itself with; "" for none.
+    pub credential: &'static str,
+    pub country: String,
 }
 
 /// A device password was used: when, from where, over which protocol.
@@ -60,10 +66,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the writer on the current Tokio runtime.
-    pub fn start(pool: SqlitePool) -> Self {
+    /// Starts the writer on the current Tokio runtime; `notices` tells people of logins from
+    /// a new country once their rows are stored.
+    pub fn start(pool: SqlitePool, notices: Notices) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(pool, queue));
+        tokio::spawn(write_batches(pool, notices, queue));
         Recorder { jobs }
     }
 
@@ -90,7 +97,7 @@ impl Recorder {
     }
 }
 
-async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+async fn write_batches(pool: SqlitePool, notices: Notices, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(QUEUE);
     while queue.recv_many(&mut jobs, QUEUE).await > 0 {
         if !matches!(jobs.last(), Some(Job::Flush(_))) {
@@ -117,8 +124,17 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
         }
         if events.is_empty() && uses.is_empty() {
             // Only flushes: everything before them is already stored.
-        } else if let Err(e) = write(&pool, &events, uses.values()).await {
-            tracing::error!(error = %e, rows = events.len(), "login events not stored");
+        } else {
+            match write(&pool, &events, uses.values()).await {
+                Ok(news) => {
+                    for e in news.into_iter().filter_map(|i| events.get(i)) {
+                        tell_new_country(&notices, e).await;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, rows = events.len(), "login events not stored")
+                }
+            }
         }
         for done in flushed {
             done.send(()).ok();
@@ -126,11 +142,24 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
+async fn tell_new_country(notices: &Notices, e: &Event) {
+    if let Some(account_id) = e.account_id {
+        let from = Origin {
+            ip: &e.ip,
+            country: &e.country,
+        };
+        let event = security_notices::Event::NewCountry { way: &e.protocol };
+        notices.tell(account_id, event, from, e.at).await;
+    }
+}
+
+/// Stores the rows in one transaction; answers the positions of the logins from a country
+/// new to their account.
 async fn write(
     pool: &SqlitePool,
     events: &[Event],
     uses: impl Iterator<Item = &DeviceUse>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<usize>, sqlx::Error> {
     let mut tx = store::write(pool).await?;
     let rows: Vec<_> = events
         .iter()
@@ -143,13 +172,16 @@ async fn write(
                 result: e.result,
                 user_agent: &e.client,
                 detail: &e.detail,
+                credential: e.credential,
+                country: &e.country,
             };
             (e.at, row)
         })
         .collect();
-    login_events::record_many(&mut tx, &rows).await?;
+    let news = login_events::record_many(&mut tx, &rows).await?;
     for u in uses {
         super::store::device_passwords::record_use(&mut *tx, u.id, &u.ip, u.protocol, u.at).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(news)
 }

@@ -138,7 +138,10 @@ pub async fn disable_totp(
         Proof::RecoveryCode { .. } => "confirmed with a recovery code",
     };
     user.audit(backend, AuditAction::TwoFactorDisabled, detail, now)
-        .await
+        .await?;
+    let off = super::security_notices::Event::TwoFactorOff;
+    super::account::tell(backend, &user.ip, user.account_id, off, now).await;
+    Ok(())
 }
 
 /// A new set of recovery codes; the old ones stop working.

@@ -79,6 +79,11 @@ const NAV: &[NavItem] = &[
         role: Role::MailUser,
     },
     NavItem {
+        href: "/account/security",
+        label: "Security",
+        role: Role::MailUser,
+    },
+    NavItem {
         href: "/account/two-factor",
         label: "Two-factor authentication",
         role: Role::MailUser,
@@ -136,6 +141,21 @@ const NAV: &[NavItem] = &[
     NavItem {
         href: "/admin/unlock-codes",
         label: "Unlock 2FA codes",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
+        href: "/admin/security/incidents",
+        label: "Security incidents",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
+        href: "/admin/security/logins",
+        label: "Login history",
+        role: Role::DomainAdmin,
+    },
+    NavItem {
+        href: "/admin/security/trusted-ips",
+        label: "User trusted login IPs",
         role: Role::DomainAdmin,
     },
     NavItem {

@@ -22,6 +22,7 @@ pub mod queue;
 pub mod role;
 pub mod route;
 pub mod rows;
+pub mod security;
 pub mod sender;
 pub mod sender_fix;
 pub mod sender_list;

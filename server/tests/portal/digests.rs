@@ -14,21 +14,9 @@ use app::{
     model::Role,
 };
 
-fn outbox(p: &Portal) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(p.data.path().join("outbox")) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files
-        .iter()
-        .map(|f| std::fs::read_to_string(f).unwrap())
-        .collect()
-}
-
 /// The digests sent to `to` so far, their quoted-printable soft breaks undone.
 fn digests_to(p: &Portal, to: &str) -> Vec<String> {
-    outbox(p)
+    p.outbox()
         .into_iter()
         .filter(|m| {
             m.contains("Quarantine digest")

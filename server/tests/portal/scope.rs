@@ -20,6 +20,7 @@ async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
         "SELECT group_concat(address) FROM local_recipients WHERE domain_id = $1",
         "SELECT 'callouts ' || recipient_callouts FROM domains WHERE id = $1",
         "SELECT group_concat(q.subject || ':' || r.address) FROM quarantine q JOIN quarantine_recipients r ON r.quarantine_id = q.id WHERE q.domain_id = $1",
+        "SELECT group_concat(t.network || ':' || t.description) FROM trusted_login_ips t JOIN accounts a ON a.id = t.account_id WHERE a.domain_id = $1",
     ] {
         let v: Option<String> = sqlx::query_scalar(sql)
             .bind(two)
@@ -116,10 +117,20 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
                 ("expires", ""),
             ],
         ),
+        (
+            "security/mark-safe",
+            vec![
+                ("email", "bob@two.test"),
+                ("ip", "192.0.2.1"),
+                ("prefix", "32"),
+                ("description", "Office"),
+            ],
+        ),
     ] {
         let a = p.call(endpoint, Some(&boss), &form).await;
         assert_eq!(a.status, 200, "{endpoint}: {}", a.body);
     }
+    let trusted = id(&p, "SELECT id FROM trusted_login_ips").await;
     let relay = id(&p, "SELECT id FROM domains WHERE name = 'relay.test'").await;
     let mailbox = id(&p, "SELECT id FROM accounts WHERE email = 'bob@two.test'").await;
     let tom = id(&p, "SELECT id FROM accounts WHERE email = 'tom@two.test'").await;
@@ -186,6 +197,8 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     let d = two_s.as_str();
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("mailboxes/list", vec![("domain", d)]),
+        ("security/trusted-ips", vec![("domain_id", d)]),
+        ("security/trusted-ips/delete", vec![("id", &trusted)]),
         (
             "mailboxes/add",
             vec![
@@ -437,6 +450,16 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
             vec![("open", "false"), ("mailbox", "bob@two.test")],
         ),
         ("two_factor/unlock", vec![("email", "bob@two.test")]),
+        ("security/user-logins", vec![("email", "bob@two.test")]),
+        (
+            "security/mark-safe",
+            vec![
+                ("email", "bob@two.test"),
+                ("ip", "198.51.100.1"),
+                ("prefix", "24"),
+                ("description", "Mine now"),
+            ],
+        ),
     ] {
         let a = p.call(endpoint, Some(&dora), &form).await;
         assert!(

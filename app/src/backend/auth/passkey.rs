@@ -20,7 +20,7 @@ use crate::{
         Backend,
     },
     error::AppError,
-    model::{passkey::Ceremony, time::UnixTime},
+    model::{passkey::Ceremony, security::Credential, time::UnixTime},
 };
 use serde::{de::DeserializeOwned, Serialize};
 use webauthn_rs::prelude::*;
@@ -310,6 +310,7 @@ pub async fn finish_sign_in(
                 Some(account.id),
                 &account.email,
                 LoginResult::BadPasskey,
+                Some(Credential::Passkey),
                 now,
             )
             .await?;
@@ -318,7 +319,7 @@ pub async fn finish_sign_in(
     };
     remember_use(backend, &stored, passkey, &result, now).await?;
     store::throttle::clear(&backend.pool, &keys[0].0).await?;
-    sign_in::finish(backend, meta, &account, now).await
+    sign_in::finish(backend, meta, &account, Credential::Passkey, now).await
 }
 
 /// "Confirm it's you" with one of the signed-in person's passkeys.

@@ -165,5 +165,7 @@ pub async fn complete(
         now,
     )
     .await?;
+    let reset = crate::backend::security_notices::Event::PasswordReset;
+    crate::backend::account::tell(backend, &meta.ip, account_id, reset, now).await;
     Ok(())
 }

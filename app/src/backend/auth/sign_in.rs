@@ -15,6 +15,7 @@ use super::{
 use crate::{
     backend::{
         request::RequestMeta,
+        security_notices::{self, Origin},
         store::{
             self,
             accounts::Account,
@@ -24,7 +25,7 @@ use crate::{
         two_factor, Backend,
     },
     error::AppError,
-    model::{password::MAX_CHARS, time::UnixTime, EmailAddress},
+    model::{password::MAX_CHARS, security::Credential, time::UnixTime, EmailAddress},
 };
 
 /// How long the second step may take after the password.
@@ -79,13 +80,14 @@ pub async fn sign_in(
             Some(account.id),
             &account.email,
             LoginResult::SecondFactorPending,
+            Some(Credential::Password),
             now,
         )
         .await?;
         return Ok(SignedIn::SecondFactor { ticket });
     }
     store::throttle::clear(&backend.pool, &throttle::account_key(email)).await?;
-    finish(backend, meta, &account, now).await
+    finish(backend, meta, &account, Credential::Password, now).await
 }
 
 /// The second step: the ticket from the password step and a code from the authenticator
@@ -115,13 +117,27 @@ pub async fn sign_in_second_factor(
                 AppError::Throttled { .. } => LoginResult::Throttled,
                 _ => LoginResult::BadSecondFactor,
             };
-            record(backend, meta, Some(account.id), &account.email, result, now).await?;
+            let tried = Some(Credential::PasswordAndCode);
+            record(
+                backend,
+                meta,
+                Some(account.id),
+                &account.email,
+                result,
+                tried,
+                now,
+            )
+            .await?;
             return Err(e);
         }
     };
     if !store::pending_sign_ins::take(&backend.pool, &ticket_hash).await? {
         return Err(AppError::SignInExpired);
     }
+    let credential = match proof {
+        Proof::Totp => Credential::PasswordAndCode,
+        Proof::RecoveryCode { .. } => Credential::PasswordAndRecoveryCode,
+    };
     if let Proof::RecoveryCode { left } = proof {
         let actor = store::audit::Actor {
             account_id: Some(account.id),
@@ -139,7 +155,7 @@ pub async fn sign_in_second_factor(
         )
         .await?;
     }
-    finish(backend, meta, &account, now).await
+    finish(backend, meta, &account, credential, now).await
 }
 
 /// Starts the session and records the sign-in. An admin whom the policy requires to have
@@ -148,6 +164,7 @@ pub(crate) async fn finish(
     backend: &Backend,
     meta: &RequestMeta,
     account: &Account,
+    credential: Credential,
     now: UnixTime,
 ) -> Result<SignedIn, AppError> {
     let token = start_session(backend, meta, account.id, now).await?;
@@ -157,6 +174,7 @@ pub(crate) async fn finish(
         Some(account.id),
         &account.email,
         LoginResult::Success,
+        Some(credential),
         now,
     )
     .await?;
@@ -183,7 +201,16 @@ async fn confirm(
         (throttle::ip_key(&meta.ip), throttle::IP),
     ];
     if let Err(e) = throttle::check(&backend.pool, &keys, now).await {
-        record(backend, meta, None, email, LoginResult::Throttled, now).await?;
+        record(
+            backend,
+            meta,
+            None,
+            email,
+            LoginResult::Throttled,
+            None,
+            now,
+        )
+        .await?;
         return Err(e);
     }
     let account = match EmailAddress::parse(email) {
@@ -198,7 +225,17 @@ async fn confirm(
         other => {
             throttle::record_failure(&backend.pool, &keys, now).await?;
             let id = other.map(|a| a.id);
-            record(backend, meta, id, email, LoginResult::BadCredentials, now).await?;
+            let tried = Some(Credential::Password);
+            record(
+                backend,
+                meta,
+                id,
+                email,
+                LoginResult::BadCredentials,
+                tried,
+                now,
+            )
+            .await?;
             Err(AppError::BadCredentials)
         }
     }
@@ -267,9 +304,11 @@ pub(crate) async fn record(
     account_id: Option<i64>,
     email: &str,
     result: LoginResult,
+    credential: Option<Credential>,
     now: UnixTime,
 ) -> Result<(), AppError> {
     let email = store::login_events::typed_address(email);
+    let country = backend.countries.code_of(&meta.ip);
     let event = LoginEvent {
         account_id,
         email: &email,
@@ -278,7 +317,18 @@ pub(crate) async fn record(
         result,
         user_agent: &meta.user_agent,
         detail: "",
+        credential: credential.map_or("", Credential::as_str),
+        country: &country,
     };
-    store::login_events::record(&backend.pool, event, now).await?;
+    if store::login_events::record(&backend.pool, event, now).await? {
+        if let Some(account_id) = account_id {
+            let from = Origin {
+                ip: &meta.ip,
+                country: &country,
+            };
+            let news = security_notices::Event::NewCountry { way: "web" };
+            backend.notices().tell(account_id, news, from, now).await;
+        }
+    }
     Ok(())
 }

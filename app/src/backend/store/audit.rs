@@ -79,6 +79,11 @@ pub enum AuditAction {
     SenderUnblocked,
     /// A person turned their quarantine digests on or off.
     DigestChoiceChanged,
+    /// An admin marked an IP range safe for a user's logins, or took it off.
+    TrustedIpAdded,
+    TrustedIpRemoved,
+    /// A successful login from a country the account had not been used from.
+    LoginFromNewCountry,
 }
 
 impl AuditAction {
@@ -149,6 +154,9 @@ impl AuditAction {
             AuditAction::SenderBlocked => "sender_blocked",
             AuditAction::SenderUnblocked => "sender_unblocked",
             AuditAction::DigestChoiceChanged => "digest_choice_changed",
+            AuditAction::TrustedIpAdded => "trusted_ip_added",
+            AuditAction::TrustedIpRemoved => "trusted_ip_removed",
+            AuditAction::LoginFromNewCountry => "login_from_new_country",
         }
     }
 }
@@ -246,3 +254,41 @@ pub async fn actions(pool: &SqlitePool, scope: &DomainScope) -> Result<Vec<Strin
     b.push(" ORDER BY a.action");
     b.build_query_scalar().fetch_all(pool).await
 }
+
+/// Changes to the security of one account that its owner made, newest first, for their
+/// Security page.
+pub async fn security_events(
+    pool: &SqlitePool,
+    account_id: i64,
+    limit: i64,
+) -> Result<Vec<(UnixTime, String, String, Option<String>)>, sqlx::Error> {
+    let mut b: QueryBuilder<Sqlite> =
+        QueryBuilder::new("SELECT at, action, detail, ip FROM audit_log WHERE actor_id = ");
+    b.push_bind(account_id).push(" AND action IN (");
+    let mut list = b.separated(", ");
+    for action in SECURITY_ACTIONS {
+        list.push_bind(action.as_str());
+    }
+    b.push(") ORDER BY id DESC LIMIT ").push_bind(limit);
+    b.build_query_as().fetch_all(pool).await
+}
+
+/// What a person's Security page lists of their own changes.
+const SECURITY_ACTIONS: &[AuditAction] = &[
+    AuditAction::LoginFromNewCountry,
+    AuditAction::PasswordChanged,
+    AuditAction::PasswordReset,
+    AuditAction::RecoveryEmailChanged,
+    AuditAction::TwoFactorEnabled,
+    AuditAction::TwoFactorDisabled,
+    AuditAction::RecoveryCodesRegenerated,
+    AuditAction::RecoveryCodeUsed,
+    AuditAction::PasskeyAdded,
+    AuditAction::PasskeyDeleted,
+    AuditAction::PasswordSignInChanged,
+    AuditAction::DevicePasswordCreated,
+    AuditAction::DevicePasswordRevoked,
+    AuditAction::MailAccessChanged,
+    AuditAction::SessionRevoked,
+    AuditAction::OtherSessionsSignedOut,
+];

@@ -39,3 +39,38 @@ pub async fn blocked_until(
         .fetch_optional(pool)
         .await
 }
+
+/// The block on `ip` (until when, why), if it is blocked now.
+pub async fn block_of(
+    pool: &SqlitePool,
+    ip: &str,
+    now: UnixTime,
+) -> Result<Option<(UnixTime, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT until, reason FROM ip_blocks WHERE ip = $1 AND until > $2")
+        .bind(ip)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The IPs blocked now.
+pub async fn active(pool: &SqlitePool, now: UnixTime) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT ip FROM ip_blocks WHERE until > $1")
+        .bind(now)
+        .fetch_all(pool)
+        .await
+}
+
+/// Ends the block on `ip` now; the row stays, saying who lifted it.
+pub async fn lift(pool: &SqlitePool, ip: &str, now: UnixTime, by: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE ip_blocks SET until = $2, reason = reason || '; lifted by ' || $3 \
+         WHERE ip = $1 AND until > $2",
+    )
+    .bind(ip)
+    .bind(now)
+    .bind(by)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -43,27 +43,37 @@ pub struct LoginEvent<'a> {
     pub user_agent: &'a str,
     /// The credential used, or the reason for a refusal.
     pub detail: &'a str,
+    /// What the login proved itself with (`Credential::as_str`); "" when it got no further
+    /// than the address.
+    pub credential: &'a str,
+    /// The IP's country code; "" when unknown.
+    pub country: &'a str,
 }
 
+/// Stores one event; true when it is a login from a country new to the account.
 pub async fn record(
     pool: &SqlitePool,
     e: LoginEvent<'_>,
     now: UnixTime,
-) -> Result<(), sqlx::Error> {
-    record_many(&mut *pool.acquire().await?, &[(now, e)]).await
+) -> Result<bool, sqlx::Error> {
+    let new = record_many(&mut *pool.acquire().await?, &[(now, e)]).await?;
+    Ok(!new.is_empty())
 }
 
-/// Rows per INSERT: eight bound values each stays far below SQLite's limit of 32,766.
+/// Rows per INSERT: ten bound values each stays far below SQLite's limit of 32,766.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
-/// Stores events (each with its time) with one multi-row INSERT per thousand.
+/// Stores events (each with its time) with one multi-row INSERT per thousand; answers the
+/// positions of the successful logins from a country new to their account (see
+/// `remember_countries`).
 pub async fn record_many(
     db: &mut SqliteConnection,
     events: &[(UnixTime, LoginEvent<'_>)],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<usize>, sqlx::Error> {
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO login_events (at, account_id, email, ip, protocol, result, user_agent, detail) ",
+            "INSERT INTO login_events \
+             (at, account_id, email, ip, protocol, result, user_agent, detail, credential, country) ",
         );
         insert.push_values(chunk, |mut row, (at, e)| {
             row.push_bind(*at)
@@ -73,11 +83,121 @@ pub async fn record_many(
                 .push_bind(e.protocol)
                 .push_bind(e.result.as_str())
                 .push_bind(e.user_agent)
-                .push_bind(e.detail);
+                .push_bind(e.detail)
+                .push_bind(e.credential)
+                .push_bind(e.country);
         });
         insert.build().execute(&mut *db).await?;
     }
-    Ok(())
+    remember_countries(db, events).await
+}
+
+/// Adds the countries of successful logins to their accounts' known countries (once per
+/// account and country in a batch: a busy mail app logs in from one place many times), and
+/// answers the positions of those that were news: a country added to an account that had
+/// others already. An account's first country is where it starts, not news.
+async fn remember_countries(
+    db: &mut SqliteConnection,
+    events: &[(UnixTime, LoginEvent<'_>)],
+) -> Result<Vec<usize>, sqlx::Error> {
+    let mut seen = std::collections::HashSet::new();
+    let mut news = Vec::new();
+    for (i, (at, e)) in events.iter().enumerate() {
+        let Some(account_id) = e.account_id else {
+            continue;
+        };
+        if e.result != LoginResult::Success || e.country.is_empty() {
+            continue;
+        }
+        if !seen.insert((account_id, e.country)) {
+            continue;
+        }
+        let added = sqlx::query(
+            "INSERT INTO login_countries (account_id, country, first_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(e.country)
+        .bind(*at)
+        .execute(&mut *db)
+        .await?
+        .rows_affected()
+            == 1;
+        if added {
+            let known: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM login_countries WHERE account_id = $1")
+                    .bind(account_id)
+                    .fetch_one(&mut *db)
+                    .await?;
+            if known > 1 {
+                news.push(i);
+            }
+        }
+    }
+    Ok(news)
+}
+
+/// A login as the history lists show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredLogin {
+    pub id: i64,
+    pub at: UnixTime,
+    pub ip: String,
+    pub country: String,
+    pub protocol: String,
+    pub credential: String,
+    pub result: String,
+    pub user_agent: String,
+}
+
+/// The account's newest `limit` logins, every protocol and result.
+pub async fn recent(
+    pool: &SqlitePool,
+    account_id: i64,
+    limit: i64,
+) -> Result<Vec<StoredLogin>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, ip, country, protocol, credential, result, user_agent FROM login_events \
+         WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Where an account signed in from, once per IP and country, with the latest time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SuccessPlace {
+    pub account_id: i64,
+    pub ip: String,
+    pub country: String,
+    pub last_at: UnixTime,
+}
+
+/// The successful logins since `since` with a known country, by account, IP and country,
+/// for the accounts of `domains` (every account for `None`).
+pub async fn success_places(
+    pool: &SqlitePool,
+    since: UnixTime,
+    domains: Option<&[i64]>,
+) -> Result<Vec<SuccessPlace>, sqlx::Error> {
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT e.account_id, e.ip, e.country, max(e.at) AS last_at FROM login_events e",
+    );
+    if domains.is_some() {
+        b.push(" JOIN accounts a ON a.id = e.account_id");
+    }
+    b.push(" WHERE e.result = 'success' AND e.at >= ")
+        .push_bind(since)
+        .push(" AND e.country <> '' AND e.account_id IS NOT NULL");
+    if let Some(ids) = domains {
+        b.push(" AND a.domain_id IN (SELECT value FROM json_each(")
+            .push_bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
+            .push("))");
+    }
+    b.push(" GROUP BY e.account_id, e.ip, e.country");
+    b.build_query_as().fetch_all(pool).await
 }
 
 /// How many attempts with this result an account has (tests and statistics).

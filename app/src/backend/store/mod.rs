@@ -14,6 +14,7 @@ pub mod digests;
 pub mod domains;
 pub mod filter_settings;
 pub mod hot_reads;
+pub mod incident_views;
 pub mod ip_blocks;
 pub mod links;
 pub mod local_recipients;
@@ -38,6 +39,7 @@ pub mod submission;
 pub mod throttle;
 pub mod totp;
 pub mod transfer;
+pub mod trusted_ips;
 
 use sqlx::{
     error::ErrorKind,

@@ -5,6 +5,7 @@ pub mod overview;
 pub mod passkeys;
 pub mod password;
 pub mod recovery_email;
+pub mod security;
 pub mod sender_lists;
 pub mod sessions;
 pub mod two_factor;

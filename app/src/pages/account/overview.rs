@@ -1,10 +1,12 @@
 //! `/account`: the state of the account at a glance, with links to change it, and the
-//! choice to get quarantine digests.
+//! choice to get quarantine digests. For an admin it is home: new security incidents are
+//! announced here.
 
 use crate::{
     api::{
         account::my_account,
         digests::{my_digest_choice, SaveDigestChoice},
+        security::new_security_incidents,
     },
     components::{
         form::{outcome, Choice, Outcome},
@@ -23,12 +25,26 @@ use leptos_meta::Title;
 pub fn OverviewPage() -> impl IntoView {
     let summary = Resource::new(|| (), |_| my_account());
     let digest = Resource::new(|| (), |_| my_digest_choice());
+    let incidents = Resource::new(|| (), |_| new_security_incidents());
     view! {
         <Title text="Your account"/>
         <h1>"Your account"</h1>
+        <Loaded resource=incidents ok=incident_banner/>
         <Loaded resource=summary ok=facts/>
         <Loaded resource=digest ok=digest_choice/>
     }
+}
+
+/// For an admin with an incident they have not looked at yet: a link to the list.
+fn incident_banner(new: bool) -> impl IntoView {
+    new.then(|| {
+        view! {
+            <p class="banner warning" role="status">
+                <a href="/admin/security/incidents">"New security incidents detected"</a>
+                " · users signed in from more than one country in the last 24 hours."
+            </p>
+        }
+    })
 }
 
 fn facts(s: AccountSummary) -> impl IntoView {
