@@ -5,10 +5,8 @@
 // whole domain). Digests are sent with `mailportal quarantine digests --now` and read from
 // the outbox.
 import { expect, Page, test } from '@playwright/test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { sendMail, SPAM } from './mail';
-import { DATA_DIR, expectAccessible, open, portalCli, signIn, USERS } from './helpers';
+import { expectAccessible, open, outboxTo, portalCli, signIn, USERS } from './helpers';
 
 /** The master admin that first-start.setup.ts created. */
 const MASTER = 'admin@example.test';
@@ -32,15 +30,7 @@ async function sendDigests() {
 /** The digests addressed to `to` (its To header, not a listed recipient), oldest first,
  * quoted-printable soft breaks undone. */
 function digestsTo(to: string): string[] {
-  const outbox = path.join(DATA_DIR, 'outbox');
-  if (!fs.existsSync(outbox)) return [];
-  return fs
-    .readdirSync(outbox)
-    .filter((f) => f.endsWith('.eml'))
-    .sort()
-    .map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'))
-    .filter((m) => m.split(/\r?\n/).includes(`To: ${to}`) && /^Subject: Quarantine digest/m.test(m))
-    .map((m) => m.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+  return outboxTo(to).filter((m) => /^Subject: Quarantine digest/m.test(m));
 }
 
 function newestDigestTo(to: string): string {

@@ -107,6 +107,20 @@ export async function expectAccessible(page: Page) {
   expect(summary).toEqual([]);
 }
 
+/** Every message in the outbox addressed to `to` (its To header), oldest first,
+ * quoted-printable soft breaks undone. */
+export function outboxTo(to: string): string[] {
+  const outbox = path.join(DATA_DIR, 'outbox');
+  if (!fs.existsSync(outbox)) return [];
+  return fs
+    .readdirSync(outbox)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'))
+    .filter((m) => m.split(/\r?\n/).includes(`To: ${to}`))
+    .map((m) => m.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+}
+
 /** The newest notice in the outbox addressed to `to`, waiting for it to arrive. */
 export async function newestMailTo(to: string, after = 0): Promise<string> {
   const outbox = path.join(DATA_DIR, 'outbox');

@@ -6,9 +6,7 @@
 // loopback as a proxy, so X-Forwarded-For (web) and Client-IP (mail) say where a login came
 // from. Only this spec uses ivan.
 import { expect, Page, test } from '@playwright/test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DATA_DIR, expectAccessible, GOOD_PASSWORD, mailLogin, open, signIn, USERS } from './helpers';
+import { expectAccessible, GOOD_PASSWORD, mailLogin, open, outboxTo, signIn, USERS } from './helpers';
 
 /** The master admin that first-start.setup.ts created. */
 const MASTER = 'admin@example.test';
@@ -37,18 +35,6 @@ const markSafeButton = (page: Page, ip: string) =>
   loginRow(page, ip).getByRole('button', { name: new RegExp(`^Mark as safe ${ip.replace(/\./g, '\\.')} at `) });
 const dialog = (page: Page) => page.getByRole('dialog', { name: 'Mark as safe', exact: true });
 
-/** Every notice in the outbox addressed to `to`, quoted-printable soft breaks undone. */
-function mailsTo(to: string): string[] {
-  const outbox = path.join(DATA_DIR, 'outbox');
-  if (!fs.existsSync(outbox)) return [];
-  return fs
-    .readdirSync(outbox)
-    .filter((f) => f.endsWith('.eml'))
-    .sort()
-    .map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'))
-    .filter((m) => m.includes(`To: ${to}`))
-    .map((m) => m.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
-}
 
 /** The admin home, its incident banner (if any) loaded. */
 async function openHome(page: Page) {
@@ -296,7 +282,7 @@ test.describe.serial('login history and security incidents', () => {
     await expect(ivan).toContainText('2:');
   });
   test('a login from a new country is told by mail and listed among the security changes', async ({ page }) => {
-    const notices = () => mailsTo(USERS.ivan).filter((m) => m.includes(`Subject: ${NEW_COUNTRY}`));
+    const notices = () => outboxTo(USERS.ivan).filter((m) => m.includes(`Subject: ${NEW_COUNTRY}`));
 
     await test.step('the notices name Japan and Brazil, not Germany (the first country), and link to the account', async () => {
       await expect.poll(() => notices().some((m) => m.includes(`Where:    ${JAPAN} (Japan (JP))`))).toBe(true);
@@ -374,7 +360,7 @@ test.describe.serial('login history and security incidents', () => {
 
     await test.step('a user name that does not exist is refused under the field', async () => {
       await expect(form.getByRole('heading', { name: 'Mark as safe for a user', level: 4 })).toBeVisible();
-      const domain = form.getByLabel('Domain', { exact: true });
+      const domain = form.getByLabel("User's domain", { exact: true });
       await expect(domain.locator('option', { hasText: 'example.test' })).toHaveCount(1);
       await domain.selectOption({ label: 'example.test' });
       const range = form.getByLabel('Range', { exact: true });

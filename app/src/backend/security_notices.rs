@@ -86,7 +86,7 @@ impl Notices {
             return Ok(());
         };
         let (subject, what) = words(event, from);
-        if let Event::NewCountry { .. } = event {
+        if let Event::NewCountry { way } = event {
             // The Security page lists it with the person's other security events.
             let actor = store::audit::Actor {
                 account_id: Some(account.id),
@@ -94,12 +94,7 @@ impl Notices {
                 ip: Some(from.ip),
                 domain_id: account.domain_id,
             };
-            let detail = match event {
-                Event::NewCountry { way } => {
-                    format!("{}, {}", countries::label(from.country), way_label(way))
-                }
-                _ => what.clone(),
-            };
+            let detail = format!("{}, {}", countries::label(from.country), way_label(way));
             store::audit::record(
                 &self.pool,
                 &actor,

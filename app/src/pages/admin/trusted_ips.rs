@@ -97,7 +97,7 @@ fn IpFound(
                 <h4 id="mark-ip-heading">"Mark as safe for a user"</h4>
                 <p class="hint">"The user's logins from this range raise no incidents, and any block on an address in it ends now."</p>
                 <div class="field">
-                    <label for="mark-ip-domain">"Domain"</label>
+                    <label for="mark-ip-domain">"User's domain"</label>
                     <select id="mark-ip-domain" name="domain">{domains}</select>
                 </div>
                 <Field label="User name" name="username" id="mark-ip-username"
