@@ -29,6 +29,10 @@ pub enum AppError {
     SignInExpired,
     #[error("Admin accounts must use two-factor authentication. Set it up under Two-factor authentication, then come back.")]
     SecondFactorRequired,
+    /// Admin access is restricted to the admin IP access list and the caller's address is
+    /// not on it; the text names the address and the way back.
+    #[error("Admin access is allowed only from the addresses in the admin IP access list, and this request came from {0}. Use a listed network, or ask whoever runs the server to run `mailportal admin unrestrict`.")]
+    AdminIpRefused(String),
     /// A passkey ceremony failed; the reason says what to do.
     #[error("{0}")]
     PasskeyRefused(String),
@@ -80,7 +84,8 @@ impl AppError {
             AppError::Forbidden
             | AppError::NotAllowed(_)
             | AppError::ReauthRequired
-            | AppError::SecondFactorRequired => 403,
+            | AppError::SecondFactorRequired
+            | AppError::AdminIpRefused(_) => 403,
             AppError::Invalid { .. } | AppError::PasskeyRefused(_) => 400,
             AppError::NotVerified(_) => 409,
             AppError::PasskeysUnavailable => 503,

@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/security/incidents") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::security_incidents::SecurityIncidentsPage)/>
                 <Route path=path!("/admin/security/logins") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::login_history::LoginHistoryPage)/>
                 <Route path=path!("/admin/security/trusted-ips") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::trusted_ips::TrustedIpsPage)/>
+                <Route path=path!("/admin/admin-ip-access") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admin_ip_access::AdminIpAccessPage)/>
                 <Route path=path!("/admin/admin-two-factor") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admin_two_factor::AdminTwoFactorPage)/>
             </Routes>
         </Router>

@@ -1,9 +1,12 @@
 //! The command line: `serve` (the default), `migrate`, `user add|passwd|unlock-2fa`,
-//! `domain add|recheck`, `quarantine digests`.
+//! `domain add|recheck`, `quarantine digests`, `admin unrestrict`.
 
 use crate::{config::Config, Failure};
 use app::{
-    backend::{admin, admin::Operator, auth::ctx::DomainScope, digests, store, two_factor, Clock},
+    backend::{
+        admin, admin::Operator, admin_ips, auth::ctx::DomainScope, digests, store, two_factor,
+        Clock,
+    },
     error::AppError,
     model::Role,
 };
@@ -39,6 +42,16 @@ pub enum Command {
     /// Quarantined mail.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
+    /// Admin access.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Let admins sign in from any address again (the way back in when admin access is
+    /// restricted to the admin IP access list and nobody can reach it).
+    Unrestrict,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +170,24 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
             println!(
                 "Sent {} quarantine digests listing {} messages.",
                 sent.digests, sent.messages
+            );
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Unrestrict) => {
+            let actor = store::audit::Actor {
+                ip: Some("command line"),
+                ..Default::default()
+            };
+            let lifted = admin_ips::unrestrict(&backend, &actor, now)
+                .await
+                .map_err(explain)?;
+            println!(
+                "{}",
+                if lifted {
+                    "Admin access is no longer restricted: admins may sign in from any address. The admin IP access list is kept."
+                } else {
+                    "Admin access was not restricted; nothing changed."
+                }
             );
             Ok(())
         }

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_ips;
 pub mod aliases;
 pub mod antispam;
 pub mod auth;

@@ -178,6 +178,11 @@ const NAV: &[NavItem] = &[
         label: "Admin 2FA",
         role: Role::MasterAdmin,
     },
+    NavItem {
+        href: "/admin/admin-ip-access",
+        label: "Admin IP access list",
+        role: Role::MasterAdmin,
+    },
 ];
 
 #[component]

@@ -1,5 +1,6 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
+pub mod admin_ips;
 pub mod alias;
 pub mod antispam;
 pub mod audit;

@@ -80,6 +80,7 @@ pub fn result_label(stored: &str) -> &'static str {
         "second_factor_pending" => "Password right, code still to come",
         "bad_second_factor" => "Wrong authenticator or recovery code",
         "bad_passkey" => "Passkey refused",
+        "admin_ip_refused" => "Refused: admin from an address not in the admin IP list",
         _ => "Refused",
     }
 }

@@ -8,7 +8,7 @@ use std::{
 
 const BIN: &str = env!("CARGO_BIN_EXE_mailportal");
 
-fn mailportal(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn mailportal(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .env_clear()
@@ -24,7 +24,7 @@ fn mailportal(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

@@ -2,6 +2,7 @@
 //! clock the test moves, spoken to over HTTP like a browser would.
 
 mod access;
+mod admin_ips;
 mod aliases;
 mod audit;
 mod cli;

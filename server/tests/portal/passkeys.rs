@@ -149,6 +149,13 @@ async fn a_passkey_signs_in_without_password_or_code() {
         "at least 64 bits of challenge (base64url): {challenge}"
     );
     add(&p, &cookie, &mut laptop, "Laptop").await;
+    // Its owner is told (a security notice).
+    let told = p
+        .outbox()
+        .into_iter()
+        .filter(|m| m.contains("Subject: Security notice: a passkey was added"))
+        .count();
+    assert_eq!(told, 1);
 
     let a = sign_in(&p, &mut laptop).await;
     assert_eq!(a.status, 200, "{}", a.body);

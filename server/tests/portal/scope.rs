@@ -198,6 +198,14 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("mailboxes/list", vec![("domain", d)]),
         ("security/trusted-ips", vec![("domain_id", d)]),
+        ("admin-ips", vec![]),
+        (
+            "admin-ips/add",
+            vec![("network", "198.51.100.0/24"), ("description", "Mine")],
+        ),
+        ("admin-ips/remove", vec![("id", "1")]),
+        ("admin-ips/restrict", vec![]),
+        ("admin-ips/unrestrict", vec![]),
         ("security/trusted-ips/delete", vec![("id", &trusted)]),
         (
             "mailboxes/add",

@@ -234,7 +234,7 @@ impl UserCtx {
         now: UnixTime,
     ) -> Result<DomainAdminCtx, AppError> {
         if self.role.includes(Role::DomainAdmin) {
-            self.require_second_factor(backend).await?;
+            self.require_admin_rights(backend, now).await?;
         }
         match self.role {
             Role::MasterAdmin => Ok(DomainAdminCtx {
@@ -260,7 +260,7 @@ impl UserCtx {
         now: UnixTime,
     ) -> Result<MasterAdminCtx, AppError> {
         if self.role == Role::MasterAdmin {
-            self.require_second_factor(backend).await?;
+            self.require_admin_rights(backend, now).await?;
             Ok(MasterAdminCtx { user: self })
         } else {
             Err(self.deny(backend, what, now).await)
@@ -277,7 +277,7 @@ impl UserCtx {
     ) -> Result<(), AppError> {
         if self.role.includes(role) {
             if role != Role::MailUser {
-                self.require_second_factor(backend).await?;
+                self.require_admin_rights(backend, now).await?;
             }
             Ok(())
         } else {
@@ -285,9 +285,29 @@ impl UserCtx {
         }
     }
 
-    /// `SecondFactorRequired` for an admin the portal's policy requires to have a second
-    /// factor and who has none yet: admin rights wait until it is set up.
-    async fn require_second_factor(&self, backend: &Backend) -> Result<(), AppError> {
+    /// What admin rights need besides the role: the request comes from an address in the
+    /// admin IP access list when admin access is restricted to it (`AdminIpRefused`,
+    /// audited), and the admin has a second factor when the portal's policy requires one
+    /// (`SecondFactorRequired`: admin rights wait until it is set up).
+    async fn require_admin_rights(&self, backend: &Backend, now: UnixTime) -> Result<(), AppError> {
+        if let Err(refused) = crate::backend::admin_ips::check(backend, &self.ip).await {
+            if matches!(refused, AppError::AdminIpRefused(_)) {
+                tracing::warn!(account = %self.email, ip = %self.ip, "admin request from an address not in the admin IP access list");
+                let detail = format!(
+                    "admin request from {}, not in the admin IP access list",
+                    self.ip
+                );
+                store::audit::record(
+                    &backend.pool,
+                    &self.actor(),
+                    AuditAction::AccessDenied,
+                    &detail,
+                    now,
+                )
+                .await?;
+            }
+            return Err(refused);
+        }
         if crate::backend::two_factor::must_enrol(backend, self.account_id, self.role).await? {
             Err(AppError::SecondFactorRequired)
         } else {

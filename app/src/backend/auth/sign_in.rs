@@ -25,7 +25,7 @@ use crate::{
         two_factor, Backend,
     },
     error::AppError,
-    model::{password::MAX_CHARS, security::Credential, time::UnixTime, EmailAddress},
+    model::{password::MAX_CHARS, security::Credential, time::UnixTime, EmailAddress, Role},
 };
 
 /// How long the second step may take after the password.
@@ -167,6 +167,24 @@ pub(crate) async fn finish(
     credential: Credential,
     now: UnixTime,
 ) -> Result<SignedIn, AppError> {
+    // Checked after every factor: the refusal tells nothing to whoever lacks them.
+    if account.role != Role::MailUser {
+        if let Err(e) = crate::backend::admin_ips::check(backend, &meta.ip).await {
+            let refused = LoginResult::AdminIpRefused;
+            let tried = Some(credential);
+            record(
+                backend,
+                meta,
+                Some(account.id),
+                &account.email,
+                refused,
+                tried,
+                now,
+            )
+            .await?;
+            return Err(e);
+        }
+    }
     let token = start_session(backend, meta, account.id, now).await?;
     record(
         backend,

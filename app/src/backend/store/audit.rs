@@ -84,6 +84,12 @@ pub enum AuditAction {
     TrustedIpRemoved,
     /// A successful login from a country the account had not been used from.
     LoginFromNewCountry,
+    /// The admin IP access list: an entry added or removed, admin access restricted to
+    /// it or let free again.
+    AdminIpAdded,
+    AdminIpRemoved,
+    AdminIpsRestricted,
+    AdminIpsUnrestricted,
 }
 
 impl AuditAction {
@@ -157,6 +163,10 @@ impl AuditAction {
             AuditAction::TrustedIpAdded => "trusted_ip_added",
             AuditAction::TrustedIpRemoved => "trusted_ip_removed",
             AuditAction::LoginFromNewCountry => "login_from_new_country",
+            AuditAction::AdminIpAdded => "admin_ip_added",
+            AuditAction::AdminIpRemoved => "admin_ip_removed",
+            AuditAction::AdminIpsRestricted => "admin_ips_restricted",
+            AuditAction::AdminIpsUnrestricted => "admin_ips_unrestricted",
         }
     }
 }

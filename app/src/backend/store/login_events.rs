@@ -12,6 +12,8 @@ pub enum LoginResult {
     SecondFactorPending,
     BadSecondFactor,
     BadPasskey,
+    /// An admin's credentials were right, from an address not in the admin IP access list.
+    AdminIpRefused,
 }
 
 impl LoginResult {
@@ -23,6 +25,7 @@ impl LoginResult {
             LoginResult::SecondFactorPending => "second_factor_pending",
             LoginResult::BadSecondFactor => "bad_second_factor",
             LoginResult::BadPasskey => "bad_passkey",
+            LoginResult::AdminIpRefused => "admin_ip_refused",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! queries; `RETURNING` and `ON CONFLICT` are understood by both.
 
 pub mod accounts;
+pub mod admin_ips;
 pub mod aliases;
 pub mod antispam;
 pub mod audit;

@@ -9,6 +9,8 @@ pub enum Switch {
     RequireAdminTwoFactor,
     /// Routes and SDR destinations may point at this machine or its link (for testing).
     AllowLocalRoutes,
+    /// Admins may sign in and work only from the addresses in the admin IP access list.
+    RestrictAdminIps,
 }
 
 impl Switch {
@@ -16,6 +18,7 @@ impl Switch {
         match self {
             Switch::RequireAdminTwoFactor => "require_admin_two_factor",
             Switch::AllowLocalRoutes => "allow_local_routes",
+            Switch::RestrictAdminIps => "restrict_admin_ips",
         }
     }
 }

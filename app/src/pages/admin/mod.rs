@@ -1,5 +1,6 @@
 //! Admin screens.
 
+pub mod admin_ip_access;
 pub mod admin_two_factor;
 pub mod aliases;
 pub mod attachments;
