@@ -73,6 +73,7 @@ test-e2e:
 lint:
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	.ci/check-deploy $(BIN)
 
 ## A bounded load on the mail login check (/auth/mail): requests/s, p50/p99, peak memory.
 bench-auth: setup

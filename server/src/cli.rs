@@ -1,5 +1,6 @@
-//! The command line: `serve` (the default), `migrate`, `user add|passwd|unlock-2fa`,
-//! `domain add|recheck`, `quarantine digests`, `admin unrestrict`.
+//! The command line: `serve` (the default), `migrate`, `check-config`, `backup`,
+//! `restore`, `user add|passwd|unlock-2fa`, `domain add|recheck`, `quarantine digests`,
+//! `admin unrestrict`.
 
 use crate::{config::Config, Failure};
 use app::{
@@ -33,6 +34,21 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Check the configuration (file and MAILPORTAL_* variables) and print the settings in
+    /// effect; nothing is opened or created.
+    CheckConfig,
+    /// Copy the database, the key file, queued and quarantined mail and the Maildir into
+    /// DIR (new or empty), while the server runs.
+    Backup {
+        /// Where the backup goes.
+        dir: PathBuf,
+    },
+    /// Restore a backup from DIR into the data directory, which must be new or empty (stop
+    /// the server first; it starts on the restored data).
+    Restore {
+        /// The backup (a directory `mailportal backup` wrote).
+        dir: PathBuf,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -105,6 +121,50 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 /// Runs one command to its end.
 pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
+    // These work on files and must not open (or create) the store in the data directory.
+    match command {
+        Command::CheckConfig => {
+            let mut shown = config.clone();
+            if shown.mail_auth.secret.is_some() {
+                shown.mail_auth.secret = Some("(set, not shown)".into());
+            }
+            println!("The configuration is valid. Settings in effect:\n\n{shown:#?}");
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let done = crate::backup::backup(config, &dir).await?;
+            println!(
+                "Backed up {} into {}: {} files, {} bytes.",
+                config.data_dir.display(),
+                dir.display(),
+                done.files,
+                done.bytes
+            );
+            if done.left_out > 0 {
+                println!(
+                    "{} queued or quarantined messages left the server while the backup ran and are not in it.",
+                    done.left_out
+                );
+            }
+            Ok(())
+        }
+        Command::Restore { dir } => {
+            let done = crate::backup::restore(config, &dir).await?;
+            println!(
+                "Restored {} files ({} bytes) from {} into {}. Start mailportal to serve them.",
+                done.files,
+                done.bytes,
+                dir.display(),
+                config.data_dir.display()
+            );
+            Ok(())
+        }
+        other => run_with_store(other, config).await,
+    }
+}
+
+/// The commands that work on the store.
+async fn run_with_store(command: Command, config: &Config) -> Result<(), Failure> {
     let backend = crate::backend(config, Clock::System).await?;
     let now = backend.clock.now();
     let by = Operator::CommandLine;
@@ -113,6 +173,8 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
             let listeners = crate::Listeners::bind(config).await?;
             crate::serve(config, backend, listeners, crate::shutdown_signal()).await
         }
+        // Run without the store, above.
+        Command::CheckConfig | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::Migrate => {
             println!(
                 "The database in {} is up to date.",

@@ -29,12 +29,41 @@ pub struct Config {
     /// A MaxMind-format country database (`.mmdb`) for the countries of login IPs; none:
     /// every country is unknown. `make run` points it at the one the set-up installs.
     pub country_db: Option<PathBuf>,
+    /// The certificate chain (PEM) the portal serves HTTPS with on `http_addr`; none: plain
+    /// HTTP (behind a reverse proxy that terminates TLS). Read again on SIGHUP.
+    pub tls_certificate: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub tls_key: Option<PathBuf>,
     pub session: SessionConfig,
     pub notify: NotifyConfig,
     pub mail_auth: MailAuthConfig,
     pub dns: DnsConfig,
     pub smtp: SmtpConfig,
     pub delivery: DeliveryConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// `GET /metrics`, Prometheus' scrape.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Addresses or CIDR ranges of the scrapers (the connection's own address counts, never
+    /// `X-Forwarded-For`: a reverse proxy in front must not pass `/metrics` on).
+    pub allowed_ips: Vec<String>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            allowed_ips: vec!["127.0.0.1".into(), "::1".into()],
+        }
+    }
+}
+
+impl MetricsConfig {
+    pub fn allowed(&self) -> Vec<ipnetwork::IpNetwork> {
+        parse_networks(&self.allowed_ips).unwrap_or_default()
+    }
 }
 
 /// Where mail for mailboxes here goes.
@@ -206,12 +235,15 @@ impl Default for Config {
             passkey_rp_id: None,
             trusted_proxies: vec![],
             country_db: None,
+            tls_certificate: None,
+            tls_key: None,
             session: SessionConfig::default(),
             notify: NotifyConfig::default(),
             mail_auth: MailAuthConfig::default(),
             dns: DnsConfig::default(),
             smtp: SmtpConfig::default(),
             delivery: DeliveryConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -248,6 +280,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_PASSKEY_RP_ID", "passkey_rp_id"),
     ("MAILPORTAL_TRUSTED_PROXIES", "trusted_proxies"),
     ("MAILPORTAL_COUNTRY_DB", "country_db"),
+    ("MAILPORTAL_TLS_CERTIFICATE", "tls_certificate"),
+    ("MAILPORTAL_TLS_KEY", "tls_key"),
     ("MAILPORTAL_SESSION_IDLE_MINUTES", "session.idle_minutes"),
     (
         "MAILPORTAL_SESSION_ABSOLUTE_HOURS",
@@ -268,6 +302,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_SMTP_TLS_CERTIFICATE", "smtp.tls_certificate"),
     ("MAILPORTAL_SMTP_TLS_KEY", "smtp.tls_key"),
     ("MAILPORTAL_DELIVERY_LMTP", "delivery.lmtp"),
+    ("MAILPORTAL_METRICS_ALLOWED_IPS", "metrics.allowed_ips"),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -311,6 +346,11 @@ impl Config {
             "MAILPORTAL_LOG" => self.log = value.into(),
             "MAILPORTAL_TRUSTED_PROXIES" => self.trusted_proxies = list(value),
             "MAILPORTAL_COUNTRY_DB" => self.country_db = (!value.is_empty()).then(|| value.into()),
+            "MAILPORTAL_TLS_CERTIFICATE" => {
+                self.tls_certificate = (!value.is_empty()).then(|| value.into())
+            }
+            "MAILPORTAL_TLS_KEY" => self.tls_key = (!value.is_empty()).then(|| value.into()),
+            "MAILPORTAL_METRICS_ALLOWED_IPS" => self.metrics.allowed_ips = list(value),
             "MAILPORTAL_PASSKEY_RP_ID" => {
                 self.passkey_rp_id = (!value.is_empty()).then(|| value.to_string())
             }
@@ -406,6 +446,8 @@ impl Config {
             .map_err(|e| ConfigError(format!("trusted_proxies: {e}")))?;
         parse_networks(&self.mail_auth.webmail_ips)
             .map_err(|e| ConfigError(format!("mail_auth.webmail_ips: {e}")))?;
+        parse_networks(&self.metrics.allowed_ips)
+            .map_err(|e| ConfigError(format!("metrics.allowed_ips: {e}")))?;
         if let Some(relay) = &self.notify.smtp_relay {
             relay_host_port(relay)?;
         }
@@ -427,6 +469,13 @@ impl Config {
             return Err(ConfigError(
                 "smtp: max_message_bytes must be at least 1024, and max_recipients, the \
                  timeouts and max_connections at least 1"
+                    .into(),
+            ));
+        }
+        if self.tls_certificate.is_some() != self.tls_key.is_some() {
+            return Err(ConfigError(
+                "tls_certificate and tls_key go together: set both, or neither (then the \
+                 portal speaks plain HTTP, for a reverse proxy that terminates TLS)"
                     .into(),
             ));
         }
@@ -607,6 +656,23 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("set both, or neither"), "{e}");
+        let e = Config::load(None, env(&[("MAILPORTAL_TLS_KEY", "/etc/ssl/portal.key")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tls_certificate and tls_key go together"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[(
+                "MAILPORTAL_METRICS_ALLOWED_IPS",
+                "127.0.0.1, prometheus.lan",
+            )]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("metrics.allowed_ips") && e.contains("prometheus.lan"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! The `mailportal` program: configuration, the command line, and starting the planes.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod https;
 pub mod mail_auth;
+pub mod metrics;
 pub mod web;
 
 use app::backend::{
@@ -97,6 +100,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         mail_cache: Default::default(),
         webauthn: webauthn.map(Arc::new),
         new_log_rows: Default::default(),
+        metrics: Default::default(),
     })
 }
 
@@ -144,13 +148,8 @@ pub async fn serve(
             stopped.wait_for(|s| *s).await.ok();
         }
     };
-    let tls = match (&config.smtp.tls_certificate, &config.smtp.tls_key) {
-        (Some(certificate), Some(key)) => Some(
-            smtp::tls::Tls::load(certificate, key)
-                .map_err(|e| Failure(format!("smtp TLS certificate: {e}")))?,
-        ),
-        _ => None,
-    };
+    let tls = load_tls(&config.smtp.tls_certificate, &config.smtp.tls_key, "smtp.")?;
+    let portal_tls = load_tls(&config.tls_certificate, &config.tls_key, "")?.map(Arc::new);
     let smtp = Arc::new(
         smtp::Server::new(
             backend.clone(),
@@ -183,11 +182,12 @@ pub async fn serve(
         until_stopped(),
     ));
     let queue = tokio::spawn(mail::queue::run(smtp.clone(), until_stopped()));
+    tokio::spawn(reload_on_hangup(portal_tls.clone(), smtp.clone()));
     let web = serve_web(
         config,
         backend,
         smtp.clone(),
-        listeners.http,
+        (listeners.http, portal_tls),
         until_stopped(),
     )
     .await;
@@ -199,13 +199,57 @@ pub async fn serve(
     web
 }
 
-/// Serves the portal on `listener` until `shutdown` completes, then finishes the requests
-/// under way.
+/// A certificate and key named in the configuration (`setting` prefixes the keys' names in
+/// an error), loaded.
+fn load_tls(
+    certificate: &Option<std::path::PathBuf>,
+    key: &Option<std::path::PathBuf>,
+    setting: &str,
+) -> Result<Option<smtp::tls::Tls>, Failure> {
+    match (certificate, key) {
+        (Some(certificate), Some(key)) => smtp::tls::Tls::load(certificate, key)
+            .map(Some)
+            .map_err(|e| Failure(format!("{setting}tls_certificate / {setting}tls_key: {e}"))),
+        _ => Ok(None),
+    }
+}
+
+/// On SIGHUP (`systemctl reload`, a certificate renewal hook), reads the TLS certificates
+/// again; a pair that does not load leaves the one in use, and the log says why.
+async fn reload_on_hangup(portal: Option<Arc<smtp::tls::Tls>>, mail: Arc<smtp::Server>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "SIGHUP cannot be caught: TLS certificates are re-read once a minute only");
+            return;
+        }
+    };
+    while hangups.recv().await.is_some() {
+        let identities = [("portal", portal.as_deref()), ("SMTP", mail.tls.as_ref())];
+        if identities.iter().all(|(_, tls)| tls.is_none()) {
+            tracing::info!("SIGHUP: no TLS certificate is configured, nothing to reload");
+        }
+        for (plane, tls) in identities {
+            let Some(tls) = tls else { continue };
+            let certificate = tls.certificate().display();
+            match tls.reload() {
+                Ok(()) => tracing::info!(%certificate, "SIGHUP: {plane} TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "SIGHUP: {plane} TLS certificate not reloaded, the one in use stays")
+                }
+            }
+        }
+    }
+}
+
+/// Serves the portal on `listener` (over TLS when it comes with an identity) until
+/// `shutdown` completes, then finishes the requests under way.
 async fn serve_web(
     config: &Config,
     backend: Backend,
     mail: Arc<smtp::Server>,
-    listener: TcpListener,
+    (listener, tls): (TcpListener, Option<Arc<smtp::tls::Tls>>),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
     tokio::task::spawn_blocking(auth::password::warm_up)
@@ -233,14 +277,20 @@ async fn serve_web(
         max_attempts: config.mail_auth.max_login_attempts,
     };
     let recorder = backend.recorder.clone();
-    let app = web::router(options, backend, gate, mail);
-    tracing::info!(%addr, public_url = %config.public_url, "web portal listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let scrapers = config.metrics.allowed();
+    let app = web::router(options, backend, gate, scrapers, mail);
+    tracing::info!(%addr, public_url = %config.public_url, https = tls.is_some(), "web portal listening");
+    match tls {
+        Some(tls) => https::serve(listener, tls, app, shutdown).await,
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await?
+        }
+    }
     recorder.flush().await;
     tracing::info!("web portal stopped");
     Ok(())

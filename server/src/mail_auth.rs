@@ -10,6 +10,7 @@
 use app::{
     backend::{
         mail_access::{self, Decision, MailLogin},
+        metrics::CheckResult,
         Backend,
     },
     model::mail_access::Protocol,
@@ -80,6 +81,7 @@ pub async fn check(
     let gate = &state.gate;
     if !gate.caller_allowed(peer.ip(), &headers) {
         tracing::warn!(peer = %peer.ip(), "mail login check from a host that is not allowed");
+        state.backend.metrics.login_check(CheckResult::Forbidden);
         return StatusCode::FORBIDDEN.into_response();
     }
     let backend = &state.backend;
@@ -131,7 +133,13 @@ pub async fn check(
         client_ip,
         client_host: host,
     };
-    match mail_access::check(backend, &login, now).await {
+    let decision = mail_access::check(backend, &login, now).await;
+    backend.metrics.login_check(match &decision {
+        Ok(Decision::Granted { .. }) => CheckResult::Granted,
+        Ok(Decision::Refused { .. }) => CheckResult::Refused,
+        Err(_) => CheckResult::Failed,
+    });
+    match decision {
         Ok(Decision::Granted { .. }) => {
             let to = gate.backend_for(protocol);
             auth_headers(&[
@@ -163,6 +171,7 @@ async fn refuse_unchecked(
     reason: &str,
 ) -> Response {
     let backend = &state.backend;
+    backend.metrics.login_check(CheckResult::Malformed);
     let ip = ip.to_string();
     let now = backend.clock.now();
     let record = mail_access::record_refusal;

@@ -4,6 +4,7 @@
 use crate::{
     csrf::{refuse_cross_site, AllowedOrigins},
     mail_auth::{MailCheck, MailGate},
+    metrics::{scrape, time_request, Scrape},
 };
 use app::{
     backend::{mail::smtp, Backend},
@@ -27,6 +28,13 @@ pub struct AppState {
     pub backend: Backend,
     /// What `/auth/mail` needs, apart: its handler clones one `Arc` per request.
     pub mail: Arc<MailCheck>,
+    pub scrape: Arc<Scrape>,
+}
+
+impl FromRef<AppState> for Arc<Scrape> {
+    fn from_ref(state: &AppState) -> Self {
+        state.scrape.clone()
+    }
 }
 
 impl FromRef<AppState> for Arc<MailCheck> {
@@ -54,6 +62,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     backend: Backend,
     gate: MailGate,
+    scrapers: Vec<ipnetwork::IpNetwork>,
     mail: Arc<smtp::Server>,
 ) -> Router {
     let origins = Arc::new(AllowedOrigins::for_public_url(&backend.settings.public_url));
@@ -64,7 +73,12 @@ pub fn router(
             backend: backend.clone(),
             gate,
         }),
+        scrape: Arc::new(Scrape {
+            backend: backend.clone(),
+            allowed: scrapers,
+        }),
     };
+    let metrics = backend.metrics.clone();
     // Server functions reach the mail plane too: a released message is delivered by it.
     let context = move || {
         provide_context(backend.clone());
@@ -98,6 +112,8 @@ pub fn router(
         // After the layers, which concern browsers: nginx asks with a GET and no cookies,
         // reads only the Auth-* headers, and asks thousands of times a second.
         .route("/auth/mail", get(crate::mail_auth::check))
+        .route("/metrics", get(scrape))
+        .layer(middleware::from_fn_with_state(metrics, time_request))
         .with_state(state)
 }
 

@@ -27,7 +27,7 @@ pub async fn overview(
     master: &MasterAdminCtx,
 ) -> Result<AdminIpAccess, AppError> {
     let entries = store::admin_ips::list(&backend.pool).await?;
-    let yours = holding(&entries_networks(&entries), &master.user.ip).map(|n| n.to_string());
+    let yours = Cidr::holding(&entries_networks(&entries), &master.user.ip).map(|n| n.to_string());
     Ok(AdminIpAccess {
         restricted: restricted(backend).await?,
         your_ip: master.user.ip.clone(),
@@ -72,7 +72,7 @@ pub async fn remove(
         .ok_or(AppError::NotFound)?;
     if restricted(backend).await? {
         let rest: Vec<Cidr> = entries_networks(entries.iter().filter(|e| e.id != id));
-        if holding(&rest, &master.user.ip).is_none() {
+        if Cidr::holding(&rest, &master.user.ip).is_none() {
             return Err(AppError::NotAllowed(format!(
                 "Admin access is restricted to this list, and without {} your own address ({}) would be shut out. Add the network you use first, or allow unrestricted admin access.",
                 entry.network, master.user.ip
@@ -95,7 +95,7 @@ pub async fn restrict(
     now: UnixTime,
 ) -> Result<(), AppError> {
     let entries = store::admin_ips::list(&backend.pool).await?;
-    if holding(&entries_networks(&entries), &master.user.ip).is_none() {
+    if Cidr::holding(&entries_networks(&entries), &master.user.ip).is_none() {
         return Err(AppError::NotAllowed(format!(
             "Your own address ({}) is not in the list: restricting now would shut you out. Add it first.",
             master.user.ip
@@ -141,7 +141,7 @@ pub async fn check(backend: &Backend, ip: &str) -> Result<(), AppError> {
         return Ok(());
     }
     let entries = store::admin_ips::list(&backend.pool).await?;
-    match holding(&entries_networks(&entries), ip) {
+    match Cidr::holding(&entries_networks(&entries), ip) {
         Some(_) => Ok(()),
         None => Err(AppError::AdminIpRefused(ip.to_string())),
     }
@@ -150,14 +150,5 @@ pub async fn check(backend: &Backend, ip: &str) -> Result<(), AppError> {
 fn entries_networks<'a>(
     entries: impl IntoIterator<Item = &'a crate::model::admin_ips::AdminIpEntry>,
 ) -> Vec<Cidr> {
-    entries
-        .into_iter()
-        .filter_map(|e| Cidr::parse(&e.network).ok().map(|p| p.cidr))
-        .collect()
-}
-
-/// The listed network holding `ip`, if any (an address that does not parse is held by none).
-fn holding(networks: &[Cidr], ip: &str) -> Option<Cidr> {
-    let ip = ip.parse().ok()?;
-    networks.iter().copied().find(|n| n.contains(ip))
+    Cidr::parse_stored(entries.into_iter().map(|e| e.network.as_str()))
 }

@@ -31,6 +31,7 @@ pub mod mail_cache;
 pub mod mail_log;
 pub mod mail_scope;
 pub mod mailboxes;
+pub mod metrics;
 pub mod notify;
 pub mod passkeys;
 pub mod quarantine;
@@ -83,6 +84,8 @@ pub struct Backend {
     pub classifier: Arc<learning::Classifier>,
     /// The country of a login's IP (see `countries`).
     pub countries: countries::Countries,
+    /// The counters `/metrics` shows.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Runtime settings the backend needs; the server crate builds them from the configuration.

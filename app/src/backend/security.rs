@@ -70,7 +70,7 @@ pub async fn user_logins(
     )
     .await?;
     let trusted = store::trusted_ips::of_account(&backend.pool, account.id).await?;
-    let networks = parse_networks(trusted.iter().map(|t| t.network.as_str()));
+    let networks = Cidr::parse_stored(trusted.iter().map(|t| t.network.as_str()));
     let logins = store::login_events::recent(&backend.pool, account.id, HISTORY).await?;
     Ok(UserLogins {
         email: account.email,
@@ -135,7 +135,7 @@ async fn find_incidents(
         trusted
             .entry(account_id)
             .or_default()
-            .extend(parse_networks([network.as_str()]));
+            .extend(Cidr::parse_stored([network.as_str()]));
     }
     let seen_at = store::incident_views::seen_at(pool, ctx.user.account_id).await?;
     let mut list = Vec::new();
@@ -274,7 +274,7 @@ pub async fn ip_status(
     let mut trusted = Vec::new();
     for (id, _) in &domains {
         for row in store::trusted_ips::of_domain(pool, *id).await? {
-            if is_trusted(&parse_networks([row.network.as_str()]), &ip) {
+            if is_trusted(&Cidr::parse_stored([row.network.as_str()]), &ip) {
                 trusted.push(row);
             }
         }
@@ -388,24 +388,12 @@ async fn managed(
 
 async fn trusted_networks(backend: &Backend, account_id: i64) -> Result<Vec<Cidr>, AppError> {
     let rows = store::trusted_ips::of_accounts(&backend.pool, &[account_id]).await?;
-    Ok(parse_networks(rows.iter().map(|(_, n)| n.as_str())))
+    Ok(Cidr::parse_stored(rows.iter().map(|(_, n)| n.as_str())))
 }
 
 /// Stored ranges were checked when saved; one that no longer parses is left out.
-fn parse_networks<'a>(stored: impl IntoIterator<Item = &'a str>) -> Vec<Cidr> {
-    stored
-        .into_iter()
-        .filter_map(|n| Cidr::parse(n).ok().map(|p| p.cidr))
-        .collect()
-}
-
-fn trusted_range(networks: &[Cidr], ip: &str) -> Option<Cidr> {
-    let ip = ip.parse().ok()?;
-    networks.iter().copied().find(|n| n.contains(ip))
-}
-
 fn is_trusted(networks: &[Cidr], ip: &str) -> bool {
-    trusted_range(networks, ip).is_some()
+    Cidr::holding(networks, ip).is_some()
 }
 
 fn rows(logins: Vec<StoredLogin>, trusted: &[Cidr]) -> Vec<LoginRow> {
@@ -414,7 +402,7 @@ fn rows(logins: Vec<StoredLogin>, trusted: &[Cidr]) -> Vec<LoginRow> {
         .map(|l| LoginRow {
             id: l.id,
             at: l.at,
-            trusted: trusted_range(trusted, &l.ip).map(|n| n.to_string()),
+            trusted: Cidr::holding(trusted, &l.ip).map(|n| n.to_string()),
             country: countries::label(&l.country),
             success: l.result == "success",
             ip: l.ip,

@@ -26,9 +26,6 @@ pub struct AdminIpAccess {
     pub yours: Option<String>,
 }
 
-pub const MIN_DESCRIPTION: usize = 2;
-pub const MAX_DESCRIPTION: usize = 200;
-
 /// The entry form as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAdminIp {
@@ -47,23 +44,9 @@ impl NewAdminIp {
                 "A /0 holds every address: it would restrict nothing. Enter your networks.".into(),
             ));
         }
-        let description = self.description.trim();
-        let length = description.chars().count();
-        if length < MIN_DESCRIPTION {
-            return Err((
-                "description",
-                "Say what this network is, in at least 2 characters.".into(),
-            ));
-        }
-        if length > MAX_DESCRIPTION || description.chars().any(char::is_control) {
-            return Err((
-                "description",
-                format!(
-                    "Keep the description to one line of at most {MAX_DESCRIPTION} characters."
-                ),
-            ));
-        }
-        Ok((network, description.to_string()))
+        let description = super::description::check(&self.description, "Say what this network is")
+            .map_err(|e| ("description", e))?;
+        Ok((network, description))
     }
 }
 

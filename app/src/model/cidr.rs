@@ -92,6 +92,22 @@ impl Cidr {
             _ => false,
         }
     }
+
+    /// Networks read back from the store; one that no longer parses (kept under an older
+    /// rule) is skipped rather than failing the whole list.
+    pub fn parse_stored<'a>(stored: impl IntoIterator<Item = &'a str>) -> Vec<Cidr> {
+        stored
+            .into_iter()
+            .filter_map(|n| Cidr::parse(n).ok().map(|p| p.cidr))
+            .collect()
+    }
+
+    /// The first of `networks` holding `ip` (as text: an address that does not parse is
+    /// held by none).
+    pub fn holding(networks: &[Cidr], ip: &str) -> Option<Cidr> {
+        let ip = ip.parse().ok()?;
+        networks.iter().copied().find(|n| n.contains(ip))
+    }
 }
 
 /// `192.0.2.0/24`; a single address is written without its prefix.

@@ -5,6 +5,7 @@ pub mod alias;
 pub mod antispam;
 pub mod audit;
 pub mod cidr;
+pub mod description;
 pub mod digest;
 pub mod domain;
 pub mod domain_settings;

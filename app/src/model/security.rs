@@ -219,10 +219,6 @@ pub struct MarkSafe {
     pub description: String,
 }
 
-/// The shortest description taken: "ok" says something, "." does not.
-pub const MIN_DESCRIPTION: usize = 2;
-pub const MAX_DESCRIPTION: usize = 200;
-
 impl MarkSafe {
     /// The range to trust and the description, or the field that is wrong and why.
     pub fn check(&self) -> Result<(Cidr, String), (&'static str, String)> {
@@ -247,30 +243,12 @@ impl MarkSafe {
                     format!("Choose one of the ranges offered: {}.", offered.join(", ")),
                 )
             })?;
-        let description = self.description.trim();
-        let length = description.chars().count();
-        if length < MIN_DESCRIPTION {
-            return Err((
-                "description",
-                "Say why you trust this IP, in at least 2 characters.".into(),
-            ));
-        }
-        if length > MAX_DESCRIPTION {
-            return Err((
-                "description",
-                format!("Keep the description to {MAX_DESCRIPTION} characters."),
-            ));
-        }
-        if description.chars().any(char::is_control) {
-            return Err((
-                "description",
-                "The description must be one line of text.".into(),
-            ));
-        }
+        let description = super::description::check(&self.description, "Say why you trust this IP")
+            .map_err(|e| ("description", e))?;
         let cidr = Cidr::parse(&format!("{ip}/{prefix}"))
             .map_err(|e| ("ip", e))?
             .cidr;
-        Ok((cidr, description.to_string()))
+        Ok((cidr, description))
     }
 }
 

@@ -96,7 +96,11 @@ impl Portal {
 
     /// Starts a portal with settings changed by `configure`.
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Portal {
-        let data = tempfile::tempdir().expect("temp dir");
+        Portal::start_in(tempfile::tempdir().expect("temp dir"), configure).await
+    }
+
+    /// Starts a portal on the data directory `data` (a restored one, say).
+    pub async fn start_in(data: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Portal {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().unwrap().port();
         let mut config = Config {

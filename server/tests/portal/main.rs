@@ -22,6 +22,7 @@ mod mail_log;
 mod mail_peers;
 mod mailboxes;
 mod notify;
+mod operations;
 mod passkeys;
 mod quarantine;
 mod reports;

@@ -10,13 +10,27 @@ use tokio::process::Command;
 
 /// A self-signed certificate for the listener's name, and its key.
 fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("mx.crt"), dir.join("mx.key"));
+    self_signed(dir, "mx", "mx.portal.test", "Mail Portal tests")
+}
+
+/// A self-signed certificate for `host` made by Debian's openssl, `organisation` telling
+/// two apart, written as `<stem>.crt` and `<stem>.key`.
+pub(crate) fn self_signed(
+    dir: &Path,
+    stem: &str,
+    host: &str,
+    organisation: &str,
+) -> (PathBuf, PathBuf) {
+    let (cert, key) = (
+        dir.join(format!("{stem}.crt")),
+        dir.join(format!("{stem}.key")),
+    );
     let status = std::process::Command::new("openssl")
         .args([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
         ])
-        .args(["-subj", "/CN=mx.portal.test"])
-        .args(["-addext", "subjectAltName=DNS:mx.portal.test"])
+        .args(["-subj", &format!("/CN={host}/O={organisation}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{host}")])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")

@@ -325,6 +325,7 @@ pub(crate) async fn record(
     credential: Option<Credential>,
     now: UnixTime,
 ) -> Result<(), AppError> {
+    backend.metrics.sign_in(result);
     let email = store::login_events::typed_address(email);
     let country = backend.countries.code_of(&meta.ip);
     let event = LoginEvent {

@@ -573,6 +573,7 @@ fn logged_recipients(envelope: &Envelope) -> Vec<Recipient> {
 /// record.
 async fn write_log(server: &Server, entry: Entry) {
     let queue_id = entry.queue_id.clone();
+    server.backend.metrics.message(entry.verdict);
     if let Err(e) = server.writer.write(Write::Log(Box::new(entry))).await {
         tracing::error!(error = %e, %queue_id, "could not write the mail log");
     }

@@ -8,6 +8,7 @@ pub mod admin_ips;
 pub mod aliases;
 pub mod antispam;
 pub mod audit;
+pub mod backups;
 pub mod bayes;
 pub mod callouts;
 pub mod device_passwords;

@@ -193,6 +193,13 @@ pub async fn remaining(pool: &SqlitePool, queue_id: &str) -> Result<i64, sqlx::E
         .await
 }
 
+/// The copies waiting, and when the oldest was queued (`None` when the queue is empty).
+pub async fn depth(pool: &SqlitePool) -> Result<(i64, Option<UnixTime>), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM mail_queue")
+        .fetch_one(pool)
+        .await
+}
+
 /// Days the domain's mail is retried before it bounces (its setting, else the default).
 pub async fn retry_days(pool: &SqlitePool, domain_id: i64) -> Result<u32, sqlx::Error> {
     let days: Option<i64> = sqlx::query_scalar("SELECT retry_days FROM domains WHERE id = $1")

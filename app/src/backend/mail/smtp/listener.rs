@@ -43,6 +43,7 @@ pub async fn serve(
         stream.set_nodelay(true).ok();
         let server = server.clone();
         connections.spawn(async move {
+            let _open = server.backend.metrics.smtp_session(mode);
             if let Err(e) = session::run(&server, stream, peer.ip(), mode).await {
                 tracing::debug!(%peer, error = %e, "SMTP connection ended with an error");
             }

@@ -3,8 +3,10 @@
 //!
 //! Certificates are renewed every few weeks (ACME clients replace the files in place), so
 //! the files are looked at again, at most once a minute, when a client asks for TLS: a
-//! renewal needs no restart. A renewed pair that does not load is logged and the one in
-//! use stays.
+//! renewal needs no restart. SIGHUP reads them at once (`reload`). A renewed pair that
+//! does not load is logged and the one in use stays.
+//!
+//! The portal's HTTPS listener uses the same identity handling.
 
 use std::{
     io,
@@ -68,17 +70,36 @@ impl Tls {
             if stamps != current.stamps {
                 match acceptor(&self.certificate, &self.key) {
                     Ok(acceptor) => {
-                        tracing::info!(certificate = %self.certificate.display(), "SMTP TLS certificate reloaded");
+                        tracing::info!(certificate = %self.certificate.display(), "TLS certificate reloaded");
                         current.acceptor = acceptor;
                         current.stamps = stamps;
                     }
                     // A renewal caught halfway (certificate written, key not yet) loads at
                     // the next look; meanwhile the old pair serves.
-                    Err(e) => tracing::warn!(error = %e, "SMTP TLS certificate not reloaded"),
+                    Err(e) => tracing::warn!(error = %e, "TLS certificate not reloaded"),
                 }
             }
         }
         current.acceptor.clone()
+    }
+
+    /// Reads the files now (on SIGHUP: the operator says they changed). When the new pair
+    /// does not load, the one in use stays and the error says why.
+    pub fn reload(&self) -> Result<(), String> {
+        let stamps = (modified(&self.certificate), modified(&self.key));
+        let acceptor = acceptor(&self.certificate, &self.key)?;
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        *current = Loaded {
+            acceptor,
+            stamps,
+            checked: Instant::now(),
+        };
+        Ok(())
+    }
+
+    /// The certificate file, for the log.
+    pub fn certificate(&self) -> &Path {
+        &self.certificate
     }
 }
 
