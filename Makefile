@@ -54,11 +54,13 @@ server:
 
 ## Rust unit and integration tests (release profile: shares the build's dependencies). The
 ## learning test runs on its own, its output shown: it prints the classifier's precision and
-## recall on SpamAssassin's corpus.
+## recall on SpamAssassin's corpus. The integration tests run again on PostgreSQL: a server
+## the tests start on 127.0.0.1, a database per portal (store::test_postgres).
 LEARNING_TEST := learning::bayes_learns_the_spamassassin_corpus_and_prints_precision_and_recall
 test-rust:
 	cargo test --release -p app -p server -- --skip $(LEARNING_TEST)
 	cargo test --release -p server --test portal -- --exact $(LEARNING_TEST) --nocapture
+	MAILPORTAL_TEST_STORE=postgres cargo test --release -p server --test portal -- --skip $(LEARNING_TEST)
 
 ## Fuzz targets (app/fuzz, cargo fuzz on nightly): the SMTP command parser, the DATA reader,
 ## CIDR entries, SPF and attachment names, each run FUZZ_SECONDS (20) on a corpus kept in

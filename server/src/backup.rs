@@ -60,6 +60,7 @@ pub struct Summary {
 
 /// Writes a backup of the data directory into `dir` (new, or empty).
 pub async fn backup(config: &Config, dir: &Path) -> Result<Summary, Failure> {
+    refuse_postgres(config)?;
     let data = &config.data_dir;
     if !data.join(store::DATABASE_FILE).is_file() {
         return Err(Failure(format!(
@@ -124,6 +125,7 @@ pub async fn backup(config: &Config, dir: &Path) -> Result<Summary, Failure> {
 /// Restores the backup in `dir` into the configured data directory, which must be new or
 /// empty; every file is checked before anything is written.
 pub async fn restore(config: &Config, dir: &Path) -> Result<Summary, Failure> {
+    refuse_postgres(config)?;
     let manifest = read_manifest(dir)?;
     let known = backups::known_schema_version();
     if manifest.schema_version > known {
@@ -156,6 +158,19 @@ pub async fn restore(config: &Config, dir: &Path) -> Result<Summary, Failure> {
         .map_err(|e| Failure(format!("the restored database does not open: {e}")))?;
     pool.close().await;
     Ok(summary)
+}
+
+/// A PostgreSQL store is not copied here yet: say so rather than back up half of it.
+fn refuse_postgres(config: &Config) -> Result<(), Failure> {
+    match config.database_url {
+        Some(_) => Err(Failure(
+            "the store is PostgreSQL (database_url): back it up with pg_dump, and the data \
+             directory (server.key, spool/, quarantine/) with it; `mailportal backup` copies \
+             the SQLite store only"
+                .into(),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest, Failure> {

@@ -128,6 +128,10 @@ pub async fn run(command: Command, config: &Config) -> Result<(), Failure> {
             if shown.mail_auth.secret.is_some() {
                 shown.mail_auth.secret = Some("(set, not shown)".into());
             }
+            if shown.database_url.is_some() {
+                // It may carry a password.
+                shown.database_url = Some("(set, not shown)".into());
+            }
             println!("The configuration is valid. Settings in effect:\n\n{shown:#?}");
             Ok(())
         }

@@ -11,6 +11,9 @@ use std::{net::SocketAddr, path::PathBuf};
 pub struct Config {
     /// The database, keys, outbox and setup link live here.
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host:5432/mailportal`) that several
+    /// instances share; none: SQLite in `data_dir` (the embedded default).
+    pub database_url: Option<String>,
     /// Where the web portal listens.
     pub http_addr: SocketAddr,
     /// The address people open in their browser (scheme, host, port; no path).
@@ -179,6 +182,16 @@ impl Default for MailAuthConfig {
 }
 
 impl Config {
+    /// Where the store is: PostgreSQL when `database_url` names one, else SQLite in
+    /// `data_dir`.
+    pub fn store(&self) -> app::backend::store::Location {
+        use app::backend::store::Location;
+        match &self.database_url {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Sqlite(self.data_dir.clone()),
+        }
+    }
+
     pub fn proxies(&self) -> Vec<ipnetwork::IpNetwork> {
         parse_networks(&self.trusted_proxies).unwrap_or_default()
     }
@@ -228,6 +241,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from("./data"),
+            database_url: None,
             http_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             public_url: "http://localhost:3000".into(),
             site_root: PathBuf::from("./target/site"),
@@ -273,6 +287,7 @@ pub struct ConfigError(pub String);
 /// The environment variables that override settings, with the setting each one sets.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_DATA_DIR", "data_dir"),
+    ("MAILPORTAL_DATABASE_URL", "database_url"),
     ("MAILPORTAL_HTTP_ADDR", "http_addr"),
     ("MAILPORTAL_PUBLIC_URL", "public_url"),
     ("MAILPORTAL_SITE_ROOT", "site_root"),
@@ -336,6 +351,9 @@ impl Config {
         let bad = |what: &str| ConfigError(format!("{name}={value:?} is not {what}"));
         match name {
             "MAILPORTAL_DATA_DIR" => self.data_dir = value.into(),
+            "MAILPORTAL_DATABASE_URL" => {
+                self.database_url = (!value.is_empty()).then(|| value.to_string())
+            }
             "MAILPORTAL_HTTP_ADDR" => {
                 self.http_addr = value
                     .parse()
@@ -433,6 +451,16 @@ impl Config {
 
     fn check(&mut self) -> Result<(), ConfigError> {
         self.public_url = check_public_url(&self.public_url)?;
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError(
+                    "database_url must be a PostgreSQL URL like \
+                     postgres://mailportal:secret@127.0.0.1:5432/mailportal; leave it unset \
+                     for SQLite in data_dir"
+                        .into(),
+                ));
+            }
+        }
         app::backend::auth::passkey::relying_party(&self.public_url, self.passkey_rp_id.as_deref())
             .map_err(ConfigError)?;
         if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {

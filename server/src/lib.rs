@@ -28,11 +28,15 @@ use tokio::net::TcpListener;
 
 /// Opens the store and builds the backend the planes share.
 pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> {
-    let pool = store::open(&config.data_dir).await.map_err(|e| {
-        Failure(format!(
-            "cannot open the database in {}: {e}",
-            config.data_dir.display()
-        ))
+    let pool = store::connect(&config.store()).await.map_err(|e| {
+        Failure(match &config.database_url {
+            // The URL may hold a password: name the setting, not its value.
+            Some(_) => format!("cannot open the PostgreSQL database (database_url): {e}"),
+            None => format!(
+                "cannot open the database in {}: {e}",
+                config.data_dir.display()
+            ),
+        })
     })?;
     let from = config
         .notify
@@ -91,7 +95,9 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
                 public_url: config.public_url.clone(),
             },
         ),
-        hot_reads: Arc::new(HotReads::new(&config.data_dir.join(store::DATABASE_FILE))),
+        hot_reads: pool
+            .sqlite()
+            .map(|_| Arc::new(HotReads::new(&config.data_dir.join(store::DATABASE_FILE)))),
         pool,
         settings: Arc::new(settings),
         notifier,

@@ -6,6 +6,7 @@ use crate::{
     mail_auth::{MailCheck, MailGate},
     metrics::{scrape, time_request, Scrape},
 };
+use app::backend::store::db;
 use app::{
     backend::{mail::smtp, Backend},
     shell, App,
@@ -126,7 +127,7 @@ fn header_layer(
 
 /// `200 ok` when the store answers.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
+    match db::query_scalar::<i64>("SELECT CAST(1 AS BIGINT)")
         .fetch_one(&state.backend.pool)
         .await
     {

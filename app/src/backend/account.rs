@@ -7,6 +7,7 @@ use super::{
     store::{self, audit::AuditAction},
     Backend,
 };
+use crate::backend::store::db::Conn;
 use crate::{
     error::AppError,
     model::{
@@ -75,8 +76,8 @@ pub async fn change_password(
     }
     let hash = password::hash(change.new).await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::accounts::set_password(&mut tx, user.account_id, &hash, now).await?;
-    let ended = end_other_sessions(&mut tx, user, change.sign_out_others).await?;
+    store::accounts::set_password(&mut tx.conn(), user.account_id, &hash, now).await?;
+    let ended = end_other_sessions(&mut tx.conn(), user, change.sign_out_others).await?;
     tx.commit().await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     let detail = format!("{ended} other session(s) signed out");
@@ -142,7 +143,7 @@ pub async fn set_recovery_email(
     store::accounts::set_recovery_email(&backend.pool, user.account_id, recovery.as_ref()).await?;
     store::sessions::mark_authenticated(&backend.pool, user.session_id, now).await?;
     let mut conn = backend.pool.acquire().await?;
-    let ended = end_other_sessions(&mut conn, user, change.sign_out_others).await?;
+    let ended = end_other_sessions(&mut conn.conn(), user, change.sign_out_others).await?;
     let detail = recovery
         .as_ref()
         .map_or("removed".to_string(), |r| format!("set to {r}"))
@@ -180,7 +181,7 @@ pub(crate) async fn tell(
 
 /// Ends every session of the caller but the current one when `wanted`; returns how many.
 pub(crate) async fn end_other_sessions(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn<'_>,
     user: &UserCtx,
     wanted: bool,
 ) -> Result<u64, AppError> {
@@ -248,7 +249,7 @@ pub async fn sign_out_others(
     now: UnixTime,
 ) -> Result<u64, AppError> {
     let mut conn = backend.pool.acquire().await?;
-    let n = end_other_sessions(&mut conn, user, true).await?;
+    let n = end_other_sessions(&mut conn.conn(), user, true).await?;
     let detail = format!("{n} session(s)");
     store::audit::record(
         &backend.pool,

@@ -78,7 +78,9 @@ pub async fn create_domain_with(
     let token = super::domains::new_token();
     let mut tx = store::write(&backend.pool).await?;
     let alias_of = new.alias_of.map(|d| d.id);
-    let id = match store::domains::insert(&mut tx, &name, new.kind, alias_of, &token, now).await {
+    let id = match store::domains::insert(&mut tx.conn(), &name, new.kind, alias_of, &token, now)
+        .await
+    {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "name",
@@ -88,7 +90,7 @@ pub async fn create_domain_with(
         other => other?,
     };
     if let Some(route) = new.route {
-        store::routes::insert(&mut tx, id, &route.to_string(), now).await?;
+        store::routes::insert(&mut tx.conn(), id, &route.to_string(), now).await?;
     }
     tx.commit().await?;
     let detail = match (new.alias_of, new.route) {
@@ -155,7 +157,7 @@ pub async fn create_account_with(
         password_hash: &hash,
         profile,
     };
-    let id = match store::accounts::insert(&mut tx, new, now).await {
+    let id = match store::accounts::insert(&mut tx.conn(), new, now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "email",
@@ -165,7 +167,7 @@ pub async fn create_account_with(
         other => other?,
     };
     if let (Role::DomainAdmin, Some(domain)) = (role, domain_id) {
-        store::accounts::make_domain_admin(&mut tx, id, domain).await?;
+        store::accounts::make_domain_admin(&mut tx.conn(), id, domain).await?;
     }
     tx.commit().await?;
     if role == Role::MasterAdmin {
@@ -203,8 +205,8 @@ pub async fn set_password(
     password::check_new(pw, &email, "password")?;
     let hash = password::hash(pw).await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::accounts::set_password(&mut tx, account.id, &hash, now).await?;
-    store::sessions::delete_all_for_account(&mut tx, account.id, None).await?;
+    store::accounts::set_password(&mut tx.conn(), account.id, &hash, now).await?;
+    store::sessions::delete_all_for_account(&mut tx.conn(), account.id, None).await?;
     tx.commit().await?;
     store::audit::record(
         &backend.pool,

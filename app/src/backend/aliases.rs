@@ -6,6 +6,7 @@ use super::{
     store::{self, audit::AuditAction},
     Backend,
 };
+use crate::backend::store::db::Conn;
 use crate::{
     error::AppError,
     model::{
@@ -15,7 +16,6 @@ use crate::{
         DomainName, EmailAddress,
     },
 };
-use sqlx::SqliteConnection;
 
 /// How many addresses the loop check follows before it gives up and refuses: real alias
 /// chains are a few links long.
@@ -81,8 +81,8 @@ pub async fn add(
     }
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
     let mut tx = store::write(&backend.pool).await?;
-    let targets = checked_targets(&mut tx, &key, &targets, "targets").await?;
-    let id = match store::aliases::insert(&mut tx, domain_id, &key, &targets, now).await {
+    let targets = checked_targets(&mut tx.conn(), &key, &targets, "targets").await?;
+    let id = match store::aliases::insert(&mut tx.conn(), domain_id, &key, &targets, now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "address",
@@ -117,8 +117,8 @@ pub async fn edit(
         .await?;
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
     let mut tx = store::write(&backend.pool).await?;
-    let targets = checked_targets(&mut tx, &alias.address, &targets, "targets").await?;
-    store::aliases::set_targets(&mut tx, id, &targets).await?;
+    let targets = checked_targets(&mut tx.conn(), &alias.address, &targets, "targets").await?;
+    store::aliases::set_targets(&mut tx.conn(), id, &targets).await?;
     tx.commit().await?;
     let detail = format!("{} → {}", alias.address, targets.join(", "));
     ctx.user
@@ -151,7 +151,7 @@ pub async fn delete(
 /// back to `source`. Runs inside the change's transaction, so two admins cannot each
 /// close half of a loop.
 pub(super) async fn checked_targets(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn<'_>,
     source: &str,
     targets: &[EmailAddress],
     field: &str,
@@ -208,10 +208,7 @@ pub(super) async fn checked_targets(
 /// Where mail to `address` goes next: an alias's recipients; nothing for a mailbox (it is
 /// delivered); the catch-all for another local part of a domain that has one (`@domain`
 /// stands for it). `None` when the address is not local or has nowhere to go.
-async fn expansion(
-    tx: &mut SqliteConnection,
-    address: &str,
-) -> Result<Option<Vec<String>>, AppError> {
+async fn expansion(tx: &mut Conn<'_>, address: &str) -> Result<Option<Vec<String>>, AppError> {
     if let Some((_, targets)) = store::aliases::find_by_address(&mut *tx, address).await? {
         return Ok(Some(targets));
     }

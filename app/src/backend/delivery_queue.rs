@@ -216,7 +216,7 @@ pub async fn delete(
             learned += this;
         }
         let mut conn = backend.pool.acquire().await?;
-        store::queue::remove(&mut conn, copy.id).await?;
+        store::queue::remove(&mut conn.conn(), copy.id).await?;
         drop(conn);
         if store::queue::remaining(&backend.pool, &copy.queue_id).await? == 0 {
             if let Err(e) = tokio::fs::remove_file(&path).await {

@@ -66,9 +66,9 @@ pub async fn assign(
     }
     let mut tx = store::write(&backend.pool).await?;
     if account.role == Role::MailUser {
-        store::accounts::set_role(&mut tx, account.id, Role::DomainAdmin).await?;
+        store::accounts::set_role(&mut tx.conn(), account.id, Role::DomainAdmin).await?;
     }
-    store::accounts::make_domain_admin(&mut tx, account.id, domain_id).await?;
+    store::accounts::make_domain_admin(&mut tx.conn(), account.id, domain_id).await?;
     tx.commit().await?;
     let detail = format!("{address} for {}", domain.name);
     let action = AuditAction::DomainAdminAssigned;
@@ -92,13 +92,13 @@ pub async fn remove(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = store::write(&backend.pool).await?;
-    if !store::accounts::remove_domain_admin(&mut tx, account_id, domain_id).await? {
+    if !store::accounts::remove_domain_admin(&mut tx.conn(), account_id, domain_id).await? {
         return Err(AppError::NotFound);
     }
     if account.role == Role::DomainAdmin
-        && store::accounts::administered_count(&mut tx, account_id).await? == 0
+        && store::accounts::administered_count(&mut tx.conn(), account_id).await? == 0
     {
-        store::accounts::set_role(&mut tx, account_id, Role::MailUser).await?;
+        store::accounts::set_role(&mut tx.conn(), account_id, Role::MailUser).await?;
     }
     tx.commit().await?;
     let detail = format!("{} for {}", account.email, domain.name);

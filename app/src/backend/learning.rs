@@ -14,6 +14,7 @@ use super::{
     store::{self, audit::AuditAction, reader::Reader},
     Backend,
 };
+use crate::backend::store::db::Db;
 use crate::{
     error::AppError,
     model::{
@@ -42,7 +43,7 @@ struct Model {
 
 impl Classifier {
     /// The counts learned so far, from the store.
-    pub async fn load(pool: &sqlx::SqlitePool) -> Result<Classifier, sqlx::Error> {
+    pub async fn load(pool: &Db) -> Result<Classifier, sqlx::Error> {
         let (tokens, learned) = store::bayes::load(pool).await?;
         Ok(Classifier {
             model: RwLock::new(Model {
@@ -161,7 +162,7 @@ pub async fn learn_samples(
     let mut learned = Learned::default();
     for sample in samples {
         let mut tx = store::write(&backend.pool).await?;
-        let was = store::bayes::learned_as(&mut tx, &sample.digest).await?;
+        let was = store::bayes::learned_as(&mut tx.conn(), &sample.digest).await?;
         if was.as_deref() == Some(class.as_str()) {
             learned.already += 1;
             continue;
@@ -171,8 +172,8 @@ pub async fn learn_samples(
             Class::Spam => (1, -i64::from(moved)),
             Class::Ham => (-i64::from(moved), 1),
         };
-        store::bayes::count(&mut tx, &sample.tokens, spam, ham).await?;
-        store::bayes::mark(&mut tx, &sample.digest, class.as_str(), by, now).await?;
+        store::bayes::count(&mut tx.conn(), &sample.tokens, spam, ham).await?;
+        store::bayes::mark(&mut tx.conn(), &sample.digest, class.as_str(), by, now).await?;
         tx.commit().await?;
         backend.classifier.apply(&sample.tokens, spam, ham);
         if moved {

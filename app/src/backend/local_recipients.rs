@@ -51,7 +51,7 @@ pub async fn add(
     let name = DomainName::parse(&domain.name).map_err(|_| AppError::Internal)?;
     let address = parse_recipient(address, &name).map_err(|r| AppError::invalid("address", r))?;
     let mut conn = backend.pool.acquire().await?;
-    if !store::local_recipients::insert(&mut conn, domain_id, address.as_str(), now).await? {
+    if !store::local_recipients::insert(&mut conn.conn(), domain_id, address.as_str(), now).await? {
         return Err(AppError::invalid(
             "address",
             format!("{address} is on the list already."),

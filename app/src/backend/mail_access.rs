@@ -291,7 +291,11 @@ pub async fn check(
     );
     // A remembered success counts only while the account's auth version is unchanged.
     if let Some(hit) = backend.mail_cache.get(&cache_key, now) {
-        match backend.hot_reads.auth_version(&email)? {
+        let current = match &backend.hot_reads {
+            Some(hot) => hot.auth_version(&email)?,
+            None => store::accounts::auth_version(&backend.pool, &email).await?,
+        };
+        match current {
             Some((id, version)) if hit.account_id == id && hit.auth_version == version => {
                 let credential = hit
                     .device_password

@@ -139,9 +139,9 @@ pub async fn set_enabled(
         ));
     }
     let mut tx = store::write(&backend.pool).await?;
-    store::mailboxes::set_enabled(&mut tx, id, enabled).await?;
+    store::mailboxes::set_enabled(&mut tx.conn(), id, enabled).await?;
     if !enabled {
-        store::sessions::delete_all_for_account(&mut tx, id, None).await?;
+        store::sessions::delete_all_for_account(&mut tx.conn(), id, None).await?;
     }
     tx.commit().await?;
     let action = if enabled {
@@ -172,8 +172,8 @@ pub async fn reset_password(
     password::check_new(new_password, &email, "password")?;
     let hash = password::hash(new_password).await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::accounts::set_password(&mut tx, id, &hash, now).await?;
-    store::sessions::delete_all_for_account(&mut tx, id, None).await?;
+    store::accounts::set_password(&mut tx.conn(), id, &hash, now).await?;
+    store::sessions::delete_all_for_account(&mut tx.conn(), id, None).await?;
     tx.commit().await?;
     let detail = format!("{email} by an admin");
     ctx.user

@@ -3,6 +3,7 @@
 //! the queue's depth and age are read from the store when scraped, so every instance on a
 //! shared store shows the whole queue.
 
+use crate::backend::store::db::Db;
 use crate::{
     backend::{mail::smtp::session::Mode, store, store::login_events::LoginResult},
     model::{mail_log::Verdict, time::UnixTime},
@@ -17,7 +18,6 @@ use prometheus_client::{
     },
     registry::Registry,
 };
-use sqlx::SqlitePool;
 use std::sync::atomic::AtomicU64;
 
 /// The content type of the text `render` writes.
@@ -211,7 +211,7 @@ impl Metrics {
     }
 
     /// The text a scrape gets: the counters, and the queue as the store has it at `now`.
-    pub async fn render(&self, pool: &SqlitePool, now: UnixTime) -> Result<String, sqlx::Error> {
+    pub async fn render(&self, pool: &Db, now: UnixTime) -> Result<String, sqlx::Error> {
         let (depth, oldest) = store::queue::depth(pool).await?;
         self.queue_depth.set(depth);
         let age = oldest.map_or(0, |created| (now - created).max(0));
@@ -253,7 +253,7 @@ mod tests {
             expires_at: 10_000,
         }];
         let mut conn = pool.acquire().await.unwrap();
-        store::queue::enqueue(&mut conn, "Q1", "s@example.org", &copies, 1_000)
+        store::queue::enqueue(&mut conn.conn(), "Q1", "s@example.org", &copies, 1_000)
             .await
             .unwrap();
         drop(conn);

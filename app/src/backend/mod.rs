@@ -3,6 +3,7 @@
 //! Functions here take the pool (or a transaction) and `now` explicitly, so they are tested
 //! directly against a real SQLite file with an injected clock.
 
+use crate::backend::store::db::Db;
 pub mod account;
 pub mod admin;
 pub mod admin_ips;
@@ -59,12 +60,11 @@ use std::{
 };
 
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
 /// Everything a request handler needs, cloned cheaply into each request.
 #[derive(Clone)]
 pub struct Backend {
-    pub pool: SqlitePool,
+    pub pool: Db,
     pub settings: Arc<Settings>,
     pub notifier: notify::Notifier,
     pub clock: Clock,
@@ -72,8 +72,9 @@ pub struct Backend {
     pub key: keys::ServerKey,
     /// Recent mail login successes (see `mail_cache`).
     pub mail_cache: mail_cache::MailLoginCache,
-    /// The mail login check's hot-path read (see `store::hot_reads`).
-    pub hot_reads: Arc<store::hot_reads::HotReads>,
+    /// The mail login check's hot-path read on SQLite (see `store::hot_reads`); on
+    /// PostgreSQL the pool answers it.
+    pub hot_reads: Option<Arc<store::hot_reads::HotReads>>,
     /// Writes the mail login check's rows in batches (see `recorder`).
     pub recorder: recorder::Recorder,
     /// The WebAuthn relying party; `None` when the portal is opened by IP address.

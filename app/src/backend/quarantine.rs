@@ -434,7 +434,7 @@ async fn take_out(
     addresses: &[String],
 ) -> Result<(), AppError> {
     let mut tx = store::write(&backend.pool).await?;
-    let gone = store::quarantine::remove_recipients(&mut tx, stored.id, addresses).await?;
+    let gone = store::quarantine::remove_recipients(&mut tx.conn(), stored.id, addresses).await?;
     tx.commit().await?;
     if gone {
         remove_file(backend, &stored.queue_id).await;
@@ -461,7 +461,7 @@ pub async fn purge_expired(backend: &Backend, now: UnixTime) -> Result<usize, Ap
         }
         for (id, queue_id) in batch {
             let mut conn = backend.pool.acquire().await?;
-            store::quarantine::remove(&mut conn, id).await?;
+            store::quarantine::remove(&mut conn.conn(), id).await?;
             remove_file(backend, &queue_id).await;
             purged += 1;
         }

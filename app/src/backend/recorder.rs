@@ -16,8 +16,8 @@ use super::{
         login_events::{self, LoginEvent, LoginResult},
     },
 };
+use crate::backend::store::db::Db;
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 use std::{collections::HashMap, time::Duration};
 use tokio::sync::{mpsc, oneshot};
 
@@ -68,7 +68,7 @@ pub struct Recorder {
 impl Recorder {
     /// Starts the writer on the current Tokio runtime; `notices` tells people of logins from
     /// a new country once their rows are stored.
-    pub fn start(pool: SqlitePool, notices: Notices) -> Self {
+    pub fn start(pool: Db, notices: Notices) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
         tokio::spawn(write_batches(pool, notices, queue));
         Recorder { jobs }
@@ -97,7 +97,7 @@ impl Recorder {
     }
 }
 
-async fn write_batches(pool: SqlitePool, notices: Notices, mut queue: mpsc::Receiver<Job>) {
+async fn write_batches(pool: Db, notices: Notices, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(QUEUE);
     while queue.recv_many(&mut jobs, QUEUE).await > 0 {
         if !matches!(jobs.last(), Some(Job::Flush(_))) {
@@ -156,7 +156,7 @@ async fn tell_new_country(notices: &Notices, e: &Event) {
 /// Stores the rows in one transaction; answers the positions of the logins from a country
 /// new to their account.
 async fn write(
-    pool: &SqlitePool,
+    pool: &Db,
     events: &[Event],
     uses: impl Iterator<Item = &DeviceUse>,
 ) -> Result<Vec<usize>, sqlx::Error> {
@@ -178,9 +178,10 @@ async fn write(
             (e.at, row)
         })
         .collect();
-    let news = login_events::record_many(&mut tx, &rows).await?;
+    let news = login_events::record_many(&mut tx.conn(), &rows).await?;
     for u in uses {
-        super::store::device_passwords::record_use(&mut *tx, u.id, &u.ip, u.protocol, u.at).await?;
+        super::store::device_passwords::record_use(&mut tx.conn(), u.id, &u.ip, u.protocol, u.at)
+            .await?;
     }
     tx.commit().await?;
     Ok(news)

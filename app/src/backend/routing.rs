@@ -44,7 +44,7 @@ pub async fn add_route(
     let domain = relay_domain(backend, ctx, domain_id, "add a route", now).await?;
     let dest = checked(backend, destination, "destination").await?;
     let mut tx = store::write(&backend.pool).await?;
-    match store::routes::insert(&mut tx, domain_id, &dest.to_string(), now).await {
+    match store::routes::insert(&mut tx.conn(), domain_id, &dest.to_string(), now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "destination",
@@ -105,7 +105,7 @@ pub async fn move_route(
     };
     ids.swap(at, to);
     let mut tx = store::write(&backend.pool).await?;
-    store::routes::reorder(&mut tx, domain.id, &ids).await?;
+    store::routes::reorder(&mut tx.conn(), domain.id, &ids).await?;
     tx.commit().await?;
     let moved = format!("{destination} moved to place {} of {}", to + 1, ids.len());
     audit(

@@ -12,8 +12,8 @@ use super::{
     store::{self, audit::AuditAction},
     Backend,
 };
+use crate::backend::store::db::Db;
 use crate::model::{time::format_utc, time::UnixTime, EmailAddress};
-use sqlx::SqlitePool;
 
 /// What happened to the account.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +52,7 @@ pub struct Origin<'a> {
 /// portal's address for the links. The login event writer keeps one of its own.
 #[derive(Clone)]
 pub struct Notices {
-    pub pool: SqlitePool,
+    pub pool: Db,
     pub notifier: Notifier,
     pub public_url: String,
 }

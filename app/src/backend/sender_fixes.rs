@@ -207,7 +207,8 @@ async fn for_domain(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = store::write(&backend.pool).await?;
-    let existing = store::sender_lists::find_sender(&mut tx, Some(domain_id), sender).await?;
+    let existing =
+        store::sender_lists::find_sender(&mut tx.conn(), Some(domain_id), sender).await?;
     // An expired entry is no entry: it is brought back, without its expiry.
     let was = existing
         .as_ref()
@@ -215,8 +216,14 @@ async fn for_domain(
         .map(|e| e.list);
     let action = match &existing {
         Some(entry) => {
-            store::sender_lists::update(&mut tx, entry.id, fix.list, &entry.description, None)
-                .await?;
+            store::sender_lists::update(
+                &mut tx.conn(),
+                entry.id,
+                fix.list,
+                &entry.description,
+                None,
+            )
+            .await?;
             AuditAction::SenderListEntryChanged
         }
         None => {
@@ -232,7 +239,7 @@ async fn for_domain(
                 added_by: &ctx.user.email,
                 expires_at: None,
             };
-            store::sender_lists::insert(&mut tx, &new, now).await?;
+            store::sender_lists::insert(&mut tx.conn(), &new, now).await?;
             AuditAction::SenderListEntryAdded
         }
     };

@@ -125,9 +125,9 @@ pub async fn add(
         added_by: &ctx.user.email,
         expires_at: entry.expires_at,
     };
-    match store::sender_lists::insert(&mut conn, &new, now).await {
+    match store::sender_lists::insert(&mut conn.conn(), &new, now).await {
         Err(e) if store::is_unique_violation(&e) => {
-            let on = store::sender_lists::find_sender(&mut conn, domain_id, &entry.sender)
+            let on = store::sender_lists::find_sender(&mut conn.conn(), domain_id, &entry.sender)
                 .await?
                 .map_or(entry.list, |e| e.list);
             return Err(AppError::invalid(

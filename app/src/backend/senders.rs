@@ -61,7 +61,9 @@ pub async fn add(
     let accounts = user_ids(backend, ctx, users).await?;
     let mut tx = store::write(&backend.pool).await?;
     let id =
-        match store::senders::insert(&mut tx, domain_id, address.as_str(), &accounts, now).await {
+        match store::senders::insert(&mut tx.conn(), domain_id, address.as_str(), &accounts, now)
+            .await
+        {
             Err(e) if store::is_unique_violation(&e) => {
                 return Err(AppError::invalid(
                     "address",
@@ -96,7 +98,7 @@ pub async fn edit(
         .await?;
     let accounts = user_ids(backend, ctx, users).await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::senders::set_users(&mut tx, id, &accounts).await?;
+    store::senders::set_users(&mut tx.conn(), id, &accounts).await?;
     tx.commit().await?;
     let detail = format!("{} for {}", sender.address, users_text(users));
     let action = AuditAction::SenderAddressChanged;

@@ -100,9 +100,9 @@ pub async fn enable_totp(
     totp::check(backend, meta, &account, code, Stage::Offered, now).await?;
     let (shown, hashes) = totp::new_recovery_codes().await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::totp::enable(&mut tx, user.account_id, now).await?;
-    store::recovery_codes::replace(&mut tx, user.account_id, &hashes, now).await?;
-    let ended = end_other_sessions(&mut tx, user, sign_out_others).await?;
+    store::totp::enable(&mut tx.conn(), user.account_id, now).await?;
+    store::recovery_codes::replace(&mut tx.conn(), user.account_id, &hashes, now).await?;
+    let ended = end_other_sessions(&mut tx.conn(), user, sign_out_others).await?;
     tx.commit().await?;
     let detail = format!("authenticator app; {ended} other session(s) signed out");
     user.audit(backend, AuditAction::TwoFactorEnabled, &detail, now)
@@ -130,8 +130,8 @@ pub async fn disable_totp(
     }
     let proof = totp::check(backend, meta, &account, code, Stage::Enabled, now).await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::totp::delete(&mut tx, user.account_id).await?;
-    store::recovery_codes::delete_all(&mut tx, user.account_id).await?;
+    store::totp::delete(&mut tx.conn(), user.account_id).await?;
+    store::recovery_codes::delete_all(&mut tx.conn(), user.account_id).await?;
     tx.commit().await?;
     let detail = match proof {
         Proof::Totp => "confirmed with an authenticator code",
@@ -159,7 +159,7 @@ pub async fn regenerate_recovery_codes(
     }
     let (shown, hashes) = totp::new_recovery_codes().await?;
     let mut tx = store::write(&backend.pool).await?;
-    store::recovery_codes::replace(&mut tx, user.account_id, &hashes, now).await?;
+    store::recovery_codes::replace(&mut tx.conn(), user.account_id, &hashes, now).await?;
     tx.commit().await?;
     user.audit(backend, AuditAction::RecoveryCodesRegenerated, "", now)
         .await?;

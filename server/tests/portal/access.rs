@@ -2,6 +2,7 @@
 //! and a domain admin sees only their own domains.
 
 use crate::harness::Portal;
+use app::backend::store::db;
 use app::model::Role;
 
 #[tokio::test]
@@ -14,7 +15,7 @@ async fn a_mail_user_gets_403_from_admin_functions_and_an_audit_entry() {
         let a = p.call(endpoint, Some(&cookie), &[]).await;
         assert_eq!(a.status, 403, "{endpoint}: {}", a.body);
     }
-    let denied: i64 = sqlx::query_scalar(
+    let denied: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'user@one.test'",
     )
     .fetch_one(&p.backend.pool)

@@ -4,9 +4,10 @@
 //! `mailportal admin unrestrict` on the server lets admins back in.
 
 use crate::{
-    cli::{mailportal, text},
+    cli::text,
     harness::{error_of, ok_json, Portal, PASSWORD},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 const OFFICE: &str = "192.0.2.10";
@@ -75,7 +76,7 @@ async fn restricted_admin_access_refuses_other_addresses_until_the_command_line_
     assert_eq!(a.status, 403, "{}", a.body);
     assert_eq!(error_of(&a)["AdminIpRefused"], OUTSIDE);
     assert!(a.session_cookie().is_none());
-    let refused: String = sqlx::query_scalar(
+    let refused: String = db::query_scalar(
         "SELECT result FROM login_events WHERE email = 'dora@example.test' ORDER BY id DESC",
     )
     .fetch_one(&p.backend.pool)
@@ -100,7 +101,7 @@ async fn restricted_admin_access_refuses_other_addresses_until_the_command_line_
     let a = call_at(&p, OUTSIDE, "admin/domains", &dora, &domains).await;
     assert_eq!(a.status, 403, "{}", a.body);
     assert_eq!(error_of(&a)["AdminIpRefused"], OUTSIDE);
-    let denied: i64 = sqlx::query_scalar(
+    let denied: i64 = db::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action = 'access_denied' AND detail LIKE '%not in the admin IP access list%'",
     )
     .fetch_one(&p.backend.pool)
@@ -116,14 +117,14 @@ async fn restricted_admin_access_refuses_other_addresses_until_the_command_line_
     // Locked out: the boss is now elsewhere too. The command line lets admins back in.
     let a = sign_in_from(&p, "boss@example.test", OUTSIDE).await;
     assert_eq!(a.status, 403);
-    let o = mailportal(p.data.path(), &["admin", "unrestrict"], "");
+    let o = p.cli(&["admin", "unrestrict"], "");
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("no longer restricted"), "{}", text(&o));
     let a = sign_in_from(&p, "boss@example.test", OUTSIDE).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let o = mailportal(p.data.path(), &["admin", "unrestrict"], "");
+    let o = p.cli(&["admin", "unrestrict"], "");
     assert!(text(&o).contains("was not restricted"), "{}", text(&o));
-    let actions: Vec<String> = sqlx::query_scalar(
+    let actions: Vec<String> = db::query_scalar(
         "SELECT action || ':' || coalesce(ip, '') FROM audit_log WHERE action LIKE 'admin_ip%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)

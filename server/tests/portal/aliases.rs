@@ -3,6 +3,7 @@
 //! with the other domain's identifiers.
 
 use crate::harness::{error_of, Answer, Portal};
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -213,7 +214,7 @@ async fn aliases_forward_check_their_recipients_and_refuse_loops() {
         .await;
     assert!(refusal(&a).2.contains("is an alias"), "{}", a.body);
 
-    let logged: Vec<String> = sqlx::query_scalar(
+    let logged: Vec<String> = db::query_scalar(
         "SELECT action || ' ' || detail FROM audit_log WHERE actor = 'dora@one.test' \
          AND action LIKE 'alias_%' ORDER BY id",
     )
@@ -326,7 +327,7 @@ async fn a_domain_admin_cannot_reach_another_domain_through_any_function() {
     );
 
     assert_eq!(snapshot(&p).await, before, "nothing changed");
-    let refused: i64 = sqlx::query_scalar(
+    let refused: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test'",
     )
     .fetch_one(&p.backend.pool)
@@ -338,7 +339,7 @@ async fn a_domain_admin_cannot_reach_another_domain_through_any_function() {
 
 /// What a forbidden call could have changed.
 async fn snapshot(p: &Portal) -> Vec<String> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "SELECT 'account ' || email || ' ' || role || ' ' || enabled || ' ' || display_name || ' ' || password_hash FROM accounts \
          UNION ALL SELECT 'alias ' || address FROM aliases \
          UNION ALL SELECT 'target ' || target FROM alias_targets \

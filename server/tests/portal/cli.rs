@@ -9,9 +9,20 @@ use std::{
 const BIN: &str = env!("CARGO_BIN_EXE_mailportal");
 
 pub(crate) fn mailportal(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    mailportal_with(data, &[], args, stdin)
+}
+
+/// `mailportal` with more environment variables.
+pub(crate) fn mailportal_with(
+    data: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: &str,
+) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .env_clear()
+        .envs(env.iter().copied())
         .env("MAILPORTAL_DATA_DIR", data)
         .env("MAILPORTAL_LOG", "warn")
         .stdin(Stdio::piped())

@@ -4,6 +4,7 @@
 //! at the SDR peer once — or twice for a copy whose 250 was on its way at the kill.
 
 use crate::{dns::Dns, smtp::Peer};
+use app::backend::store::db;
 use std::{
     collections::HashMap,
     net::SocketAddr,
@@ -169,7 +170,7 @@ async fn accepted_mail_survives_sigkill_during_delivery() {
     // the queue. (The screens for it are tested elsewhere.)
     {
         let pool = app::backend::store::open(data).await.unwrap();
-        sqlx::query(
+        db::query(
             "UPDATE domains SET sdr_enabled = TRUE, sdr_destination = $1 \
              WHERE name = 'example.test'",
         )

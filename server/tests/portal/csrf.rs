@@ -2,6 +2,7 @@
 //! server function; same-origin ones pass.
 
 use crate::harness::{Portal, PASSWORD};
+use app::backend::store::db;
 use app::model::Role;
 
 #[tokio::test]
@@ -42,7 +43,7 @@ async fn cross_site_requests_are_refused_with_403() {
         )
         .await;
     assert_eq!(a.status, 403);
-    let stored: Option<String> = sqlx::query_scalar("SELECT recovery_email FROM accounts")
+    let stored: Option<String> = db::query_scalar("SELECT recovery_email FROM accounts")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();

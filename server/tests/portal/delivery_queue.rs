@@ -8,6 +8,7 @@ use crate::{
     harness::{error_of, ok_json, Portal},
     smtp::{code, mail_host, smtplib, Peer, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 use std::time::Duration;
@@ -32,7 +33,7 @@ async fn listed(p: &Portal, who: &str, search: &str) -> Vec<(i64, String, Value)
 /// Waits until every queued copy was tried `n` times.
 async fn tried(p: &Portal, n: i64) {
     for _ in 0..200 {
-        let least: Option<i64> = sqlx::query_scalar("SELECT MIN(attempts) FROM mail_queue")
+        let least: Option<i64> = db::query_scalar("SELECT MIN(attempts) FROM mail_queue")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -45,7 +46,7 @@ async fn tried(p: &Portal, n: i64) {
 }
 
 async fn audited(p: &Portal, action: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY id")
+    db::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY id")
         .bind(action)
         .fetch_all(&p.backend.pool)
         .await
@@ -79,12 +80,12 @@ async fn admins_see_their_domains_copies_and_retry_or_delete_them() {
         );
     }
     // dora runs example.test and the relay domain later.test, not away.test.
-    let later: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'later.test'")
+    let later: i64 = db::query_scalar("SELECT id FROM domains WHERE name = 'later.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
     let mut conn = p.backend.pool.acquire().await.unwrap();
-    app::backend::store::accounts::make_domain_admin(&mut conn, dora_id, later)
+    app::backend::store::accounts::make_domain_admin(&mut conn.conn(), dora_id, later)
         .await
         .unwrap();
     drop(conn);
@@ -134,7 +135,7 @@ async fn admins_see_their_domains_copies_and_retry_or_delete_them() {
         .call("queue/retry", Some(&dora), &[("ids[0]", &y.to_string())])
         .await;
     assert_eq!(other.status, 403, "{}", other.body);
-    let denied: i64 = sqlx::query_scalar(
+    let denied: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND detail LIKE '%queued copy%'",
     )
     .fetch_one(&p.backend.pool)
@@ -153,9 +154,9 @@ async fn admins_see_their_domains_copies_and_retry_or_delete_them() {
             .await,
     );
     assert_eq!(retried, 1);
-    let mut attempts = 0;
+    let mut attempts: i64 = 0;
     for _ in 0..100 {
-        attempts = sqlx::query_scalar("SELECT attempts FROM mail_queue WHERE id = $1")
+        attempts = db::query_scalar("SELECT attempts FROM mail_queue WHERE id = $1")
             .bind(x)
             .fetch_one(&p.backend.pool)
             .await
@@ -218,7 +219,7 @@ async fn admins_see_their_domains_copies_and_retry_or_delete_them() {
         "Learned 1 message as spam; 1 message was learned as spam before."
     );
     let learned: Vec<String> =
-        sqlx::query_scalar("SELECT learned_by FROM bayes_messages WHERE class = 'spam'")
+        db::query_scalar("SELECT learned_by FROM bayes_messages WHERE class = 'spam'")
             .fetch_all(&p.backend.pool)
             .await
             .unwrap();

@@ -9,6 +9,7 @@ use crate::{
     harness::{error_of, ok_json, Portal},
     smtp::{code, domain_id, mail_host, maildir, smtplib, GTUBE},
 };
+use app::backend::store::db;
 use app::{
     backend::digests::{self, Sent, When},
     model::Role,
@@ -46,7 +47,7 @@ async fn keep(p: &Portal, to: &[&str], subject: &str) -> i64 {
     assert!(message.contains(subject), "GTUBE has a Subject line");
     let r = smtplib(p.smtp, "spam@spam.example", to, &message).await;
     assert_eq!(code(&r["data"]), 550, "kept: {r}");
-    sqlx::query_scalar("SELECT MAX(id) FROM quarantine")
+    db::query_scalar("SELECT MAX(id) FROM quarantine")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
@@ -59,7 +60,7 @@ async fn send(p: &Portal, when: When) -> Sent {
 }
 
 async fn in_quarantine(p: &Portal, id: i64) -> Vec<String> {
-    sqlx::query_scalar("SELECT address FROM quarantine_recipients WHERE quarantine_id = $1")
+    db::query_scalar("SELECT address FROM quarantine_recipients WHERE quarantine_id = $1")
         .bind(id)
         .fetch_all(&p.backend.pool)
         .await
@@ -165,7 +166,7 @@ async fn digests_list_each_persons_new_kept_mail_with_links_that_work_once() {
     assert!(maildir(&p, "bob@example.test").is_empty());
     assert_eq!(in_quarantine(&p, both).await, ["bob@example.test"]);
     let audit: Vec<(String, String)> =
-        sqlx::query_as("SELECT actor, ip FROM audit_log WHERE action = 'quarantine_released'")
+        db::query_as("SELECT actor, ip FROM audit_log WHERE action = 'quarantine_released'")
             .fetch_all(&p.backend.pool)
             .await
             .unwrap();

@@ -6,6 +6,7 @@ use crate::{
     dns::{free_port, Dns},
     harness::Portal,
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// The domain's id and the TXT text the screen asks to publish.
@@ -86,7 +87,7 @@ async fn a_domain_is_verified_when_its_txt_record_is_found() {
     let a = verify(boss.clone()).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(listed(&p, &boss, "shop.example").await.2);
-    let who: String = sqlx::query_scalar(
+    let who: String = db::query_scalar(
         "SELECT actor FROM audit_log WHERE action = 'domain_verified' AND detail = 'shop.example'",
     )
     .fetch_one(&p.backend.pool)
@@ -124,7 +125,7 @@ async fn only_master_admins_add_and_admins_verify_only_their_own_domains() {
         .call("domains/verify", Some(&dora), &[("id", &other.to_string())])
         .await;
     assert_eq!(a.status, 403, "another domain's id: {}", a.body);
-    let refused: i64 = sqlx::query_scalar(
+    let refused: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test' \
          AND detail LIKE '%verify the domain%'",
     )

@@ -11,6 +11,7 @@ use crate::{
         GTUBE, HAM,
     },
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// Saves the filter settings: the defaults, then `fields` (a check box is on when given).
@@ -40,7 +41,7 @@ pub(crate) async fn save(
 }
 
 async fn quarantined(p: &Portal) -> Vec<(String, Option<f64>, String)> {
-    sqlx::query_as("SELECT queue_id, score, reason FROM quarantine ORDER BY id")
+    db::query_as("SELECT queue_id, score, reason FROM quarantine ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
@@ -73,7 +74,7 @@ async fn spam_at_the_reject_level_is_kept_or_refused_as_the_domain_says() {
         "{file}"
     );
     assert!(file.contains("GTUBE-STANDARD"), "{file}");
-    let recipients: Vec<String> = sqlx::query_scalar("SELECT address FROM quarantine_recipients")
+    let recipients: Vec<String> = db::query_scalar("SELECT address FROM quarantine_recipients")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();
@@ -92,7 +93,7 @@ async fn spam_at_the_reject_level_is_kept_or_refused_as_the_domain_says() {
     assert_eq!(code(&r["data"]), 250, "{r}");
     assert!(maildir(&p, "alice@example.test").is_empty());
     let (at, expires): (i64, i64) =
-        sqlx::query_as("SELECT at, expires_at FROM quarantine ORDER BY id DESC LIMIT 1")
+        db::query_as("SELECT at, expires_at FROM quarantine ORDER BY id DESC LIMIT 1")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -166,12 +167,11 @@ async fn spam_at_the_reject_level_is_kept_or_refused_as_the_domain_says() {
         assert_eq!(error_of(&a)["Invalid"]["field"], field, "{}", a.body);
         assert!(a.body.contains(words), "{field}: {}", a.body);
     }
-    let audit: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'filter_settings_changed'",
-    )
-    .fetch_one(&p.backend.pool)
-    .await
-    .unwrap();
+    let audit: i64 =
+        db::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'filter_settings_changed'")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
     assert_eq!(audit, 3);
     p.stop().await;
 }

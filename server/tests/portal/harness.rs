@@ -1,6 +1,7 @@
 //! Starts a portal for one test and speaks HTTP to it.
 
 use crate::dns::Dns;
+use app::backend::store::db;
 use app::{
     backend::{admin, admin::Operator, Backend, Clock},
     model::Role,
@@ -32,6 +33,11 @@ pub fn country_db() -> std::path::PathBuf {
     path
 }
 
+/// True when the tests run on PostgreSQL (`MAILPORTAL_TEST_STORE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("MAILPORTAL_TEST_STORE").is_ok_and(|s| s == "postgres")
+}
+
 pub struct Portal {
     pub base: String,
     /// The SMTP listener's address.
@@ -40,6 +46,8 @@ pub struct Portal {
     pub submission: std::net::SocketAddr,
     pub backend: Backend,
     pub data: tempfile::TempDir,
+    /// The PostgreSQL database, when the tests run on one.
+    pub database_url: Option<String>,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -115,6 +123,22 @@ impl Portal {
         config.smtp.hostname = Some("mx.portal.test".into());
         // `configure` may move the SMTP listener (to [::1]:0, say); it binds a free port.
         configure(&mut config);
+        // MAILPORTAL_TEST_STORE=postgres runs the same tests on a PostgreSQL database of
+        // their own, on the tests' PostgreSQL server; a portal started again on the same
+        // data directory finds the same database (its URL is kept beside the data).
+        if config.database_url.is_none() && on_postgres() {
+            let kept = config.data_dir.join("test-database-url");
+            let url = match std::fs::read_to_string(&kept) {
+                Ok(url) => url,
+                Err(_) => {
+                    let url = app::backend::store::test_postgres::database_url().await;
+                    std::fs::write(&kept, &url).expect("keep the test database's URL");
+                    url
+                }
+            };
+            config.database_url = Some(url);
+        }
+        let database_url = config.database_url.clone();
         // No test asks the machine's resolver: unless the test runs its own DNS server, the
         // portal asks one that knows no names and says so at once (SPF checks every message).
         let dns = match config.dns.resolver {
@@ -159,6 +183,7 @@ impl Portal {
             submission,
             backend,
             data,
+            database_url,
             http,
             stop: Some(stop),
             task: Some(task),
@@ -184,6 +209,15 @@ impl Portal {
                 .expect("graceful stop")
                 .unwrap();
         }
+    }
+
+    /// Runs the `mailportal` command on this portal's data (and database).
+    pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let env: Vec<(&str, &str)> = match &self.database_url {
+            Some(url) => vec![("MAILPORTAL_DATABASE_URL", url.as_str())],
+            None => vec![],
+        };
+        crate::cli::mailportal_with(self.data.path(), &env, args, stdin)
     }
 
     pub fn clock(&self) -> &Clock {
@@ -389,7 +423,7 @@ impl Portal {
 
     /// Revokes the newest device password through the screen's server function.
     pub async fn revoke_newest_device_password(&self, cookie: &str) {
-        let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM device_passwords")
+        let id: i64 = db::query_scalar("SELECT MAX(id) FROM device_passwords")
             .fetch_one(&self.backend.pool)
             .await
             .unwrap();

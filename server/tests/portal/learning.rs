@@ -8,6 +8,7 @@ use crate::{
     harness::{ok_json, Portal},
     smtp::{code, last_evidence, mail_host, smtplib, GTUBE},
 };
+use app::backend::store::db;
 use app::{
     backend::learning::learn,
     model::{
@@ -186,7 +187,7 @@ async fn bayes_learns_the_spamassassin_corpus_and_prints_precision_and_recall() 
         evidence.contains("BAYES_SPAM +4: spam probability"),
         "{evidence}"
     );
-    let words: String = sqlx::query_scalar("SELECT summary FROM mail_log ORDER BY id DESC LIMIT 1")
+    let words: String = db::query_scalar("SELECT summary FROM mail_log ORDER BY id DESC LIMIT 1")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -199,7 +200,7 @@ async fn bayes_learns_the_spamassassin_corpus_and_prints_precision_and_recall() 
 
 /// Learned messages by class and by whom.
 async fn learned(p: &Portal) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT class, learned_by FROM bayes_messages ORDER BY learned_at, class")
+    db::query_as("SELECT class, learned_by FROM bayes_messages ORDER BY learned_at, class")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
@@ -216,7 +217,7 @@ async fn releasing_and_deleting_kept_mail_teaches_the_classifier_when_asked() {
         let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], &spam).await;
         assert_eq!(code(&r["data"]), 550, "{r}");
     }
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM quarantine ORDER BY id")
+    let ids: Vec<i64> = db::query_scalar("SELECT id FROM quarantine ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();
@@ -260,7 +261,7 @@ async fn releasing_and_deleting_kept_mail_teaches_the_classifier_when_asked() {
             ("spam".into(), "alice@example.test".into())
         ]
     );
-    let audit: String = sqlx::query_scalar(
+    let audit: String = db::query_scalar(
         "SELECT detail FROM audit_log WHERE action = 'quarantine_released' ORDER BY id DESC LIMIT 1",
     )
     .fetch_one(&p.backend.pool)

@@ -7,6 +7,7 @@ use crate::{
     mail_peers::{dovecot_with, free_port, wait_for, wait_for_port, Peer},
     smtp::{code, last_evidence, mail_host_with, maildir, queued, smtplib, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 use std::{
     path::{Path, PathBuf},
@@ -80,7 +81,7 @@ async fn wait_queue(p: &Portal, want: &[(&str, bool)]) -> Vec<(String, i64, Opti
 }
 
 async fn used_bytes(p: &Portal, address: &str) -> i64 {
-    sqlx::query_scalar("SELECT used_bytes FROM accounts WHERE email = $1")
+    db::query_scalar("SELECT used_bytes FROM accounts WHERE email = $1")
         .bind(address)
         .fetch_one(&p.backend.pool)
         .await

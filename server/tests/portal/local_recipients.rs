@@ -5,6 +5,7 @@ use crate::{
     harness::{error_of, Answer, Portal},
     smtp::{codes, mail_host, raw, Peer},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// The RCPT replies for `rcpts`, in one transaction that is then abandoned.
@@ -43,11 +44,11 @@ async fn relayed_mail_is_taken_only_for_listed_addresses() {
         ],
     )
     .await);
-    let example: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
+    let example: i64 = db::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
-    let relay: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'relay.test'")
+    let relay: i64 = db::query_scalar("SELECT id FROM domains WHERE name = 'relay.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -146,7 +147,7 @@ async fn relayed_mail_is_taken_only_for_listed_addresses() {
     .await);
     let got = rcpt_codes(&p, &["anyone@relay.test"]).await;
     assert_eq!(got, ["250"]);
-    let actions: Vec<String> = sqlx::query_scalar(
+    let actions: Vec<String> = db::query_scalar(
         "SELECT action FROM audit_log WHERE action LIKE 'local_recipient%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)
@@ -189,7 +190,7 @@ async fn callouts_refuse_recipients_the_destination_does_not_know() {
     let id = |name: &'static str| {
         let pool = p.backend.pool.clone();
         async move {
-            let id: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+            let id: i64 = db::query_scalar("SELECT id FROM domains WHERE name = $1")
                 .bind(name)
                 .fetch_one(&pool)
                 .await
@@ -226,7 +227,7 @@ async fn callouts_refuse_recipients_the_destination_does_not_know() {
         ["known@relay.test", "stranger@relay.test"],
         "the second question about the stranger is answered from the cache"
     );
-    let cached: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM callout_cache")
+    let cached: i64 = db::query_scalar("SELECT COUNT(*) FROM callout_cache")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -245,7 +246,7 @@ async fn callouts_refuse_recipients_the_destination_does_not_know() {
     // A destination that cannot answer now (4xx) leaves the recipient taken, unremembered.
     assert_eq!(rcpt_codes(&p, &["anyone@busy.test"]).await, ["250"]);
     let remembered: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM callout_cache WHERE address = 'anyone@busy.test'")
+        db::query_scalar("SELECT COUNT(*) FROM callout_cache WHERE address = 'anyone@busy.test'")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();

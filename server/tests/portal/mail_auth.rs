@@ -2,6 +2,7 @@
 //! passwords' limits, who may ask, malformed requests, and the shared failure counter.
 
 use crate::harness::{Portal, PASSWORD};
+use app::backend::store::db;
 use app::{
     backend::{auth::throttle, store},
     model::Role,
@@ -54,7 +55,7 @@ async fn mail_login(p: &Portal, headers: &[(&str, &str)]) -> crate::harness::Ans
 }
 
 async fn alice_id(p: &Portal) -> i64 {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+    db::query_scalar("SELECT id FROM accounts WHERE email = $1")
         .bind(ALICE)
         .fetch_one(&p.backend.pool)
         .await
@@ -219,7 +220,7 @@ async fn every_check_is_a_login_event_and_a_use_marks_the_device_password() {
     assert_eq!(a.header("auth-status"), Some("Invalid login or password"));
     // The rows are written in batches off the request path; a flush waits for them.
     p.backend.recorder.flush().await;
-    let results: Vec<(String, String)> = sqlx::query_as(
+    let results: Vec<(String, String)> = db::query_as(
         "SELECT result, detail FROM login_events WHERE email = $1 AND protocol = 'imap' ORDER BY id",
     )
     .bind(ALICE)
@@ -236,7 +237,7 @@ async fn every_check_is_a_login_event_and_a_use_marks_the_device_password() {
         results[40],
         ("bad_credentials".into(), "wrong password".into())
     );
-    let (ip, protocol): (String, String) = sqlx::query_as(
+    let (ip, protocol): (String, String) = db::query_as(
         "SELECT last_used_ip, last_used_protocol FROM device_passwords WHERE account_id = $1",
     )
     .bind(alice_id(&p).await)
@@ -284,7 +285,7 @@ async fn only_configured_proxies_with_the_secret_are_answered() {
     let a = mail_login(&p, &[("auth-user", "x"), ("auth-pass", "y")]).await;
     assert_eq!(a.status, 403, "127.0.0.1 is not a configured proxy");
     p.backend.recorder.flush().await;
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_events")
+    let events: i64 = db::query_scalar("SELECT COUNT(*) FROM login_events")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -402,7 +403,7 @@ async fn malformed_requests_are_refusals_and_login_events() {
     }
     p.backend.recorder.flush().await;
     let events: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_events WHERE result <> 'success'")
+        db::query_scalar("SELECT COUNT(*) FROM login_events WHERE result <> 'success'")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -457,7 +458,7 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
     let (b, _) = login(&p, ALICE, "some password", "imap", "203.0.113.6").await;
     assert_eq!(a, b);
     p.backend.recorder.flush().await;
-    let detail: Vec<String> = sqlx::query_scalar("SELECT detail FROM login_events ORDER BY id")
+    let detail: Vec<String> = db::query_scalar("SELECT detail FROM login_events ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();
@@ -473,7 +474,7 @@ async fn ok(p: &Portal, pass: &str) -> bool {
 /// The detail of the newest login event: the credential (and "(cached)") or the reason.
 async fn last_detail(p: &Portal) -> String {
     p.backend.recorder.flush().await;
-    sqlx::query_scalar("SELECT detail FROM login_events ORDER BY id DESC LIMIT 1")
+    db::query_scalar("SELECT detail FROM login_events ORDER BY id DESC LIMIT 1")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
@@ -538,7 +539,7 @@ async fn the_success_cache_answers_repeats_and_forgets_at_every_change() {
     assert_eq!(login(&p, ALICE, &device, "imap", ELSEWHERE).await.0, "OK");
     assert_eq!(login(&p, ALICE, &device, "imap", ELSEWHERE).await.0, "OK");
     assert_eq!(last_detail(&p).await, "device password (cached)");
-    sqlx::query("UPDATE accounts SET enabled = FALSE WHERE id = $1")
+    db::query("UPDATE accounts SET enabled = FALSE WHERE id = $1")
         .bind(id)
         .execute(&p.backend.pool)
         .await
@@ -560,7 +561,7 @@ async fn a_domain_admin_manages_the_mail_access_of_their_domains_mailboxes_only(
     p.add_user("bob@example.test", Role::MailUser).await;
     let alice = p.sign_in(ALICE).await;
     let phone = p.new_device_password(&alice, &["imap"], "").await;
-    let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM device_passwords")
+    let id: i64 = db::query_scalar("SELECT MAX(id) FROM device_passwords")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -621,7 +622,7 @@ async fn a_domain_admin_manages_the_mail_access_of_their_domains_mailboxes_only(
     let a = p.call(calls[2].0, Some(&dora), &calls[2].1).await;
     assert_eq!(a.status, 404, "already revoked: {}", a.body);
 
-    let audit: Vec<(String, String, String)> = sqlx::query_as(
+    let audit: Vec<(String, String, String)> = db::query_as(
         "SELECT COALESCE(actor, ''), action, detail FROM audit_log \
          WHERE action IN ('mail_access_changed', 'device_password_revoked') ORDER BY id",
     )
@@ -685,7 +686,7 @@ async fn a_burst_of_refused_logins_blocks_the_client_ip_for_a_while() {
         "other addresses are not blocked"
     );
     let (attempts, reason): (i64, String) =
-        sqlx::query_as("SELECT attempts, reason FROM ip_blocks WHERE ip = $1")
+        db::query_as("SELECT attempts, reason FROM ip_blocks WHERE ip = $1")
             .bind(attacker)
             .fetch_one(&p.backend.pool)
             .await

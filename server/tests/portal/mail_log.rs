@@ -6,6 +6,7 @@ use crate::{
     harness::{error_of, ok_json, Portal},
     smtp::{code, mail_host, smtplib, GTUBE, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// The (verdict, recipients) of the rows `who` reads with `filter`, newest first.
@@ -121,7 +122,7 @@ async fn rows_go_after_their_domains_log_days() {
     let p = mail_host().await;
     p.add_domain("other.test").await;
     p.add_user("carol@other.test", Role::MailUser).await;
-    sqlx::query("UPDATE domains SET log_days = 2 WHERE name = 'other.test'")
+    db::query("UPDATE domains SET log_days = 2 WHERE name = 'other.test'")
         .execute(&p.backend.pool)
         .await
         .unwrap();
@@ -133,7 +134,7 @@ async fn rows_go_after_their_domains_log_days() {
         smtplib(p.smtp, "ann@sender.example.org", &[to], HAM).await;
     }
     let count = || async {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_log")
+        let n: i64 = db::query_scalar("SELECT COUNT(*) FROM mail_log")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -150,7 +151,7 @@ async fn rows_go_after_their_domains_log_days() {
     );
     assert_eq!(purge(now + 28 * 86_400).await.unwrap(), 2, "the default 28");
     assert_eq!(count().await, 0);
-    let recipients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_log_recipients")
+    let recipients: i64 = db::query_scalar("SELECT COUNT(*) FROM mail_log_recipients")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -174,7 +175,7 @@ async fn read_events(stream: &mut reqwest::Response, until: &str) -> String {
 }
 
 async fn newest_row(p: &Portal) -> i64 {
-    sqlx::query_scalar("SELECT MAX(id) FROM mail_log")
+    db::query_scalar("SELECT MAX(id) FROM mail_log")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()

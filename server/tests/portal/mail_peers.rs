@@ -4,6 +4,7 @@
 //! the portal's.
 
 use crate::harness::{Portal, PASSWORD};
+use app::backend::store::db;
 use app::{backend::store, model::Role};
 use std::{
     net::TcpListener,
@@ -170,7 +171,7 @@ async fn nginx_and_dovecot_follow_the_portals_decisions() {
         "the device password"
     );
 
-    let id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+    let id: i64 = db::query_scalar("SELECT id FROM accounts WHERE email = $1")
         .bind(ALICE)
         .fetch_one(&p.backend.pool)
         .await

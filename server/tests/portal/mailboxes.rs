@@ -2,6 +2,7 @@
 //! and enable, set a password, delete with the typed address; and who may touch whom.
 
 use crate::harness::{error_of, Portal, PASSWORD};
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -156,7 +157,7 @@ async fn a_domain_admin_adds_finds_changes_and_deletes_mailboxes() {
     assert_eq!(page(&p, &dora, one, "user_", 1).await["page"]["total"], 0);
 
     // Quota usage as delivery will keep it.
-    sqlx::query("UPDATE accounts SET used_bytes = 536870912 WHERE id = $1")
+    db::query("UPDATE accounts SET used_bytes = 536870912 WHERE id = $1")
         .bind(id)
         .execute(&p.backend.pool)
         .await
@@ -277,7 +278,7 @@ async fn a_domain_admin_adds_finds_changes_and_deletes_mailboxes() {
     assert_eq!(a.status, 404, "already gone: {}", a.body);
 
     // Every change is in the audit log, by whom.
-    let actions: Vec<String> = sqlx::query_scalar(
+    let actions: Vec<String> = db::query_scalar(
         "SELECT action || ': ' || detail FROM audit_log WHERE actor = 'dora@one.test' \
          AND detail LIKE 'alice@%' ORDER BY id",
     )
@@ -454,7 +455,7 @@ async fn master_admins_assign_and_remove_domain_admins() {
     }
 
     // Removed from its only domain, the account is a mail user again.
-    let mo_id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'mo@one.test'")
+    let mo_id: i64 = db::query_scalar("SELECT id FROM accounts WHERE email = 'mo@one.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -469,14 +470,14 @@ async fn master_admins_assign_and_remove_domain_admins() {
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let role: String = sqlx::query_scalar("SELECT role FROM accounts WHERE id = $1")
+    let role: String = db::query_scalar("SELECT role FROM accounts WHERE id = $1")
         .bind(mo_id)
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
     assert_eq!(role, "mailuser");
     assert_eq!(p.call("admin/domains", Some(&mo), &[]).await.status, 403);
-    let audit: i64 = sqlx::query_scalar(
+    let audit: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE actor = 'boss@one.test' \
          AND action IN ('domain_admin_assigned', 'domain_admin_removed') AND detail = 'mo@one.test for two.test'",
     )

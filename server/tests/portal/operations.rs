@@ -10,6 +10,7 @@ use crate::{
     smtp::{code, mail_host, maildir, smtplib, Peer, GTUBE, HAM},
     starttls::self_signed,
 };
+use app::backend::store::db;
 use app::model::Role;
 use std::{path::Path, process::Command, time::Duration};
 
@@ -131,7 +132,7 @@ async fn queued(p: &Portal) -> Vec<String> {
 }
 
 async fn kept(p: &Portal) -> Vec<String> {
-    sqlx::query_scalar("SELECT queue_id FROM quarantine ORDER BY queue_id")
+    db::query_scalar("SELECT queue_id FROM quarantine ORDER BY queue_id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
@@ -139,6 +140,12 @@ async fn kept(p: &Portal) -> Vec<String> {
 
 #[tokio::test]
 async fn a_backup_taken_while_serving_restores_into_a_fresh_data_directory() {
+    if crate::harness::on_postgres() {
+        // `mailportal backup` copies the SQLite store; a PostgreSQL store's (pg_dump) is
+        // still to come, and the command refuses it.
+        eprintln!("skipped on PostgreSQL: backup copies the SQLite store only");
+        return;
+    }
     let p = mail_host().await;
     let busy = Peer::start("defer").await;
     p.add_user("boss@example.test", Role::MasterAdmin).await;

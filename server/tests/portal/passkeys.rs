@@ -3,6 +3,7 @@
 //! counter that went back, a deleted or duplicate credential, an expired ceremony).
 
 use crate::harness::{error_of, Answer, Portal, PASSWORD};
+use app::backend::store::db;
 use app::{backend::auth::passkey, model::Role};
 use url::Url;
 use webauthn_authenticator_rs::{softpasskey::SoftPasskey, WebauthnAuthenticator};
@@ -113,12 +114,11 @@ async fn answer_sign_in(
         .authenticator
         .do_authentication(Url::parse(origin).unwrap(), options)
         .expect("the authenticator signs");
-    let handle: Vec<u8> =
-        sqlx::query_scalar("SELECT webauthn_handle FROM accounts WHERE email = $1")
-            .bind(ALICE)
-            .fetch_one(&p.backend.pool)
-            .await
-            .unwrap();
+    let handle: Vec<u8> = db::query_scalar("SELECT webauthn_handle FROM accounts WHERE email = $1")
+        .bind(ALICE)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
     answer.response.user_handle = Some(handle.into());
     answer
 }
@@ -239,7 +239,7 @@ async fn a_deleted_passkey_no_longer_signs_in() {
     let (p, cookie) = portal_with_alice().await;
     let mut device = Device::new();
     add(&p, &cookie, &mut device, "Old phone").await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM passkeys")
+    let id: i64 = db::query_scalar("SELECT id FROM passkeys")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -259,7 +259,7 @@ async fn a_credential_is_registered_to_one_account_only() {
     let mut device = Device::new();
     add(&p, &cookie, &mut device, "Phone").await;
     let bob = p.add_user("bob@example.test", Role::MailUser).await;
-    let stored: String = sqlx::query_scalar("SELECT passkey FROM passkeys")
+    let stored: String = db::query_scalar("SELECT passkey FROM passkeys")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -331,7 +331,7 @@ async fn passkey_only_needs_two_passkeys_and_then_refuses_the_password() {
     assert_eq!(a.status, 401, "a wrong password tells nothing more");
 
     // Deleting down to one passkey is refused while passwords are off.
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM passkeys")
+    let id: i64 = db::query_scalar("SELECT MIN(id) FROM passkeys")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();

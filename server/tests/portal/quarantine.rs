@@ -7,6 +7,7 @@ use crate::{
     harness::{ok_json, Portal},
     smtp::{code, mail_host, maildir, smtplib, GTUBE},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// Spam in HTML with everything a portal must not run or load.
@@ -38,7 +39,7 @@ async fn listed(p: &Portal, who: &str) -> Vec<(i64, Vec<String>)> {
 async fn keep(p: &Portal, to: &[&str], message: &str) -> i64 {
     let r = smtplib(p.smtp, "spam@spam.example", to, message).await;
     assert_eq!(code(&r["data"]), 550, "kept, the sender told 5xx: {r}");
-    sqlx::query_scalar("SELECT MAX(id) FROM quarantine")
+    db::query_scalar("SELECT MAX(id) FROM quarantine")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
@@ -49,7 +50,7 @@ fn file_of(p: &Portal, queue_id: &str) -> std::path::PathBuf {
 }
 
 async fn queue_id(p: &Portal, id: i64) -> String {
-    sqlx::query_scalar("SELECT queue_id FROM quarantine WHERE id = $1")
+    db::query_scalar("SELECT queue_id FROM quarantine WHERE id = $1")
         .bind(id)
         .fetch_one(&p.backend.pool)
         .await
@@ -58,13 +59,11 @@ async fn queue_id(p: &Portal, id: i64) -> String {
 
 /// How often `who` was refused something (the audit log's `access_denied` rows).
 pub(crate) async fn denied(p: &Portal, who: &str) -> i64 {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = $1",
-    )
-    .bind(who)
-    .fetch_one(&p.backend.pool)
-    .await
-    .unwrap()
+    db::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = $1")
+        .bind(who)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -208,7 +207,7 @@ async fn each_reader_sees_and_releases_only_their_own_kept_mail() {
         .await;
     assert_eq!(ok_json(&a)["count"], 2);
     assert_eq!(maildir(&p, "carol@other.test").len(), 2);
-    let audit: Vec<String> = sqlx::query_scalar(
+    let audit: Vec<String> = db::query_scalar(
         "SELECT action FROM audit_log WHERE action LIKE 'quarantine_%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)
@@ -254,7 +253,7 @@ async fn html_is_shown_cleaned_and_admins_delete_by_score() {
 
     // Two kept messages, one scored lower.
     let low = keep(&p, &["bob@example.test"], GTUBE).await;
-    sqlx::query("UPDATE quarantine SET score = 20 WHERE id = $1")
+    db::query("UPDATE quarantine SET score = 20 WHERE id = $1")
         .bind(low)
         .execute(&p.backend.pool)
         .await
@@ -313,7 +312,7 @@ async fn kept_mail_is_purged_after_the_domains_quarantine_days() {
     assert!(file.exists());
     assert_eq!(purge(now + 28 * 86_400).await.unwrap(), 1);
     assert!(!file.exists());
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quarantine_recipients")
+    let rows: i64 = db::query_scalar("SELECT COUNT(*) FROM quarantine_recipients")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();

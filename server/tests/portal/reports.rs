@@ -9,11 +9,12 @@ use crate::{
     quarantine::denied,
     smtp::{code, domain_id, mail_host, maildir, smtplib, GTUBE, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// The last log row's id.
 async fn last_row(p: &Portal) -> i64 {
-    sqlx::query_scalar("SELECT id FROM mail_log ORDER BY id DESC LIMIT 1")
+    db::query_scalar("SELECT id FROM mail_log ORDER BY id DESC LIMIT 1")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
@@ -48,7 +49,7 @@ fn refusal(a: &Answer) -> String {
 
 /// (list, sender) of the account's own entries.
 async fn own_entries(p: &Portal, email: &str) -> Vec<(String, String)> {
-    sqlx::query_as(
+    db::query_as(
         "SELECT e.list, e.pattern FROM personal_sender_entries e \
          JOIN accounts a ON a.id = e.account_id WHERE a.email = $1 ORDER BY e.id",
     )
@@ -59,14 +60,14 @@ async fn own_entries(p: &Portal, email: &str) -> Vec<(String, String)> {
 }
 
 async fn learned(p: &Portal) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT class, learned_by FROM bayes_messages ORDER BY learned_at, rowid")
+    db::query_as("SELECT class, learned_by FROM bayes_messages ORDER BY learned_at, digest")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
 }
 
 async fn audited(p: &Portal, action: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY id")
+    db::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY id")
         .bind(action)
         .fetch_all(&p.backend.pool)
         .await
@@ -306,7 +307,7 @@ async fn a_persons_reports_are_limited_per_hour() {
     // 100 reports this hour already (a mail user's allowance).
     let now = p.clock().now();
     for n in 0..100 {
-        sqlx::query(
+        db::query(
             "INSERT INTO bayes_messages (digest, class, learned_by, learned_at) \
              VALUES ($1, 'spam', 'alice@example.test', $2)",
         )
@@ -339,7 +340,7 @@ async fn a_persons_reports_are_limited_per_hour() {
     // Releasing with "not spam" still releases; only the learning waits.
     let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
     assert_eq!(code(&r["data"]), 550, "{r}");
-    let id: i64 = sqlx::query_scalar("SELECT id FROM quarantine")
+    let id: i64 = db::query_scalar("SELECT id FROM quarantine")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -394,7 +395,7 @@ async fn marks_in_the_quarantine_put_the_sender_on_the_readers_own_list() {
     )
     .await;
     assert_eq!(code(&r["data"]), 550, "{r}");
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM quarantine ORDER BY id")
+    let ids: Vec<i64> = db::query_scalar("SELECT id FROM quarantine ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();

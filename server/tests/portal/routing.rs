@@ -3,6 +3,7 @@
 //! refusal of destinations on this machine unless a master admin allows them.
 
 use crate::harness::{error_of, Answer, Portal};
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 use std::{
@@ -458,7 +459,7 @@ async fn split_domain_routing_and_domain_aliases_belong_to_their_domain() {
         )["rows"],
         serde_json::json!([])
     );
-    let logged: Vec<String> = sqlx::query_scalar(
+    let logged: Vec<String> = db::query_scalar(
         "SELECT action || ' ' || detail FROM audit_log WHERE actor = 'dora@one.test' \
          AND action IN ('sdr_changed', 'domain_created', 'domain_deleted') ORDER BY id",
     )

@@ -3,26 +3,27 @@
 //! learn exists), the refusal is audited, and nothing in the other domain changes.
 
 use crate::harness::{Portal, PASSWORD};
+use app::backend::store::db;
 use app::model::Role;
 
 /// What the other domain holds, as rows counted and settings read: equal before and after.
 async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
     let mut out = Vec::new();
     for sql in [
-        "SELECT group_concat(email || ':' || enabled || ':' || display_name || ':' || quota_bytes || ':' || password_hash) FROM accounts WHERE domain_id = $1",
-        "SELECT group_concat(a.address || '>' || t.target) FROM aliases a JOIN alias_targets t ON t.alias_id = a.id WHERE a.domain_id = $1",
-        "SELECT group_concat(s.address || '>' || u.account_id) FROM sender_addresses s JOIN sender_address_users u ON u.sender_id = s.id WHERE s.domain_id = $1",
-        "SELECT group_concat(name || ':' || COALESCE(verified_at, '') || ':' || sdr_enabled || ':' || COALESCE(timezone, '') || ':' || COALESCE(spam_defer, '') || ':' || COALESCE(spam_reject, '')) FROM domains WHERE id = $1 OR alias_of = $1",
+        "SELECT string_agg(email || ':' || enabled || ':' || display_name || ':' || quota_bytes || ':' || password_hash, ',' ORDER BY email || ':' || enabled || ':' || display_name || ':' || quota_bytes || ':' || password_hash) FROM accounts WHERE domain_id = $1",
+        "SELECT string_agg(a.address || '>' || t.target, ',' ORDER BY a.address || '>' || t.target) FROM aliases a JOIN alias_targets t ON t.alias_id = a.id WHERE a.domain_id = $1",
+        "SELECT string_agg(s.address || '>' || u.account_id, ',' ORDER BY s.address || '>' || u.account_id) FROM sender_addresses s JOIN sender_address_users u ON u.sender_id = s.id WHERE s.domain_id = $1",
+        "SELECT string_agg(name || ':' || COALESCE(CAST(verified_at AS TEXT), '') || ':' || sdr_enabled || ':' || COALESCE(timezone, '') || ':' || COALESCE(CAST(spam_defer AS TEXT), '') || ':' || COALESCE(CAST(spam_reject AS TEXT), ''), ',' ORDER BY name) FROM domains WHERE id = $1 OR alias_of = $1",
         "SELECT spam_defer || ':' || spam_tag || ':' || spam_reject FROM antispam_global WHERE $1 = $1",
-        "SELECT group_concat(destination || '@' || position) FROM domain_routes",
-        "SELECT group_concat(pattern || ':' || list || ':' || description) FROM sender_list_entries WHERE domain_id = $1 OR domain_id IS NULL",
-        "SELECT group_concat(quarantine || ':' || subject_tag || ':' || size_limit || ':' || blocked_extensions) FROM filter_settings WHERE domain_id = $1",
-        "SELECT group_concat(address) FROM local_recipients WHERE domain_id = $1",
+        "SELECT string_agg(destination || '@' || position, ',' ORDER BY destination || '@' || position) FROM domain_routes",
+        "SELECT string_agg(pattern || ':' || list || ':' || description, ',' ORDER BY pattern || ':' || list || ':' || description) FROM sender_list_entries WHERE domain_id = $1 OR domain_id IS NULL",
+        "SELECT string_agg(quarantine || ':' || subject_tag || ':' || size_limit || ':' || blocked_extensions, ',' ORDER BY quarantine || ':' || subject_tag || ':' || size_limit || ':' || blocked_extensions) FROM filter_settings WHERE domain_id = $1",
+        "SELECT string_agg(address, ',' ORDER BY address) FROM local_recipients WHERE domain_id = $1",
         "SELECT 'callouts ' || recipient_callouts FROM domains WHERE id = $1",
-        "SELECT group_concat(q.subject || ':' || r.address) FROM quarantine q JOIN quarantine_recipients r ON r.quarantine_id = q.id WHERE q.domain_id = $1",
-        "SELECT group_concat(t.network || ':' || t.description) FROM trusted_login_ips t JOIN accounts a ON a.id = t.account_id WHERE a.domain_id = $1",
+        "SELECT string_agg(q.subject || ':' || r.address, ',' ORDER BY q.subject || ':' || r.address) FROM quarantine q JOIN quarantine_recipients r ON r.quarantine_id = q.id WHERE q.domain_id = $1",
+        "SELECT string_agg(t.network || ':' || t.description, ',' ORDER BY t.network || ':' || t.description) FROM trusted_login_ips t JOIN accounts a ON a.id = t.account_id WHERE a.domain_id = $1",
     ] {
-        let v: Option<String> = sqlx::query_scalar(sql)
+        let v: Option<String> = db::query_scalar(sql)
             .bind(two)
             .fetch_one(&p.backend.pool)
             .await
@@ -33,7 +34,7 @@ async fn snapshot(p: &Portal, two: i64) -> Vec<String> {
 }
 
 async fn id(p: &Portal, sql: &str) -> String {
-    let id: i64 = sqlx::query_scalar(sql)
+    let id: i64 = db::query_scalar(sql)
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -155,7 +156,7 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     let recipient = id(&p, "SELECT id FROM local_recipients").await;
     // A message kept for two.test (as the pipeline keeps one; its file is not needed to
     // be refused).
-    let kept: i64 = sqlx::query_scalar(
+    let kept: i64 = db::query_scalar(
         "INSERT INTO quarantine (queue_id, domain_id, at, expires_at, sender, from_header, \
          subject, score, reason, size) VALUES ('kept-two', $1, 0, 9999999999, 'x@spam.example', \
          'x@spam.example', 'Spam', 1000, 'spam', 10) RETURNING id",
@@ -164,7 +165,7 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     .fetch_one(&p.backend.pool)
     .await
     .unwrap();
-    sqlx::query(
+    db::query(
         "INSERT INTO quarantine_recipients (quarantine_id, address) VALUES ($1, 'bob@two.test')",
     )
     .bind(kept)
@@ -173,7 +174,7 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     .unwrap();
     let kept = kept.to_string();
     // A log row of mail to two.test.
-    let logged: i64 = sqlx::query_scalar(
+    let logged: i64 = db::query_scalar(
         "INSERT INTO mail_log (at, queue_id, client_ip, helo, sender, from_header, subject, size, \
          verdict, reply, evidence) VALUES (0, 'logged-two', '192.0.2.9', 'x', 'x@spam.example', \
          'x@spam.example', 'Spam', 10, 'delivered', '250', '[]') RETURNING id",
@@ -181,9 +182,9 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
     .fetch_one(&p.backend.pool)
     .await
     .unwrap();
-    sqlx::query(
+    db::query(
         "INSERT INTO mail_log_recipients (log_id, address, domain_id, accepted) \
-         VALUES ($1, 'bob@two.test', $2, 1)",
+         VALUES ($1, 'bob@two.test', $2, TRUE)",
     )
     .bind(logged)
     .bind(two)
@@ -478,7 +479,7 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
         );
     }
     // The audit log says who tried what; the other domain's admin reads none of it as theirs.
-    let denied: i64 = sqlx::query_scalar(
+    let denied: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test'",
     )
     .fetch_one(&p.backend.pool)

@@ -6,6 +6,7 @@ use crate::{
     harness::{country_db, error_of, ok_json, Portal, PASSWORD},
     smtp::domain_id,
 };
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -163,7 +164,7 @@ async fn every_login_records_its_country_and_credential() {
     assert!(events.contains(&"Device password created"), "{events:?}");
     // The countries she has logged in from, known for the notices to come.
     let known: Vec<String> =
-        sqlx::query_scalar("SELECT country FROM login_countries ORDER BY country")
+        db::query_scalar("SELECT country FROM login_countries ORDER BY country")
             .fetch_all(&p.backend.pool)
             .await
             .unwrap();
@@ -212,7 +213,7 @@ async fn logins_from_two_countries_are_an_incident_until_marked_safe() {
     sign_in_from(&p, OTTO, "10.1.2.3").await;
     // A refused login from Brazil proves nothing about where she is.
     assert_ne!(mail_login_from(&p, ALICE, "wrong", BRAZIL).await, "OK");
-    let alice_id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+    let alice_id: i64 = db::query_scalar("SELECT id FROM accounts WHERE email = $1")
         .bind(ALICE)
         .fetch_one(&p.backend.pool)
         .await
@@ -363,7 +364,7 @@ async fn logins_from_two_countries_are_an_incident_until_marked_safe() {
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(incidents(&p, &master).await.len(), 1);
-    let actions: Vec<String> = sqlx::query_scalar(
+    let actions: Vec<String> = db::query_scalar(
         "SELECT action FROM audit_log WHERE action LIKE 'trusted_ip_%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)
@@ -447,7 +448,7 @@ async fn a_blocked_ip_is_found_by_search_and_marking_it_safe_lifts_the_block() {
     assert_eq!(after["failures"], 0, "{after}");
     assert_eq!(after["trusted"][0]["email"], ALICE);
     assert_eq!(mail_login_from(&p, ALICE, PASSWORD, JAPAN).await, "OK");
-    let detail: String = sqlx::query_scalar(
+    let detail: String = db::query_scalar(
         "SELECT detail FROM audit_log WHERE action = 'trusted_ip_added' ORDER BY id DESC",
     )
     .fetch_one(&p.backend.pool)

@@ -6,6 +6,7 @@ use crate::{
     harness::{error_of, Answer, Portal},
     smtp::{code, domain_id, last_evidence, mail_host, maildir, smtplib, verdicts, GTUBE, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// Adds an entry as `cookie`; `domain` empty for the global lists.
@@ -26,7 +27,7 @@ async fn add_with(p: &Portal, cookie: &str, domain: &str, fields: &[(&str, &str)
 }
 
 async fn hits(p: &Portal, pattern: &str) -> (i64, Option<i64>) {
-    sqlx::query_as("SELECT hits, last_hit_at FROM sender_list_entries WHERE pattern = $1")
+    db::query_as("SELECT hits, last_hit_at FROM sender_list_entries WHERE pattern = $1")
         .bind(pattern)
         .fetch_one(&p.backend.pool)
         .await
@@ -116,7 +117,7 @@ async fn listed_senders_are_refused_or_let_through_from_the_next_message_on() {
 
     // Deleted, the entry stops judging; the change is in the audit log.
     let id: i64 =
-        sqlx::query_scalar("SELECT id FROM sender_list_entries WHERE pattern = 'spam.example'")
+        db::query_scalar("SELECT id FROM sender_list_entries WHERE pattern = 'spam.example'")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -136,7 +137,7 @@ async fn listed_senders_are_refused_or_let_through_from_the_next_message_on() {
     )
     .await;
     assert_eq!(code(&r["data"]), 250, "{r}");
-    let audit: Vec<String> = sqlx::query_scalar(
+    let audit: Vec<String> = db::query_scalar(
         "SELECT action || ': ' || detail FROM audit_log WHERE action LIKE 'sender_list%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)
@@ -243,14 +244,14 @@ async fn an_ipv4_rule_matches_a_client_the_socket_shows_as_mapped_ipv6() {
     // Typed in its mapped form, the rule is saved as the IPv4 address it is.
     let a = add(&p, &dora, &d, "blacklist", "::ffff:127.0.0.1").await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let saved: String = sqlx::query_scalar("SELECT pattern FROM sender_list_entries")
+    let saved: String = db::query_scalar("SELECT pattern FROM sender_list_entries")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
     assert_eq!(saved, "127.0.0.1");
     let r = smtplib(v4, "ann@sender.example.org", &["alice@example.test"], HAM).await;
     assert_eq!(code(&r["rcpt"]["alice@example.test"]), 550, "{r}");
-    let client: String = sqlx::query_scalar("SELECT client_ip FROM mail_log")
+    let client: String = db::query_scalar("SELECT client_ip FROM mail_log")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -466,12 +467,11 @@ async fn lists_go_out_and_come_back_as_csv() {
             .contains("every address"),
         "{report}"
     );
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sender_list_entries WHERE pattern = 'new.example'",
-    )
-    .fetch_one(&p.backend.pool)
-    .await
-    .unwrap();
+    let n: i64 =
+        db::query_scalar("SELECT COUNT(*) FROM sender_list_entries WHERE pattern = 'new.example'")
+            .fetch_one(&p.backend.pool)
+            .await
+            .unwrap();
     assert_eq!(n, 0);
 
     // The global lists are the master admin's.

@@ -2,6 +2,7 @@
 //! checks, the reset to defaults, and other domains' admins refused.
 
 use crate::harness::{error_of, Answer, Portal};
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -137,7 +138,7 @@ async fn sender_addresses_name_mailboxes_of_the_admins_domains() {
             .await,
     );
     assert_eq!(list["page"]["total"], 0);
-    let logged: Vec<String> = sqlx::query_scalar(
+    let logged: Vec<String> = db::query_scalar(
         "SELECT action || ' ' || detail FROM audit_log WHERE action LIKE 'sender_address_%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)

@@ -2,6 +2,7 @@
 //! signing out other sessions.
 
 use crate::harness::{Portal, PASSWORD};
+use app::backend::store::db;
 use app::model::Role;
 
 async fn portal_with_alice() -> Portal {
@@ -80,7 +81,7 @@ async fn a_busy_session_still_ends_after_12_hours() {
 async fn a_disabled_account_loses_its_sessions_at_once() {
     let p = portal_with_alice().await;
     let cookie = p.sign_in("alice@example.test").await;
-    sqlx::query("UPDATE accounts SET enabled = FALSE")
+    db::query("UPDATE accounts SET enabled = FALSE")
         .execute(&p.backend.pool)
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! Sign-in: hashing at work, the same answer for unknown and wrong, throttling.
 
 use crate::harness::{error_of, Portal, PASSWORD};
+use app::backend::store::db;
 use app::{
     backend::store::login_events::{self, LoginResult},
     model::Role,
@@ -73,7 +74,7 @@ async fn the_session_cookie_is_hardened_and_the_password_stored_as_argon2id() {
         .trim_start_matches("mailportal_session=");
     assert_eq!(token.len(), 43, "256 random bits");
 
-    let stored: (String, String) = sqlx::query_as("SELECT a.password_hash, s.token_hash FROM accounts a JOIN sessions s ON s.account_id = a.id")
+    let stored: (String, String) = db::query_as("SELECT a.password_hash, s.token_hash FROM accounts a JOIN sessions s ON s.account_id = a.id")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -234,7 +235,7 @@ async fn one_address_guessing_across_many_accounts_is_throttled_by_ip() {
 
 /// The IPs of the web sign-in events, oldest first.
 async fn sign_in_ips(p: &Portal) -> Vec<String> {
-    sqlx::query_scalar("SELECT ip FROM login_events WHERE protocol = 'web' ORDER BY id")
+    db::query_scalar("SELECT ip FROM login_events WHERE protocol = 'web' ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()

@@ -4,6 +4,7 @@
 //! directory; everything else is refused at the step where it is wrong.
 
 use crate::harness::Portal;
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 use std::{net::SocketAddr, path::Path, time::Duration};
@@ -150,7 +151,7 @@ pub(crate) fn delivered_anywhere(p: &Portal) -> usize {
 }
 
 pub(crate) async fn log_rows(p: &Portal) -> Vec<(String, String, String)> {
-    sqlx::query_as("SELECT verdict, sender, reply FROM mail_log ORDER BY id")
+    db::query_as("SELECT verdict, sender, reply FROM mail_log ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
@@ -217,7 +218,7 @@ async fn ham_is_delivered_to_the_mailbox_with_trace_headers() {
     assert!(m.ends_with(HAM), "{m}");
     assert!(maildir(&p, "bob@example.test").is_empty());
 
-    let (verdict, from, subject, size): (String, String, String, i64) = sqlx::query_as(
+    let (verdict, from, subject, size): (String, String, String, i64) = db::query_as(
         "SELECT verdict, from_header, subject, size FROM mail_log WHERE queue_id = $1",
     )
     .bind(&queue_id)
@@ -229,7 +230,7 @@ async fn ham_is_delivered_to_the_mailbox_with_trace_headers() {
     assert_eq!(subject, "Lunch on Friday");
     assert_eq!(size, HAM.len() as i64);
     let used: i64 =
-        sqlx::query_scalar("SELECT used_bytes FROM accounts WHERE email = 'alice@example.test'")
+        db::query_scalar("SELECT used_bytes FROM accounts WHERE email = 'alice@example.test'")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -244,7 +245,7 @@ async fn ham_is_delivered_to_the_mailbox_with_trace_headers() {
 #[tokio::test]
 async fn aliases_the_catch_all_and_verified_domain_aliases_reach_their_mailboxes() {
     let p = mail_host().await;
-    let domain: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
+    let domain: i64 = db::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -277,7 +278,7 @@ async fn aliases_the_catch_all_and_verified_domain_aliases_reach_their_mailboxes
         assert_eq!(a.status, 200, "{name}: {}", a.body);
     }
     // TXT verification itself is tested with dnsmasq in domains.rs.
-    sqlx::query("UPDATE domains SET verified_at = 1 WHERE name = 'example.net'")
+    db::query("UPDATE domains SET verified_at = 1 WHERE name = 'example.net'")
         .execute(&p.backend.pool)
         .await
         .unwrap();
@@ -333,12 +334,11 @@ async fn aliases_the_catch_all_and_verified_domain_aliases_reach_their_mailboxes
     // The mail log has both messages and the refusal.
     let rows = log_rows(&p).await;
     assert_eq!(rows.len(), 2, "{rows:?}");
-    let refused: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT address, accepted FROM mail_log_recipients ORDER BY log_id, address",
-    )
-    .fetch_all(&p.backend.pool)
-    .await
-    .unwrap();
+    let refused: Vec<(String, bool)> =
+        db::query_as("SELECT address, accepted FROM mail_log_recipients ORDER BY log_id, address")
+            .fetch_all(&p.backend.pool)
+            .await
+            .unwrap();
     assert!(
         refused.contains(&("alice@unverified.example".into(), false)),
         "{refused:?}"
@@ -393,11 +393,10 @@ async fn no_form_of_a_foreign_address_is_relayed_and_unknown_users_get_550() {
     let rows = log_rows(&p).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].0, "rejected");
-    let accepted: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM mail_log_recipients WHERE accepted")
-            .fetch_one(&p.backend.pool)
-            .await
-            .unwrap();
+    let accepted: i64 = db::query_scalar("SELECT COUNT(*) FROM mail_log_recipients WHERE accepted")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
     assert_eq!(accepted, 0);
     p.stop().await;
 }
@@ -424,7 +423,7 @@ async fn smuggled_messages_are_refused_and_their_forged_sender_never_gets_in() {
     }
     assert_eq!(delivered_anywhere(&p), 0);
     let forged: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM mail_log WHERE sender = 'ceo@bank.example'")
+        db::query_scalar("SELECT COUNT(*) FROM mail_log WHERE sender = 'ceo@bank.example'")
             .fetch_one(&p.backend.pool)
             .await
             .unwrap();
@@ -703,7 +702,7 @@ impl Drop for Peer {
 }
 
 pub(crate) async fn queued(p: &Portal) -> Vec<(String, i64, Option<String>)> {
-    sqlx::query_as("SELECT recipient, attempts, last_error FROM mail_queue ORDER BY id")
+    db::query_as("SELECT recipient, attempts, last_error FROM mail_queue ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
@@ -732,7 +731,7 @@ async fn relay_and_sdr_mail_goes_to_the_routes_in_order_past_a_4xx() {
         ],
     )
     .await);
-    let relay: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'relay.test'")
+    let relay: i64 = db::query_scalar("SELECT id FROM domains WHERE name = 'relay.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -745,7 +744,7 @@ async fn relay_and_sdr_mail_goes_to_the_routes_in_order_past_a_4xx() {
         ],
     )
     .await);
-    let hosted: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
+    let hosted: i64 = db::query_scalar("SELECT id FROM domains WHERE name = 'example.test'")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -805,17 +804,18 @@ async fn relay_and_sdr_mail_goes_to_the_routes_in_order_past_a_4xx() {
     );
     assert_eq!(maildir(&p, "alice@example.test").len(), 1);
 
-    // Delivered copies leave the queue and their spool file goes.
+    // Delivered copies leave the queue, then their spool file goes.
+    let spool = p.data.path().join("spool");
+    let spooled = || std::fs::read_dir(&spool).unwrap().count();
     for _ in 0..100 {
-        if queued(&p).await.is_empty() {
+        if queued(&p).await.is_empty() && spooled() == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(queued(&p).await.is_empty());
-    let spool = p.data.path().join("spool");
-    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
-    let verdicts: Vec<String> = sqlx::query_scalar("SELECT verdict FROM mail_log ORDER BY id")
+    assert_eq!(spooled(), 0);
+    let verdicts: Vec<String> = db::query_scalar("SELECT verdict FROM mail_log ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();
@@ -932,7 +932,7 @@ pub(crate) const GTUBE: &str =
     \tfolded on\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
 
 pub(crate) async fn domain_id(p: &Portal, name: &str) -> String {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+    let id: i64 = db::query_scalar("SELECT id FROM domains WHERE name = $1")
         .bind(name)
         .fetch_one(&p.backend.pool)
         .await
@@ -962,14 +962,14 @@ async fn set_thresholds(
 
 /// The evidence of the last log row, as stored (JSON).
 pub(crate) async fn last_evidence(p: &Portal) -> String {
-    sqlx::query_scalar("SELECT evidence FROM mail_log ORDER BY id DESC LIMIT 1")
+    db::query_scalar("SELECT evidence FROM mail_log ORDER BY id DESC LIMIT 1")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
 }
 
 pub(crate) async fn verdicts(p: &Portal) -> Vec<String> {
-    sqlx::query_scalar("SELECT verdict FROM mail_log ORDER BY id")
+    db::query_scalar("SELECT verdict FROM mail_log ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap()
@@ -1058,7 +1058,7 @@ async fn spam_is_judged_by_the_domains_thresholds_from_the_next_message_on() {
     assert_eq!(a.status, 200, "{}", a.body);
     let r = smtplib(p.smtp, "spam@spam.example", &["alice@example.test"], GTUBE).await;
     assert_eq!(code(&r["data"]), 250, "{r}");
-    let audit: Vec<String> = sqlx::query_scalar(
+    let audit: Vec<String> = db::query_scalar(
         "SELECT detail FROM audit_log WHERE action = 'antispam_thresholds_changed' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)
@@ -1126,7 +1126,7 @@ async fn mail_at_the_defer_score_is_greylisted_until_it_comes_back() {
             "greylisted"
         ]
     );
-    let net: Vec<String> = sqlx::query_scalar("SELECT DISTINCT client_net FROM greylist")
+    let net: Vec<String> = db::query_scalar("SELECT DISTINCT client_net FROM greylist")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();
@@ -1205,12 +1205,12 @@ async fn an_ipv6_client_is_served_and_greylisted_by_its_slash_64() {
     )
     .await;
     assert_eq!(code(&r["data"]), 451, "{r}");
-    let net: String = sqlx::query_scalar("SELECT client_net FROM greylist")
+    let net: String = db::query_scalar("SELECT client_net FROM greylist")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
     assert_eq!(net, "::/64");
-    let client: Vec<String> = sqlx::query_scalar("SELECT client_ip FROM mail_log ORDER BY id")
+    let client: Vec<String> = db::query_scalar("SELECT client_ip FROM mail_log ORDER BY id")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();

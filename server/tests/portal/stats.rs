@@ -7,6 +7,7 @@ use crate::{
     harness::{ok_json, Portal},
     smtp::{code, domain_id, mail_host, smtplib, GTUBE, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -105,7 +106,7 @@ async fn each_message_counts_once_in_its_domain_and_class() {
     let rows = |p: &Portal| {
         let pool = p.backend.pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_stats")
+            db::query_scalar::<i64>("SELECT COUNT(*) FROM mail_stats")
                 .fetch_one(&pool)
                 .await
                 .unwrap()
@@ -136,7 +137,7 @@ async fn a_deleted_domains_counts_go_with_it() {
     let of = |id: i64| {
         let pool = p.backend.pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_stats WHERE domain_id = $1")
+            db::query_scalar::<i64>("SELECT COUNT(*) FROM mail_stats WHERE domain_id = $1")
                 .bind(id)
                 .fetch_one(&pool)
                 .await
@@ -144,12 +145,12 @@ async fn a_deleted_domains_counts_go_with_it() {
         }
     };
     assert_eq!(of(gone).await, 1);
-    sqlx::query("DELETE FROM accounts WHERE domain_id = $1")
+    db::query("DELETE FROM accounts WHERE domain_id = $1")
         .bind(gone)
         .execute(&p.backend.pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM domains WHERE id = $1")
+    db::query("DELETE FROM domains WHERE id = $1")
         .bind(gone)
         .execute(&p.backend.pool)
         .await

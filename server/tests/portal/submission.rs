@@ -8,6 +8,7 @@ use crate::{
     quarantine::denied,
     smtp::{code, domain_id, mail_host, maildir, python_json, queued, smtplib, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -189,7 +190,7 @@ async fn each_kind_of_credential_is_taken_as_the_login_check_takes_it() {
     assert!(got(&p, BOB, "Subject: Closed").is_empty());
 
     // Each attempt is a login event of the login check.
-    let events: i64 = sqlx::query_scalar(
+    let events: i64 = db::query_scalar(
         "SELECT count(*) FROM login_events WHERE protocol = 'smtp' AND email = $1",
     )
     .bind(ALICE)
@@ -353,7 +354,7 @@ async fn going_over_the_hourly_limit_blocks_until_an_admin_unblocks() {
     assert_eq!(ok_json(&a), ALICE);
     let r = alice_sends(&p, PASSWORD, &[BOB], "Message 5").await;
     assert_eq!(code(&r["data"]), 250, "{r}");
-    let audit: Vec<String> = sqlx::query_scalar(
+    let audit: Vec<String> = db::query_scalar(
         "SELECT action FROM audit_log WHERE action LIKE 'sender_%blocked' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)

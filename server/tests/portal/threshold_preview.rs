@@ -6,6 +6,7 @@ use crate::{
     harness::{error_of, ok_json},
     smtp::{code, domain_id, mail_host, smtplib, GTUBE, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -40,11 +41,10 @@ async fn the_last_weeks_mail_is_recounted_with_the_typed_values() {
     assert_eq!(code(&r["data"]), 250, "{r}");
     let r = smtplib(p.smtp, "spam@spam.example", &["bob@example.test"], GTUBE).await;
     assert_eq!(code(&r["data"]), 550, "quarantined: {r}");
-    let ham_score: f64 =
-        sqlx::query_scalar("SELECT score FROM mail_log WHERE verdict = 'delivered'")
-            .fetch_one(&p.backend.pool)
-            .await
-            .unwrap();
+    let ham_score: f64 = db::query_scalar("SELECT score FROM mail_log WHERE verdict = 'delivered'")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
     let dora = p.sign_in("dora@example.test").await;
     let example = domain_id(&p, "example.test").await;
     let preview = |defer: String, tag: String, reject: String| {
@@ -93,7 +93,7 @@ async fn the_last_weeks_mail_is_recounted_with_the_typed_values() {
         "ham scored {ham_score}"
     );
     // Nothing was saved.
-    let saved: Option<f64> = sqlx::query_scalar("SELECT spam_tag FROM domains WHERE id = $1")
+    let saved: Option<f64> = db::query_scalar("SELECT spam_tag FROM domains WHERE id = $1")
         .bind(example.parse::<i64>().unwrap())
         .fetch_one(&p.backend.pool)
         .await

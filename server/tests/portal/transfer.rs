@@ -2,6 +2,7 @@
 //! and who may move which list.
 
 use crate::harness::{error_of, Answer, Portal};
+use app::backend::store::db;
 use app::model::Role;
 use serde_json::Value;
 
@@ -25,7 +26,7 @@ fn report(a: &Answer) -> Value {
 }
 
 async fn count(p: &Portal, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    db::query_scalar(sql)
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
@@ -69,7 +70,7 @@ async fn mailboxes_go_out_and_come_back_with_edits() {
         serde_json::json!(["alice@one.test: name “Alice Liddell”, quota 2 GB"])
     );
     assert_eq!(r["unchanged"], 1, "{r}");
-    let bob: (String, bool, i64) = sqlx::query_as(
+    let bob: (String, bool, i64) = db::query_as(
         "SELECT display_name, enabled, quota_bytes FROM accounts WHERE email = 'bob@one.test'",
     )
     .fetch_one(&p.backend.pool)

@@ -2,6 +2,7 @@
 //! replay, clock skew, throttling, lockout, the admin requirement, and secrecy at rest.
 
 use crate::harness::{error_of, Authenticator, Portal, PASSWORD};
+use app::backend::store::db;
 use app::{
     backend::{
         auth::totp::{self, Proof, Stage},
@@ -339,7 +340,7 @@ async fn recovery_codes_are_random_hashed_single_use_and_replaced_as_a_set() {
     }
     let distinct: std::collections::HashSet<_> = app.recovery_codes.iter().collect();
     assert_eq!(distinct.len(), 10);
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM recovery_codes")
+    let hashes: Vec<String> = db::query_scalar("SELECT code_hash FROM recovery_codes")
         .fetch_all(&p.backend.pool)
         .await
         .unwrap();
@@ -414,7 +415,7 @@ async fn turning_it_off_needs_a_code() {
         )
         .await;
     assert!(a.session_cookie().is_some(), "no second step any more");
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes")
+    let left: i64 = db::query_scalar("SELECT COUNT(*) FROM recovery_codes")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();

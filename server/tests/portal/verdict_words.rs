@@ -10,11 +10,12 @@ use crate::{
     quarantine::denied,
     smtp::{code, mail_host, mail_host_with, maildir, smtplib, GTUBE, HAM},
 };
+use app::backend::store::db;
 use app::model::Role;
 
 /// The last log row's id, verdict and plain words.
 async fn last_row(p: &Portal) -> (i64, String, String) {
-    sqlx::query_as("SELECT id, verdict, summary FROM mail_log ORDER BY id DESC LIMIT 1")
+    db::query_as("SELECT id, verdict, summary FROM mail_log ORDER BY id DESC LIMIT 1")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap()
@@ -120,7 +121,7 @@ async fn one_click_fixes_are_scoped_to_the_reader_and_own_lists_decide_own_copie
     let to_both = ["alice@example.test", "bob@example.test"];
     let r = smtplib(p.smtp, "spam@spam.example", &to_both, GTUBE).await;
     assert_eq!(code(&r["data"]), 550, "{r}");
-    let kept: i64 = sqlx::query_scalar("SELECT MAX(id) FROM quarantine")
+    let kept: i64 = db::query_scalar("SELECT MAX(id) FROM quarantine")
         .fetch_one(&p.backend.pool)
         .await
         .unwrap();
@@ -154,7 +155,7 @@ async fn one_click_fixes_are_scoped_to_the_reader_and_own_lists_decide_own_copie
         said(&a),
         "spam@spam.example is on example.test's whitelist now."
     );
-    let entry: (String, String, String) = sqlx::query_as(
+    let entry: (String, String, String) = db::query_as(
         "SELECT e.list, e.description, e.added_by FROM sender_list_entries e \
          JOIN domains d ON d.id = e.domain_id WHERE d.name = 'example.test' AND e.pattern = 'spam@spam.example'",
     )
@@ -192,7 +193,7 @@ async fn one_click_fixes_are_scoped_to_the_reader_and_own_lists_decide_own_copie
     );
     assert_eq!(got(&p, "bob@example.test", "Subject: one"), 1);
     assert_eq!(got(&p, "alice@example.test", "Subject: one"), 0);
-    let evidence: String = sqlx::query_scalar("SELECT evidence FROM mail_log WHERE id = $1")
+    let evidence: String = db::query_scalar("SELECT evidence FROM mail_log WHERE id = $1")
         .bind(row)
         .fetch_one(&p.backend.pool)
         .await
@@ -285,7 +286,7 @@ async fn one_click_fixes_are_scoped_to_the_reader_and_own_lists_decide_own_copie
             .contains("domain's blacklist"),
         "{r}"
     );
-    let audited: Vec<String> = sqlx::query_scalar(
+    let audited: Vec<String> = db::query_scalar(
         "SELECT action FROM audit_log WHERE action LIKE 'personal_sender_%' ORDER BY id",
     )
     .fetch_all(&p.backend.pool)

@@ -141,13 +141,13 @@ pub async fn complete(
     let hash = password::hash(pw).await?;
 
     let mut tx = store::write(&backend.pool).await?;
-    if store::links::consume(&mut tx, &hash_of_token, Purpose::PasswordReset, now).await?
+    if store::links::consume(&mut tx.conn(), &hash_of_token, Purpose::PasswordReset, now).await?
         != Some(Some(account_id))
     {
         return Err(AppError::LinkExpired);
     }
-    store::accounts::set_password(&mut tx, account_id, &hash, now).await?;
-    store::sessions::delete_all_for_account(&mut tx, account_id, None).await?;
+    store::accounts::set_password(&mut tx.conn(), account_id, &hash, now).await?;
+    store::sessions::delete_all_for_account(&mut tx.conn(), account_id, None).await?;
     tx.commit().await?;
 
     store::throttle::clear(&backend.pool, &super::throttle::account_key(email.as_str())).await?;

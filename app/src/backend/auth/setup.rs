@@ -75,9 +75,14 @@ pub async fn create_first_admin(
     }
     let hash = password::hash(pw).await?;
     let mut tx = store::write(&backend.pool).await?;
-    if store::links::consume(&mut tx, &super::token::hash(token), Purpose::Setup, now)
-        .await?
-        .is_none()
+    if store::links::consume(
+        &mut tx.conn(),
+        &super::token::hash(token),
+        Purpose::Setup,
+        now,
+    )
+    .await?
+    .is_none()
     {
         return Err(AppError::LinkExpired);
     }
@@ -88,7 +93,7 @@ pub async fn create_first_admin(
         password_hash: &hash,
         profile: &Profile::default(),
     };
-    let id = match store::accounts::insert(&mut tx, new, now).await {
+    let id = match store::accounts::insert(&mut tx.conn(), new, now).await {
         Err(e) if store::is_unique_violation(&e) => {
             return Err(AppError::invalid(
                 "email",

@@ -304,7 +304,7 @@ pub async fn start_session(
         ip: &meta.ip,
         user_agent: &meta.user_agent,
     };
-    store::sessions::insert(&mut conn, new, now).await?;
+    store::sessions::insert(&mut conn.conn(), new, now).await?;
     Ok(token)
 }
 

@@ -6,8 +6,8 @@
 //! is permanent, so a stranger cannot lock an owner out for good, and a new IP does not
 //! reset an account's counter. A success clears the account's counter only.
 
+use crate::backend::store::db::Db;
 use crate::{backend::store::throttle as store, error::AppError, model::time::UnixTime};
-use sqlx::SqlitePool;
 
 /// Counters start afresh after this long.
 pub const WINDOW_SECS: i64 = 3600;
@@ -69,11 +69,7 @@ pub fn wait(policy: Policy, counter: Option<store::Counter>, now: UnixTime) -> O
 }
 
 /// Refuses the attempt when any of the keys must still wait; the longest wait is reported.
-pub async fn check(
-    pool: &SqlitePool,
-    keys: &[(String, Policy)],
-    now: UnixTime,
-) -> Result<(), AppError> {
+pub async fn check(pool: &Db, keys: &[(String, Policy)], now: UnixTime) -> Result<(), AppError> {
     let mut longest = None;
     for (key, policy) in keys {
         if let Some(w) = wait(*policy, store::get(pool, key).await?, now) {
@@ -88,7 +84,7 @@ pub async fn check(
 
 /// The longest wait any of the keys now asks for, if any.
 pub async fn wait_for(
-    pool: &SqlitePool,
+    pool: &Db,
     keys: &[(String, Policy)],
     now: UnixTime,
 ) -> Result<Option<u64>, AppError> {
@@ -100,7 +96,7 @@ pub async fn wait_for(
 }
 
 pub async fn record_failure(
-    pool: &SqlitePool,
+    pool: &Db,
     keys: &[(String, Policy)],
     now: UnixTime,
 ) -> Result<(), AppError> {
@@ -112,7 +108,7 @@ pub async fn record_failure(
 
 /// Counts a refused mail login from `ip`; at a burst, blocks the IP and says until when.
 pub async fn record_ip_burst(
-    pool: &SqlitePool,
+    pool: &Db,
     ip: &str,
     now: UnixTime,
 ) -> Result<Option<UnixTime>, AppError> {

@@ -1,5 +1,6 @@
 //! Random tokens for cookies and links: 256 bits from the OS, stored only as SHA-256.
 
+use crate::backend::store::db::Db;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::{rngs::OsRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -41,7 +42,7 @@ pub fn hash(token: &str) -> String {
 /// True when the single-use link carrying `token` exists for `purpose`, is unused and has
 /// not expired.
 pub async fn link_is_usable(
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
     token: &str,
     purpose: crate::backend::store::links::Purpose,
     now: crate::model::time::UnixTime,

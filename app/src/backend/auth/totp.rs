@@ -211,7 +211,7 @@ async fn check_totp(
     let refused = match step {
         Some(step) => {
             let mut conn = backend.pool.acquire().await?;
-            if store::totp::claim_step(&mut conn, account.id, step).await? {
+            if store::totp::claim_step(&mut conn.conn(), account.id, step).await? {
                 return Ok(Proof::Totp);
             }
             "That code was already used. Wait for your app to show the next one, then enter it."

@@ -12,6 +12,7 @@ use super::{
     smtp::Server,
     spf,
 };
+use crate::backend::store::db::Db;
 use crate::{
     backend::store::{self, mail_log::Entry},
     model::{
@@ -33,7 +34,7 @@ const GREYLIST_MAX_AGE: i64 = 35 * 86_400;
 
 /// Forgets greylisting triplets that are of no more use; how many.
 pub async fn purge_greylist(
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
     now: crate::model::time::UnixTime,
 ) -> Result<u64, sqlx::Error> {
     store::antispam::purge_greylist(pool, now, GREYLIST_WINDOW, GREYLIST_MAX_AGE).await

@@ -6,12 +6,12 @@
 //! one-click fixes) then override those for the copy that person gets.
 
 use super::{inbound::Envelope, recipients::Target, smtp::Server, writer::Write};
+use crate::backend::store::db::Db;
 use crate::{
     backend::store::{self, mail_log::Entry, sender_lists::Match},
     model::{mail_log::Evidence, sender_list::List, time::UnixTime},
 };
 use ipnetwork::IpNetwork;
-use sqlx::SqlitePool;
 use std::net::IpAddr;
 
 /// The entry that decided a message.
@@ -218,7 +218,7 @@ fn mailboxes(envelope: &Envelope) -> Vec<Mailbox> {
 /// blacklist entry. Most people keep no list of their own: their mailboxes cost no lookup,
 /// and a message for only such people none at all (`matching` asks nothing for no ids).
 async fn personal(
-    pool: &SqlitePool,
+    pool: &Db,
     mailboxes: &[Mailbox],
     from: &str,
 ) -> Result<Vec<(i64, Listing)>, sqlx::Error> {
@@ -327,7 +327,7 @@ fn drop_copies(envelope: &mut Envelope, blocked: &[i64], drop_remote: bool) {
 /// The client IP's listing for mail to `domain_id`. `ip` is canonical: an IPv4 client
 /// seen as `::ffff:a.b.c.d` is matched as IPv4 (the session converts it).
 pub async fn client(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     ip: IpAddr,
     now: UnixTime,
@@ -348,7 +348,7 @@ pub async fn client(
 /// The MIME From address's listing for mail to `domain_id`: the address itself, its
 /// domain, or a parent domain.
 pub async fn sender(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     from: &str,
     now: UnixTime,

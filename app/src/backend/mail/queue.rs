@@ -14,6 +14,7 @@ use super::{
     smtp::Server,
     writer::Write,
 };
+use crate::backend::store::db::Db;
 use crate::{
     backend::store::{
         self,
@@ -205,10 +206,7 @@ fn parse_all(texts: Vec<String>) -> Vec<Destination> {
 }
 
 /// A relay domain's routes, in order.
-pub async fn route_hosts(
-    pool: &sqlx::SqlitePool,
-    domain_id: i64,
-) -> Result<Vec<Destination>, sqlx::Error> {
+pub async fn route_hosts(pool: &Db, domain_id: i64) -> Result<Vec<Destination>, sqlx::Error> {
     let routes = store::routes::list(pool, domain_id).await?;
     Ok(parse_all(
         routes.into_iter().map(|r| r.destination).collect(),

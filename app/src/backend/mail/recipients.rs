@@ -6,11 +6,11 @@
 //! of ours is refused at RCPT (550 5.1.1), so that nothing is ever bounced to a sender who
 //! may be forged.
 
+use crate::backend::store::db::Db;
 use crate::{
     backend::store::recipients::{self as store, DomainEntry},
     model::{email::EmailAddress, route::DomainKind},
 };
-use sqlx::SqlitePool;
 use std::collections::BTreeSet;
 
 /// Aliases may point at aliases; past this depth the chain is refused as a loop (the
@@ -100,10 +100,7 @@ pub struct Resolved {
     pub targets: Vec<Target>,
 }
 
-pub async fn resolve(
-    pool: &SqlitePool,
-    raw: &str,
-) -> Result<Result<Resolved, Refusal>, sqlx::Error> {
+pub async fn resolve(pool: &Db, raw: &str) -> Result<Result<Resolved, Refusal>, sqlx::Error> {
     let Ok(address) = EmailAddress::parse(raw) else {
         return Ok(Err(Refusal::BadSyntax));
     };
@@ -138,7 +135,7 @@ pub async fn resolve(
 
 /// The domain whose mailboxes and aliases an address's local part is looked up in.
 async fn main_domain(
-    pool: &SqlitePool,
+    pool: &Db,
     domain: DomainEntry,
 ) -> Result<Result<DomainEntry, Refusal>, sqlx::Error> {
     if domain.kind != DomainKind::Alias {
@@ -160,7 +157,7 @@ type Step<'a> = std::pin::Pin<
 
 /// Follows aliases to their mailboxes and forwards.
 struct Expander<'p> {
-    pool: &'p SqlitePool,
+    pool: &'p Db,
     /// The aliases being expanded, outermost first: meeting one again is a loop. (Reaching
     /// a mailbox twice through two aliases is not; `out` keeps one copy.)
     path: Vec<String>,

@@ -11,6 +11,7 @@ use super::{
     recipients::{self, Refusal, Target, Via},
     smtp::{data::DataError, Server},
 };
+use crate::backend::store::db::Db;
 use crate::{
     backend::{mail_access, store},
     model::{
@@ -85,11 +86,7 @@ pub async fn authenticate(
 }
 
 /// `authed` may send as `address`: their own, or a sender address granted to them.
-pub async fn may_send_as(
-    pool: &sqlx::SqlitePool,
-    authed: &Authed,
-    address: &str,
-) -> Result<bool, sqlx::Error> {
+pub async fn may_send_as(pool: &Db, authed: &Authed, address: &str) -> Result<bool, sqlx::Error> {
     if address.eq_ignore_ascii_case(&authed.email) {
         return Ok(true);
     }
@@ -98,10 +95,7 @@ pub async fn may_send_as(
 
 /// Where a recipient's copy goes: a mailbox here (as inbound mail goes), or its own
 /// domain's mail servers; a refusal for an address of ours that takes no mail.
-pub async fn route(
-    pool: &sqlx::SqlitePool,
-    address: &str,
-) -> Result<Result<Vec<Target>, Refusal>, sqlx::Error> {
+pub async fn route(pool: &Db, address: &str) -> Result<Result<Vec<Target>, Refusal>, sqlx::Error> {
     Ok(match recipients::resolve(pool, address).await? {
         Ok(resolved) => Ok(resolved.targets),
         Err(Refusal::NotOurs) => Ok(vec![Target::Remote {
@@ -113,7 +107,7 @@ pub async fn route(
 }
 
 /// The person's hourly limit: their domain's, or the default.
-async fn hourly_limit(pool: &sqlx::SqlitePool, authed: &Authed) -> Result<i64, sqlx::Error> {
+async fn hourly_limit(pool: &Db, authed: &Authed) -> Result<i64, sqlx::Error> {
     let set = match authed.domain_id {
         Some(id) => store::submission::domain_limit(pool, id).await?,
         None => None,
@@ -124,7 +118,7 @@ async fn hourly_limit(pool: &sqlx::SqlitePool, authed: &Authed) -> Result<i64, s
 /// The sender check of the From header: every address in it must be one the person may
 /// send as. The reply that refuses the message, if any.
 async fn from_refusal(
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
     authed: &Authed,
     message: &[u8],
 ) -> Result<Option<String>, sqlx::Error> {

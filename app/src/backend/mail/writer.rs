@@ -8,12 +8,12 @@
 //! 250 after DATA is sent once the message's queue rows and log row are committed, and a
 //! delivered copy leaves the queue within a batch of the peer's answer.
 
+use crate::backend::store::db::{Conn, Db};
 use crate::backend::{
     mail_log::NewRows,
     store::{self, mail_log::Entry, quarantine::Kept, queue::NewCopy},
 };
 use crate::model::time::UnixTime;
-use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 /// Writes waiting at most; past this, callers wait for room.
@@ -62,7 +62,7 @@ pub struct MailWriter {
 impl MailWriter {
     /// Starts the writing task on the current Tokio runtime; the log rows it commits are
     /// told to `new_rows`.
-    pub fn start(pool: SqlitePool, new_rows: NewRows) -> Self {
+    pub fn start(pool: Db, new_rows: NewRows) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
         tokio::spawn(write_batches(pool, queue, new_rows));
         MailWriter { jobs }
@@ -100,7 +100,7 @@ impl MailWriter {
     }
 }
 
-async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, new_rows: NewRows) {
+async fn write_batches(pool: Db, mut queue: mpsc::Receiver<Job>, new_rows: NewRows) {
     let mut jobs = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut jobs, BATCH).await > 0 {
         let result = write_all(&pool, &jobs).await;
@@ -132,18 +132,18 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, new_row
 }
 
 /// Commits `jobs` in one transaction; the ids of the log rows it wrote.
-async fn write_all(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
+async fn write_all(pool: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let mut tx = store::write(pool).await?;
     let mut rows = Vec::new();
     for job in jobs {
-        rows.extend(apply(&mut tx, &job.write).await?);
+        rows.extend(apply(&mut tx.conn(), &job.write).await?);
     }
     tx.commit().await?;
     Ok(rows)
 }
 
 /// Makes one write; the id of the log row it wrote, if it wrote one.
-async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<Option<i64>, sqlx::Error> {
+async fn apply(conn: &mut Conn<'_>, write: &Write) -> Result<Option<i64>, sqlx::Error> {
     match write {
         Write::Log(entry) => return store::mail_log::insert(conn, entry).await.map(Some),
         Write::Enqueue {

@@ -1,10 +1,10 @@
 //! Accounts: who may sign in, with which role, and their password hash.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::{
     backend::auth::password::PasswordHash,
     model::{mailbox::Quota, time::UnixTime, EmailAddress, Role},
 };
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// An account as stored, with its secret hash kept in its own type.
 #[derive(Debug, Clone)]
@@ -58,10 +58,10 @@ const COLUMNS: &str = "id, email, role, domain_id, password_hash, password_chang
                        recovery_email, enabled, auth_version";
 
 pub async fn find_by_email(
-    pool: &SqlitePool,
+    pool: &Db,
     email: &EmailAddress,
 ) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE email = $1"))
+    db::query_as::<AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE email = $1"))
         .bind(email.as_str())
         .fetch_optional(pool)
         .await?
@@ -69,8 +69,8 @@ pub async fn find_by_email(
         .transpose()
 }
 
-pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
+pub async fn find_by_id(pool: &Db, id: i64) -> Result<Option<Account>, sqlx::Error> {
+    db::query_as::<AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -95,11 +95,11 @@ pub struct Profile {
 
 /// Inserts an account; a taken address comes back as a unique violation.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     new: NewAccount<'_>,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO accounts (email, role, domain_id, password_hash, password_changed_at, \
              created_at, display_name, quota_bytes) \
          VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
@@ -116,12 +116,12 @@ pub async fn insert(
 }
 
 pub async fn set_password(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     id: i64,
     hash: &PasswordHash,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+    db::query("UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(hash.as_stored())
         .bind(now)
         .bind(id)
@@ -131,11 +131,11 @@ pub async fn set_password(
 }
 
 pub async fn set_recovery_email(
-    pool: &SqlitePool,
+    pool: &Db,
     id: i64,
     recovery: Option<&EmailAddress>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET recovery_email = $1 WHERE id = $2")
+    db::query("UPDATE accounts SET recovery_email = $1 WHERE id = $2")
         .bind(recovery.map(EmailAddress::as_str))
         .bind(id)
         .execute(pool)
@@ -143,19 +143,19 @@ pub async fn set_recovery_email(
     Ok(())
 }
 
-pub async fn count_with_role(pool: &SqlitePool, role: Role) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE role = $1 AND enabled = TRUE")
+pub async fn count_with_role(pool: &Db, role: Role) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT COUNT(*) FROM accounts WHERE role = $1 AND enabled = TRUE")
         .bind(role.as_str())
         .fetch_one(pool)
         .await
 }
 
 pub async fn make_domain_admin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     account_id: i64,
     domain_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "INSERT INTO domain_admins (account_id, domain_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(account_id)
@@ -166,16 +166,11 @@ pub async fn make_domain_admin(
 }
 
 /// The domains a domain admin administers.
-pub async fn administered_domains(
-    pool: &SqlitePool,
-    account_id: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT domain_id FROM domain_admins WHERE account_id = $1 ORDER BY domain_id",
-    )
-    .bind(account_id)
-    .fetch_all(pool)
-    .await
+pub async fn administered_domains(pool: &Db, account_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    db::query_scalar("SELECT domain_id FROM domain_admins WHERE account_id = $1 ORDER BY domain_id")
+        .bind(account_id)
+        .fetch_all(pool)
+        .await
 }
 
 /// A TOTP factor that is on, or a passkey: what "has a second factor" means.
@@ -184,8 +179,8 @@ const HAS_SECOND_FACTOR: &str = "(EXISTS (SELECT 1 FROM totp_factors t \
      OR EXISTS (SELECT 1 FROM passkeys p WHERE p.account_id = a.id))";
 
 /// Admins (domain and master) who have no second factor, by address.
-pub async fn admins_without_two_factor(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(&format!(
+pub async fn admins_without_two_factor(pool: &Db) -> Result<Vec<String>, sqlx::Error> {
+    db::query_scalar(&format!(
         "SELECT a.email FROM accounts a WHERE a.role <> 'mailuser' AND NOT {HAS_SECOND_FACTOR} \
          ORDER BY a.email"
     ))
@@ -194,8 +189,8 @@ pub async fn admins_without_two_factor(pool: &SqlitePool) -> Result<Vec<String>,
 }
 
 /// True when the account has TOTP on or at least one passkey.
-pub async fn has_second_factor(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(&format!(
+pub async fn has_second_factor(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    db::query_scalar(&format!(
         "SELECT {HAS_SECOND_FACTOR} FROM accounts a WHERE a.id = $1"
     ))
     .bind(account_id)
@@ -204,9 +199,9 @@ pub async fn has_second_factor(pool: &SqlitePool, account_id: i64) -> Result<boo
 }
 
 /// The account's WebAuthn user handle, made (16 random bytes) on first use.
-pub async fn webauthn_handle(pool: &SqlitePool, account_id: i64) -> Result<Vec<u8>, sqlx::Error> {
+pub async fn webauthn_handle(pool: &Db, account_id: i64) -> Result<Vec<u8>, sqlx::Error> {
     let existing: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT webauthn_handle FROM accounts WHERE id = $1")
+        db::query_scalar("SELECT webauthn_handle FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_one(pool)
             .await?;
@@ -216,14 +211,12 @@ pub async fn webauthn_handle(pool: &SqlitePool, account_id: i64) -> Result<Vec<u
     let mut handle = vec![0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut handle);
     // Two requests at once: the first one's handle stays.
-    sqlx::query(
-        "UPDATE accounts SET webauthn_handle = $2 WHERE id = $1 AND webauthn_handle IS NULL",
-    )
-    .bind(account_id)
-    .bind(&handle)
-    .execute(pool)
-    .await?;
-    sqlx::query_scalar("SELECT webauthn_handle FROM accounts WHERE id = $1")
+    db::query("UPDATE accounts SET webauthn_handle = $2 WHERE id = $1 AND webauthn_handle IS NULL")
+        .bind(account_id)
+        .bind(&handle)
+        .execute(pool)
+        .await?;
+    db::query_scalar("SELECT webauthn_handle FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_one(pool)
         .await
@@ -231,10 +224,10 @@ pub async fn webauthn_handle(pool: &SqlitePool, account_id: i64) -> Result<Vec<u
 
 /// The account whose WebAuthn user handle this is.
 pub async fn find_by_webauthn_handle(
-    pool: &SqlitePool,
+    pool: &Db,
     handle: &[u8],
 ) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(&format!(
+    db::query_as::<AccountRow>(&format!(
         "SELECT {COLUMNS} FROM accounts WHERE webauthn_handle = $1"
     ))
     .bind(handle)
@@ -245,19 +238,19 @@ pub async fn find_by_webauthn_handle(
 }
 
 /// Whether the account may sign in to the portal with its password.
-pub async fn password_sign_in(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT password_sign_in FROM accounts WHERE id = $1")
+pub async fn password_sign_in(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    db::query_scalar("SELECT password_sign_in FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_one(pool)
         .await
 }
 
 pub async fn set_password_sign_in(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     allowed: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET password_sign_in = $2 WHERE id = $1")
+    db::query("UPDATE accounts SET password_sign_in = $2 WHERE id = $1")
         .bind(account_id)
         .bind(allowed)
         .execute(pool)
@@ -266,19 +259,15 @@ pub async fn set_password_sign_in(
 }
 
 /// Whether IMAP, POP3 and SMTP logins are open for the account (outside webmail).
-pub async fn mail_access(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT mail_access FROM accounts WHERE id = $1")
+pub async fn mail_access(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    db::query_scalar("SELECT mail_access FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_one(pool)
         .await
 }
 
-pub async fn set_mail_access(
-    pool: &SqlitePool,
-    account_id: i64,
-    open: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET mail_access = $2 WHERE id = $1")
+pub async fn set_mail_access(pool: &Db, account_id: i64, open: bool) -> Result<(), sqlx::Error> {
+    db::query("UPDATE accounts SET mail_access = $2 WHERE id = $1")
         .bind(account_id)
         .bind(open)
         .execute(pool)
@@ -288,11 +277,11 @@ pub async fn set_mail_access(
 
 /// Stops an account administering a domain; true when it administered it.
 pub async fn remove_domain_admin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     account_id: i64,
     domain_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM domain_admins WHERE account_id = $1 AND domain_id = $2")
+    let done = db::query("DELETE FROM domain_admins WHERE account_id = $1 AND domain_id = $2")
         .bind(account_id)
         .bind(domain_id)
         .execute(conn)
@@ -301,11 +290,8 @@ pub async fn remove_domain_admin(
 }
 
 /// The accounts that administer a domain: (id, address), by address.
-pub async fn domain_admins(
-    pool: &SqlitePool,
-    domain_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn domain_admins(pool: &Db, domain_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    db::query_as(
         "SELECT a.id, a.email FROM domain_admins da JOIN accounts a ON a.id = da.account_id \
          WHERE da.domain_id = $1 ORDER BY a.email",
     )
@@ -314,8 +300,8 @@ pub async fn domain_admins(
     .await
 }
 
-pub async fn set_role(conn: &mut SqliteConnection, id: i64, role: Role) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET role = $2 WHERE id = $1")
+pub async fn set_role(conn: &mut Conn<'_>, id: i64, role: Role) -> Result<(), sqlx::Error> {
+    db::query("UPDATE accounts SET role = $2 WHERE id = $1")
         .bind(id)
         .bind(role.as_str())
         .execute(conn)
@@ -324,12 +310,18 @@ pub async fn set_role(conn: &mut SqliteConnection, id: i64, role: Role) -> Resul
 }
 
 /// How many domains an account administers.
-pub async fn administered_count(
-    conn: &mut SqliteConnection,
-    account_id: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM domain_admins WHERE account_id = $1")
+pub async fn administered_count(conn: &mut Conn<'_>, account_id: i64) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT COUNT(*) FROM domain_admins WHERE account_id = $1")
         .bind(account_id)
         .fetch_one(conn)
+        .await
+}
+
+/// The id and auth version of the account with this address (stored in lower case): the
+/// mail login check's one read for a remembered login (`hot_reads` answers it on SQLite).
+pub async fn auth_version(db: &Db, email: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    db::query_as("SELECT id, auth_version FROM accounts WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db)
         .await
 }

@@ -1,11 +1,11 @@
 //! The admin IP access list (see migration 0028).
 
+use crate::backend::store::db::{self, Db};
 use crate::model::{admin_ips::AdminIpEntry, time::UnixTime};
-use sqlx::SqlitePool;
 
 /// Every entry, in the order added.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<AdminIpEntry>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn list(pool: &Db) -> Result<Vec<AdminIpEntry>, sqlx::Error> {
+    db::query_as(
         "SELECT id, network, description, created_at, created_by FROM admin_ip_access ORDER BY id",
     )
     .fetch_all(pool)
@@ -14,13 +14,13 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<AdminIpEntry>, sqlx::Error> {
 
 /// Adds a network; `false` when it is listed already.
 pub async fn add(
-    pool: &SqlitePool,
+    pool: &Db,
     network: &str,
     description: &str,
     created_by: &str,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = db::query(
         "INSERT INTO admin_ip_access (network, description, created_at, created_by) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (network) DO NOTHING",
     )
@@ -34,8 +34,8 @@ pub async fn add(
 }
 
 /// Deletes an entry; `false` when it was gone already.
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM admin_ip_access WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let done = db::query("DELETE FROM admin_ip_access WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;

@@ -1,11 +1,11 @@
 //! Aliases and their recipients.
 
+use crate::backend::store::db::{self, Conn, Db, Exec};
 use crate::model::{
     alias::AliasRow,
     list::{offset, PAGE_SIZE},
     time::UnixTime,
 };
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -16,10 +16,7 @@ struct Row {
 }
 
 /// The rows with their recipients, read in one more query for the whole page.
-async fn with_targets(
-    pool: &SqlitePool,
-    rows: Vec<Row>,
-) -> Result<Vec<(i64, AliasRow)>, sqlx::Error> {
+async fn with_targets(pool: &Db, rows: Vec<Row>) -> Result<Vec<(i64, AliasRow)>, sqlx::Error> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut targets = super::members_by_id(
         pool,
@@ -50,12 +47,12 @@ const MATCHING: &str = "WHERE a.domain_id = $1 AND (a.address LIKE $2 ESCAPE '\\
 /// One page of the domain's aliases whose address or a recipient contains the search (a
 /// `like_pattern`), in address order, and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     pattern: &str,
     page: i64,
 ) -> Result<(Vec<AliasRow>, i64), sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = db::query_as(&format!(
         "{SELECT} {MATCHING} ORDER BY a.address LIMIT $3 OFFSET $4"
     ))
     .bind(domain_id)
@@ -64,7 +61,7 @@ pub async fn page(
     .bind(offset(page))
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM aliases a {MATCHING}"))
+    let total = db::query_scalar(&format!("SELECT COUNT(*) FROM aliases a {MATCHING}"))
         .bind(domain_id)
         .bind(pattern)
         .fetch_one(pool)
@@ -74,8 +71,8 @@ pub async fn page(
 }
 
 /// The alias with this id and the id of its domain.
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, AliasRow)>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
+pub async fn find(pool: &Db, id: i64) -> Result<Option<(i64, AliasRow)>, sqlx::Error> {
+    let rows: Vec<Row> = db::query_as(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_all(pool)
         .await?;
@@ -85,7 +82,7 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, AliasRow)>,
 /// The id and recipients of the alias with this address (`@domain` for a catch-all);
 /// `None` when there is no such alias.
 pub async fn find_by_address(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     address: &str,
 ) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
     super::row_with_members(
@@ -99,13 +96,13 @@ pub async fn find_by_address(
 
 /// Inserts an alias; a taken address comes back as a unique violation.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     domain_id: i64,
     address: &str,
     targets: &[String],
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    let id = sqlx::query_scalar(
+    let id = db::query_scalar(
         "INSERT INTO aliases (domain_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(domain_id)
@@ -119,7 +116,7 @@ pub async fn insert(
 
 /// Replaces the alias's recipients.
 pub async fn set_targets(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     id: i64,
     targets: &[String],
 ) -> Result<(), sqlx::Error> {
@@ -133,8 +130,8 @@ pub async fn set_targets(
     .await
 }
 
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM aliases WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM aliases WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;
@@ -142,8 +139,8 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// True when an alias has this address.
-pub async fn exists<'e>(db: impl SqliteExecutor<'e>, address: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM aliases WHERE address = $1)")
+pub async fn exists<'e>(db: impl Into<Exec<'e>>, address: &str) -> Result<bool, sqlx::Error> {
+    db::query_scalar("SELECT EXISTS (SELECT 1 FROM aliases WHERE address = $1)")
         .bind(address)
         .fetch_one(db)
         .await

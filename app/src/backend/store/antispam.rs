@@ -1,23 +1,22 @@
 //! Antispam thresholds (global and per domain) and greylisting triplets.
 
+use crate::backend::store::db::{self, Db};
 use crate::model::{antispam::Thresholds, time::UnixTime};
-use sqlx::SqlitePool;
 
 fn thresholds(row: (f64, f64, f64)) -> Result<Thresholds, sqlx::Error> {
     Thresholds::new(row.0, row.1, row.2).map_err(|(_, e)| sqlx::Error::Decode(e.into()))
 }
 
-pub async fn global(pool: &SqlitePool) -> Result<Thresholds, sqlx::Error> {
-    let row: (f64, f64, f64) = sqlx::query_as(
-        "SELECT spam_defer, spam_tag, spam_reject FROM antispam_global WHERE id = 1",
-    )
-    .fetch_one(pool)
-    .await?;
+pub async fn global(pool: &Db) -> Result<Thresholds, sqlx::Error> {
+    let row: (f64, f64, f64) =
+        db::query_as("SELECT spam_defer, spam_tag, spam_reject FROM antispam_global WHERE id = 1")
+            .fetch_one(pool)
+            .await?;
     thresholds(row)
 }
 
-pub async fn set_global(pool: &SqlitePool, t: &Thresholds) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn set_global(pool: &Db, t: &Thresholds) -> Result<(), sqlx::Error> {
+    db::query(
         "UPDATE antispam_global SET spam_defer = $1, spam_tag = $2, spam_reject = $3 WHERE id = 1",
     )
     .bind(t.defer())
@@ -29,12 +28,9 @@ pub async fn set_global(pool: &SqlitePool, t: &Thresholds) -> Result<(), sqlx::E
 }
 
 /// The domain's own thresholds; `None` when it uses the global ones.
-pub async fn of_domain(
-    pool: &SqlitePool,
-    domain_id: i64,
-) -> Result<Option<Thresholds>, sqlx::Error> {
+pub async fn of_domain(pool: &Db, domain_id: i64) -> Result<Option<Thresholds>, sqlx::Error> {
     let row: Option<(Option<f64>, Option<f64>, Option<f64>)> =
-        sqlx::query_as("SELECT spam_defer, spam_tag, spam_reject FROM domains WHERE id = $1")
+        db::query_as("SELECT spam_defer, spam_tag, spam_reject FROM domains WHERE id = $1")
             .bind(domain_id)
             .fetch_optional(pool)
             .await?;
@@ -46,24 +42,22 @@ pub async fn of_domain(
 
 /// Sets the domain's own thresholds, or (`None`) returns it to the global ones.
 pub async fn set_domain(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     t: Option<&Thresholds>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE domains SET spam_defer = $1, spam_tag = $2, spam_reject = $3 WHERE id = $4",
-    )
-    .bind(t.map(|t| t.defer()))
-    .bind(t.map(|t| t.tag()))
-    .bind(t.map(|t| t.reject()))
-    .bind(domain_id)
-    .execute(pool)
-    .await?;
+    db::query("UPDATE domains SET spam_defer = $1, spam_tag = $2, spam_reject = $3 WHERE id = $4")
+        .bind(t.map(|t| t.defer()))
+        .bind(t.map(|t| t.tag()))
+        .bind(t.map(|t| t.reject()))
+        .bind(domain_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 /// The thresholds that judge the domain's mail: its own, else the global ones.
-pub async fn effective(pool: &SqlitePool, domain_id: i64) -> Result<Thresholds, sqlx::Error> {
+pub async fn effective(pool: &Db, domain_id: i64) -> Result<Thresholds, sqlx::Error> {
     match of_domain(pool, domain_id).await? {
         Some(t) => Ok(t),
         None => global(pool).await,
@@ -74,7 +68,7 @@ pub async fn effective(pool: &SqlitePool, domain_id: i64) -> Result<Thresholds, 
 /// least `delay` seconds ago (or passed before), and within `window` seconds of that. A
 /// retry after the window counts as a new first attempt.
 pub async fn greylist_passes(
-    pool: &SqlitePool,
+    pool: &Db,
     net: &str,
     sender: &str,
     recipient: &str,
@@ -83,21 +77,21 @@ pub async fn greylist_passes(
     window: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = super::write(pool).await?;
-    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+    let row: Option<(i64, Option<i64>)> = db::query_as(
         "SELECT first_seen, passed_at FROM greylist \
          WHERE client_net = $1 AND sender = $2 AND recipient = $3",
     )
     .bind(net)
     .bind(sender)
     .bind(recipient)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut tx.conn())
     .await?;
     let (first_seen, passes) = match row {
         Some((first, Some(_))) => (first, true),
         Some((first, None)) if now - first <= window => (first, now - first >= delay),
         _ => (now, false),
     };
-    sqlx::query(
+    db::query(
         "INSERT INTO greylist (client_net, sender, recipient, first_seen, passed_at, last_seen) \
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (client_net, sender, recipient) DO UPDATE SET \
@@ -111,7 +105,7 @@ pub async fn greylist_passes(
     .bind(first_seen)
     .bind(passes.then_some(now))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut tx.conn())
     .await?;
     tx.commit().await?;
     Ok(passes)
@@ -120,12 +114,12 @@ pub async fn greylist_passes(
 /// Forgets the triplets not seen for `idle` seconds, and first attempts not retried within
 /// `window`; how many.
 pub async fn purge_greylist(
-    pool: &SqlitePool,
+    pool: &Db,
     now: UnixTime,
     window: i64,
     idle: i64,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(db::query(
         "DELETE FROM greylist WHERE last_seen < $1 - $3 \
          OR (passed_at IS NULL AND first_seen < $1 - $2)",
     )

@@ -1,12 +1,12 @@
 //! The audit log: security-relevant changes and refused requests.
 
 use super::super::auth::ctx::DomainScope;
+use crate::backend::store::db::{self, Builder, Db, Exec};
 use crate::model::{
     audit::{AuditQuery, AuditRow},
     list::{offset, PAGE_SIZE},
     time::UnixTime,
 };
-use sqlx::{QueryBuilder, Sqlite, SqliteExecutor, SqlitePool};
 
 /// What happened. Stored as text; listed by `as_str`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,13 +182,13 @@ pub struct Actor<'a> {
 }
 
 pub async fn record<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Into<Exec<'e>>,
     actor: &Actor<'_>,
     action: AuditAction,
     detail: &str,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "INSERT INTO audit_log (at, actor_id, actor, action, detail, ip, domain_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -205,7 +205,7 @@ pub async fn record<'e>(
 }
 
 /// Appends the conditions of `query` within `scope`.
-fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, scope: &DomainScope, query: &AuditQuery) {
+fn push_filters(b: &mut Builder<'_>, scope: &DomainScope, query: &AuditQuery) {
     b.push(" FROM audit_log a LEFT JOIN domains d ON d.id = a.domain_id WHERE 1 = 1");
     if let DomainScope::Only(ids) = scope {
         // The entries of one's own domains; nothing when one has none.
@@ -215,7 +215,7 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, scope: &DomainScope, query: &A
         }
         b.push(")");
     }
-    let like = |b: &mut QueryBuilder<'_, Sqlite>, column: &str, pattern: &Option<String>| {
+    let like = |b: &mut Builder<'_>, column: &str, pattern: &Option<String>| {
         if let Some(p) = pattern {
             b.push(format!(" AND lower(coalesce({column}, '')) LIKE "))
                 .push_bind(p.clone())
@@ -238,16 +238,16 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, scope: &DomainScope, query: &A
 
 /// One page of the entries that match, newest first, and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     scope: &DomainScope,
     query: &AuditQuery,
     page: i64,
 ) -> Result<(Vec<AuditRow>, i64), sqlx::Error> {
-    let mut count = QueryBuilder::new("SELECT count(*)");
+    let mut count = Builder::new("SELECT count(*)");
     push_filters(&mut count, scope, query);
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     let mut rows =
-        QueryBuilder::new("SELECT a.id, a.at, a.actor, a.action, a.detail, a.ip, d.name AS domain");
+        Builder::new("SELECT a.id, a.at, a.actor, a.action, a.detail, a.ip, d.name AS domain");
     push_filters(&mut rows, scope, query);
     rows.push(" ORDER BY a.id DESC LIMIT ")
         .push_bind(PAGE_SIZE)
@@ -258,8 +258,8 @@ pub async fn page(
 }
 
 /// The actions that occur in the entries of `scope`, for the filter's list.
-pub async fn actions(pool: &SqlitePool, scope: &DomainScope) -> Result<Vec<String>, sqlx::Error> {
-    let mut b = QueryBuilder::new("SELECT DISTINCT a.action");
+pub async fn actions(pool: &Db, scope: &DomainScope) -> Result<Vec<String>, sqlx::Error> {
+    let mut b = Builder::new("SELECT DISTINCT a.action");
     push_filters(&mut b, scope, &AuditQuery::default());
     b.push(" ORDER BY a.action");
     b.build_query_scalar().fetch_all(pool).await
@@ -268,12 +268,12 @@ pub async fn actions(pool: &SqlitePool, scope: &DomainScope) -> Result<Vec<Strin
 /// Changes to the security of one account that its owner made, newest first, for their
 /// Security page.
 pub async fn security_events(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     limit: i64,
 ) -> Result<Vec<(UnixTime, String, String, Option<String>)>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> =
-        QueryBuilder::new("SELECT at, action, detail, ip FROM audit_log WHERE actor_id = ");
+    let mut b: Builder<'_> =
+        Builder::new("SELECT at, action, detail, ip FROM audit_log WHERE actor_id = ");
     b.push_bind(account_id).push(" AND action IN (");
     let mut list = b.separated(", ");
     for action in SECURITY_ACTIONS {

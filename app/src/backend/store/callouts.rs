@@ -1,19 +1,18 @@
 //! Recipient callouts: each domain's switch and the answers kept (migration 0017).
 
+use crate::backend::store::db::{self, Db};
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
-pub async fn enabled(pool: &SqlitePool, domain_id: i64) -> Result<bool, sqlx::Error> {
-    let on: Option<bool> =
-        sqlx::query_scalar("SELECT recipient_callouts FROM domains WHERE id = $1")
-            .bind(domain_id)
-            .fetch_optional(pool)
-            .await?;
+pub async fn enabled(pool: &Db, domain_id: i64) -> Result<bool, sqlx::Error> {
+    let on: Option<bool> = db::query_scalar("SELECT recipient_callouts FROM domains WHERE id = $1")
+        .bind(domain_id)
+        .fetch_optional(pool)
+        .await?;
     Ok(on.unwrap_or(false))
 }
 
-pub async fn set_enabled(pool: &SqlitePool, domain_id: i64, on: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE domains SET recipient_callouts = $2 WHERE id = $1")
+pub async fn set_enabled(pool: &Db, domain_id: i64, on: bool) -> Result<(), sqlx::Error> {
+    db::query("UPDATE domains SET recipient_callouts = $2 WHERE id = $1")
         .bind(domain_id)
         .bind(on)
         .execute(pool)
@@ -23,11 +22,11 @@ pub async fn set_enabled(pool: &SqlitePool, domain_id: i64, on: bool) -> Result<
 
 /// The kept answer for `address` if it was checked after `since`: (known, reply).
 pub async fn cached(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     address: &str,
 ) -> Result<Option<(bool, String, UnixTime)>, sqlx::Error> {
-    sqlx::query_as(
+    db::query_as(
         "SELECT known, reply, checked_at FROM callout_cache WHERE domain_id = $1 AND address = $2",
     )
     .bind(domain_id)
@@ -37,14 +36,14 @@ pub async fn cached(
 }
 
 pub async fn remember(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     address: &str,
     known: bool,
     reply: &str,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "INSERT INTO callout_cache (domain_id, address, known, reply, checked_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (domain_id, address) DO UPDATE SET \
          known = excluded.known, reply = excluded.reply, checked_at = excluded.checked_at",
@@ -60,16 +59,16 @@ pub async fn remember(
 }
 
 /// Answers kept for the domain.
-pub async fn count(pool: &SqlitePool, domain_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM callout_cache WHERE domain_id = $1")
+pub async fn count(pool: &Db, domain_id: i64) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT COUNT(*) FROM callout_cache WHERE domain_id = $1")
         .bind(domain_id)
         .fetch_one(pool)
         .await
 }
 
 /// Forgets the domain's answers; how many there were.
-pub async fn clear(pool: &SqlitePool, domain_id: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM callout_cache WHERE domain_id = $1")
+pub async fn clear(pool: &Db, domain_id: i64) -> Result<u64, sqlx::Error> {
+    let done = db::query("DELETE FROM callout_cache WHERE domain_id = $1")
         .bind(domain_id)
         .execute(pool)
         .await?;

@@ -1,7 +1,7 @@
 //! Device passwords: found by the keyed hash of the secret.
 
+use crate::backend::store::db::{self, Db, Exec};
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredDevicePassword {
@@ -28,11 +28,11 @@ pub struct NewDevicePassword<'a> {
 }
 
 pub async fn insert(
-    pool: &SqlitePool,
+    pool: &Db,
     new: NewDevicePassword<'_>,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO device_passwords (account_id, name, secret_mac, protocols, expires_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -46,11 +46,8 @@ pub async fn insert(
     .await
 }
 
-pub async fn list(
-    pool: &SqlitePool,
-    account_id: i64,
-) -> Result<Vec<StoredDevicePassword>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn list(pool: &Db, account_id: i64) -> Result<Vec<StoredDevicePassword>, sqlx::Error> {
+    db::query_as(&format!(
         "SELECT {COLUMNS} FROM device_passwords WHERE account_id = $1 ORDER BY created_at, id"
     ))
     .bind(account_id)
@@ -60,10 +57,10 @@ pub async fn list(
 
 /// The device password whose secret has this keyed hash.
 pub async fn find_by_mac(
-    pool: &SqlitePool,
+    pool: &Db,
     secret_mac: &str,
 ) -> Result<Option<StoredDevicePassword>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    db::query_as(&format!(
         "SELECT {COLUMNS} FROM device_passwords WHERE secret_mac = $1"
     ))
     .bind(secret_mac)
@@ -72,13 +69,13 @@ pub async fn find_by_mac(
 }
 
 pub async fn record_use(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl Into<Exec<'_>>,
     id: i64,
     ip: &str,
     protocol: &str,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "UPDATE device_passwords SET last_used_at = $2, last_used_ip = $3, last_used_protocol = $4 WHERE id = $1",
     )
     .bind(id)
@@ -91,12 +88,8 @@ pub async fn record_use(
 }
 
 /// Deletes one of the account's device passwords; its name, or `None` when there is no such one.
-pub async fn delete(
-    pool: &SqlitePool,
-    account_id: i64,
-    id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn delete(pool: &Db, account_id: i64, id: i64) -> Result<Option<String>, sqlx::Error> {
+    db::query_scalar(
         "DELETE FROM device_passwords WHERE id = $2 AND account_id = $1 RETURNING name",
     )
     .bind(account_id)

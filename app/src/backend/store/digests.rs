@@ -1,8 +1,8 @@
 //! Quarantine digests (migration 0025): who gets one for which domain, when each last got
 //! it, who wants none, and the links already used.
 
+use crate::backend::store::db::{self, Db};
 use crate::model::{digest::DigestEvery, role::Role};
-use sqlx::SqlitePool;
 
 /// A person who may get a domain's digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +33,11 @@ struct Row {
 /// Everyone who has not turned digests off, for each domain whose digests are on: the
 /// mailboxes of the domain and the domain's admins, each (person, domain) once (as an
 /// admin when they are both).
-pub async fn recipients(pool: &SqlitePool) -> Result<Vec<Recipient>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
+pub async fn recipients(pool: &Db) -> Result<Vec<Recipient>, sqlx::Error> {
+    let rows: Vec<Row> = db::query_as(
         "SELECT p.account_id, a.email, a.role, d.id AS domain_id, d.name AS domain, \
-         COALESCE(f.digest, 'daily') AS digest, MAX(p.admin) AS admin, q.sent_at \
+         COALESCE(f.digest, 'daily') AS digest, \
+         MAX(CASE WHEN p.admin THEN 1 ELSE 0 END) = 1 AS admin, q.sent_at \
          FROM (SELECT id AS account_id, domain_id, FALSE AS admin FROM accounts \
                WHERE domain_id IS NOT NULL \
                UNION ALL SELECT account_id, domain_id, TRUE FROM domain_admins) p \
@@ -45,7 +46,8 @@ pub async fn recipients(pool: &SqlitePool) -> Result<Vec<Recipient>, sqlx::Error
          LEFT JOIN filter_settings f ON f.domain_id = d.id \
          LEFT JOIN quarantine_digests q ON q.account_id = p.account_id AND q.domain_id = d.id \
          WHERE a.enabled AND NOT a.digest_opt_out AND COALESCE(f.digest, 'daily') <> 'off' \
-         GROUP BY p.account_id, d.id ORDER BY d.name, a.email",
+         GROUP BY p.account_id, a.email, a.role, d.id, d.name, f.digest, q.sent_at \
+         ORDER BY d.name, a.email",
     )
     .fetch_all(pool)
     .await?;
@@ -68,12 +70,12 @@ pub async fn recipients(pool: &SqlitePool) -> Result<Vec<Recipient>, sqlx::Error
 
 /// Notes that the person's digest of the domain covers everything kept until `at`.
 pub async fn mark_sent(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     domain_id: i64,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "INSERT INTO quarantine_digests (account_id, domain_id, sent_at) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id, domain_id) DO UPDATE SET sent_at = excluded.sent_at",
     )
@@ -86,20 +88,16 @@ pub async fn mark_sent(
 }
 
 /// Whether the person wants digests.
-pub async fn wanted(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    let out: bool = sqlx::query_scalar("SELECT digest_opt_out FROM accounts WHERE id = $1")
+pub async fn wanted(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let out: bool = db::query_scalar("SELECT digest_opt_out FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_one(pool)
         .await?;
     Ok(!out)
 }
 
-pub async fn set_wanted(
-    pool: &SqlitePool,
-    account_id: i64,
-    wanted: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET digest_opt_out = $2 WHERE id = $1")
+pub async fn set_wanted(pool: &Db, account_id: i64, wanted: bool) -> Result<(), sqlx::Error> {
+    db::query("UPDATE accounts SET digest_opt_out = $2 WHERE id = $1")
         .bind(account_id)
         .bind(!wanted)
         .execute(pool)
@@ -110,10 +108,10 @@ pub async fn set_wanted(
 /// How often the digests of the domains the person gets mail in or administers come, by
 /// domain name.
 pub async fn domains_of(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
 ) -> Result<Vec<(String, DigestEvery)>, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String)> = db::query_as(
         "SELECT d.name, COALESCE(f.digest, 'daily') FROM domains d \
          LEFT JOIN filter_settings f ON f.domain_id = d.id \
          WHERE d.alias_of IS NULL AND (d.id = (SELECT domain_id FROM accounts WHERE id = $1) \
@@ -131,12 +129,12 @@ pub async fn domains_of(
 
 /// Marks the link with this nonce used; false when it was already.
 pub async fn use_link(
-    pool: &SqlitePool,
+    pool: &Db,
     nonce: &str,
     now: i64,
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = db::query(
         "INSERT INTO digest_links_used (nonce, used_at, expires_at) VALUES ($1, $2, $3) \
          ON CONFLICT (nonce) DO NOTHING",
     )
@@ -149,25 +147,25 @@ pub async fn use_link(
 }
 
 /// Makes a link usable again after what it asked for failed.
-pub async fn unuse_link(pool: &SqlitePool, nonce: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM digest_links_used WHERE nonce = $1")
+pub async fn unuse_link(pool: &Db, nonce: &str) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM digest_links_used WHERE nonce = $1")
         .bind(nonce)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-pub async fn link_used(pool: &SqlitePool, nonce: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM digest_links_used WHERE nonce = $1)")
+pub async fn link_used(pool: &Db, nonce: &str) -> Result<bool, sqlx::Error> {
+    db::query_scalar("SELECT EXISTS (SELECT 1 FROM digest_links_used WHERE nonce = $1)")
         .bind(nonce)
         .fetch_one(pool)
         .await
 }
 
 /// Forgets used links that have expired anyway.
-pub async fn purge_used(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn purge_used(pool: &Db, now: i64) -> Result<u64, sqlx::Error> {
     Ok(
-        sqlx::query("DELETE FROM digest_links_used WHERE expires_at < $1")
+        db::query("DELETE FROM digest_links_used WHERE expires_at < $1")
             .bind(now)
             .execute(pool)
             .await?

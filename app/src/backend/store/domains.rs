@@ -1,5 +1,6 @@
 //! Domains the portal serves mail for.
 
+use crate::backend::store::db::{self, Conn, Db, Exec};
 use crate::model::{
     domain_settings::DomainSettings,
     list::{offset, PAGE_SIZE},
@@ -8,24 +9,23 @@ use crate::model::{
     time::UnixTime,
     DomainName,
 };
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 /// Inserts a domain with its verification token; an existing name comes back as a unique
 /// violation.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     name: &DomainName,
     kind: DomainKind,
     alias_of: Option<i64>,
     token: &str,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO domains (name, kind, alias_of, verification_token, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(name.as_str())
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(alias_of)
     .bind(token)
     .bind(now)
@@ -34,28 +34,28 @@ pub async fn insert(
 }
 
 /// The aliases of a domain.
-pub async fn aliases_of(pool: &SqlitePool, id: i64) -> Result<Vec<DomainRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{LIST} WHERE d.alias_of = $1 ORDER BY d.name"))
+pub async fn aliases_of(pool: &Db, id: i64) -> Result<Vec<DomainRow>, sqlx::Error> {
+    db::query_as(&format!("{LIST} WHERE d.alias_of = $1 ORDER BY d.name"))
         .bind(id)
         .fetch_all(pool)
         .await
 }
 
 /// The domain's split domain routing: on or off, and where the rest goes.
-pub async fn sdr(pool: &SqlitePool, id: i64) -> Result<(bool, Option<String>), sqlx::Error> {
-    sqlx::query_as("SELECT sdr_enabled, sdr_destination FROM domains WHERE id = $1")
+pub async fn sdr(pool: &Db, id: i64) -> Result<(bool, Option<String>), sqlx::Error> {
+    db::query_as("SELECT sdr_enabled, sdr_destination FROM domains WHERE id = $1")
         .bind(id)
         .fetch_one(pool)
         .await
 }
 
 pub async fn set_sdr(
-    pool: &SqlitePool,
+    pool: &Db,
     id: i64,
     enabled: bool,
     destination: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE domains SET sdr_enabled = $2, sdr_destination = $3 WHERE id = $1")
+    db::query("UPDATE domains SET sdr_enabled = $2, sdr_destination = $3 WHERE id = $1")
         .bind(id)
         .bind(enabled)
         .bind(destination)
@@ -65,8 +65,8 @@ pub async fn set_sdr(
 }
 
 /// Deletes a domain that nothing refers to (a domain alias, or an empty relay domain).
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM domains WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM domains WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;
@@ -74,12 +74,8 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Gives a domain made before verification existed its token (only if it still has none).
-pub async fn set_token_if_missing(
-    pool: &SqlitePool,
-    id: i64,
-    token: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn set_token_if_missing(pool: &Db, id: i64, token: &str) -> Result<(), sqlx::Error> {
+    db::query(
         "UPDATE domains SET verification_token = $2 WHERE id = $1 AND verification_token IS NULL",
     )
     .bind(id)
@@ -89,8 +85,8 @@ pub async fn set_token_if_missing(
     Ok(())
 }
 
-pub async fn mark_verified(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE domains SET verified_at = $2, record_missing_since = NULL WHERE id = $1")
+pub async fn mark_verified(pool: &Db, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
+    db::query("UPDATE domains SET verified_at = $2, record_missing_since = NULL WHERE id = $1")
         .bind(id)
         .bind(now)
         .execute(pool)
@@ -98,26 +94,26 @@ pub async fn mark_verified(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<
     Ok(())
 }
 
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<DomainRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{LIST} WHERE d.id = $1"))
+pub async fn find(pool: &Db, id: i64) -> Result<Option<DomainRow>, sqlx::Error> {
+    db::query_as(&format!("{LIST} WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
 pub async fn find_id<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Into<Exec<'e>>,
     name: &DomainName,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+    db::query_scalar("SELECT id FROM domains WHERE name = $1")
         .bind(name.as_str())
         .fetch_optional(db)
         .await
 }
 
 /// The names of all domains served here.
-pub async fn names(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM domains ORDER BY name")
+pub async fn names(pool: &Db) -> Result<Vec<String>, sqlx::Error> {
+    db::query_scalar("SELECT name FROM domains ORDER BY name")
         .fetch_all(pool)
         .await
 }
@@ -127,8 +123,8 @@ const LIST: &str = "SELECT d.id, d.name, d.created_at, d.verification_token, d.v
        (SELECT COUNT(*) FROM accounts a WHERE a.domain_id = d.id) AS mailbox_count \
      FROM domains d LEFT JOIN domains m ON m.id = d.alias_of";
 
-pub async fn list_all(pool: &SqlitePool) -> Result<Vec<DomainRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{LIST} ORDER BY d.name"))
+pub async fn list_all(pool: &Db) -> Result<Vec<DomainRow>, sqlx::Error> {
+    db::query_as(&format!("{LIST} ORDER BY d.name"))
         .fetch_all(pool)
         .await
 }
@@ -145,13 +141,13 @@ fn administered(n: u8) -> String {
 /// One page of the domains whose name contains the search (a `like_pattern`), of one
 /// admin's domains (`Some(account)`) or all, and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     admin: Option<i64>,
     pattern: &str,
     page: i64,
 ) -> Result<(Vec<DomainRow>, i64), sqlx::Error> {
     let matching = format!("WHERE d.name LIKE $1 ESCAPE '\\' AND {}", administered(2));
-    let rows = sqlx::query_as(&format!(
+    let rows = db::query_as(&format!(
         "{LIST} {matching} ORDER BY d.name LIMIT $3 OFFSET $4"
     ))
     .bind(pattern)
@@ -160,7 +156,7 @@ pub async fn page(
     .bind(offset(page))
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM domains d {matching}"))
+    let total = db::query_scalar(&format!("SELECT COUNT(*) FROM domains d {matching}"))
         .bind(pattern)
         .bind(admin)
         .fetch_one(pool)
@@ -171,10 +167,10 @@ pub async fn page(
 /// The domains (of one admin, or all) whose TXT record the daily re-check misses, and
 /// since when.
 pub async fn missing_records(
-    pool: &SqlitePool,
+    pool: &Db,
     admin: Option<i64>,
 ) -> Result<Vec<(String, UnixTime)>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    db::query_as(&format!(
         "SELECT d.name, d.record_missing_since FROM domains d \
          WHERE d.record_missing_since IS NOT NULL AND {} ORDER BY d.name",
         administered(1)
@@ -196,8 +192,8 @@ struct SettingsRow {
 }
 
 /// The domain's settings (`None`: the default).
-pub async fn settings(pool: &SqlitePool, id: i64) -> Result<DomainSettings, sqlx::Error> {
-    let r: SettingsRow = sqlx::query_as(
+pub async fn settings(pool: &Db, id: i64) -> Result<DomainSettings, sqlx::Error> {
+    let r: SettingsRow = db::query_as(
         "SELECT contact_email, notify_from, timezone, log_days, retry_days, rejected_local_chars, \
          send_limit FROM domains WHERE id = $1",
     )
@@ -215,12 +211,8 @@ pub async fn settings(pool: &SqlitePool, id: i64) -> Result<DomainSettings, sqlx
     })
 }
 
-pub async fn set_settings(
-    pool: &SqlitePool,
-    id: i64,
-    s: &DomainSettings,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn set_settings(pool: &Db, id: i64, s: &DomainSettings) -> Result<(), sqlx::Error> {
+    db::query(
         "UPDATE domains SET contact_email = $2, notify_from = $3, timezone = $4, log_days = $5, \
          retry_days = $6, rejected_local_chars = $7, send_limit = $8 WHERE id = $1",
     )
@@ -246,8 +238,8 @@ pub struct Verified {
     pub record_missing_since: Option<UnixTime>,
 }
 
-pub async fn verified(pool: &SqlitePool) -> Result<Vec<Verified>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn verified(pool: &Db) -> Result<Vec<Verified>, sqlx::Error> {
+    db::query_as(
         "SELECT id, name, verification_token, record_missing_since FROM domains \
          WHERE verified_at IS NOT NULL ORDER BY id",
     )
@@ -256,11 +248,11 @@ pub async fn verified(pool: &SqlitePool) -> Result<Vec<Verified>, sqlx::Error> {
 }
 
 pub async fn set_record_missing(
-    pool: &SqlitePool,
+    pool: &Db,
     id: i64,
     since: Option<UnixTime>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE domains SET record_missing_since = $2 WHERE id = $1")
+    db::query("UPDATE domains SET record_missing_since = $2 WHERE id = $1")
         .bind(id)
         .bind(since)
         .execute(pool)
@@ -270,8 +262,8 @@ pub async fn set_record_missing(
 
 /// Who is told about a domain: its admins (its main domain's, for an alias) and every
 /// master admin; enabled accounts only.
-pub async fn admins_to_warn(pool: &SqlitePool, id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn admins_to_warn(pool: &Db, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    db::query_scalar(
         "SELECT a.email FROM accounts a WHERE a.enabled = TRUE AND (a.role = 'masteradmin' \
            OR a.id IN (SELECT da.account_id FROM domain_admins da, domains d \
                        WHERE d.id = $1 AND da.domain_id = COALESCE(d.alias_of, d.id))) \

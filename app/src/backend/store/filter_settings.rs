@@ -1,12 +1,12 @@
 //! A domain's filter settings; a domain without a row has the defaults.
 
+use crate::backend::store::db::{self, Db};
 use crate::model::{
     cidr::Cidr,
     digest::DigestEvery,
     filter_settings::{FilterSettings, Oversize, QuarantineReply},
     mailbox::Quota,
 };
-use sqlx::SqlitePool;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -55,8 +55,8 @@ impl From<Row> for FilterSettings {
     }
 }
 
-pub async fn get(pool: &SqlitePool, domain_id: i64) -> Result<FilterSettings, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(
+pub async fn get(pool: &Db, domain_id: i64) -> Result<FilterSettings, sqlx::Error> {
+    let row: Option<Row> = db::query_as(
         "SELECT quarantine, quarantine_days, quarantine_reply, digest, skip_spf, spf_exempt, \
          skip_line_length, subject_tag, size_limit, oversize, blocked_extensions \
          FROM filter_settings WHERE domain_id = $1",
@@ -69,19 +69,19 @@ pub async fn get(pool: &SqlitePool, domain_id: i64) -> Result<FilterSettings, sq
 
 /// Stores the domain's settings; `None` returns it to the defaults.
 pub async fn set(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     settings: Option<&FilterSettings>,
 ) -> Result<(), sqlx::Error> {
     let Some(s) = settings else {
-        sqlx::query("DELETE FROM filter_settings WHERE domain_id = $1")
+        db::query("DELETE FROM filter_settings WHERE domain_id = $1")
             .bind(domain_id)
             .execute(pool)
             .await?;
         return Ok(());
     };
     let exempt: Vec<String> = s.spf_exempt.iter().map(ToString::to_string).collect();
-    sqlx::query(
+    db::query(
         "INSERT INTO filter_settings (domain_id, quarantine, quarantine_days, quarantine_reply, \
          skip_spf, spf_exempt, skip_line_length, subject_tag, size_limit, oversize, blocked_extensions, \
          digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \

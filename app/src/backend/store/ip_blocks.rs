@@ -1,19 +1,19 @@
 //! Client IPs blocked for a while after a burst of refused logins (see
 //! `backend::auth::throttle::record_ip_burst`).
 
+use crate::backend::store::db::{self, Db};
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
 /// Blocks `ip` until `until`, or moves an existing block's end.
 pub async fn block(
-    pool: &SqlitePool,
+    pool: &Db,
     ip: &str,
     now: UnixTime,
     until: UnixTime,
     attempts: i64,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "INSERT INTO ip_blocks (ip, blocked_at, until, attempts, reason) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (ip) DO UPDATE SET blocked_at = $2, until = $3, attempts = $4, reason = $5",
     )
@@ -29,11 +29,11 @@ pub async fn block(
 
 /// When the block on `ip` ends, if it is blocked now.
 pub async fn blocked_until(
-    pool: &SqlitePool,
+    pool: &Db,
     ip: &str,
     now: UnixTime,
 ) -> Result<Option<UnixTime>, sqlx::Error> {
-    sqlx::query_scalar("SELECT until FROM ip_blocks WHERE ip = $1 AND until > $2")
+    db::query_scalar("SELECT until FROM ip_blocks WHERE ip = $1 AND until > $2")
         .bind(ip)
         .bind(now)
         .fetch_optional(pool)
@@ -42,11 +42,11 @@ pub async fn blocked_until(
 
 /// The block on `ip` (until when, why), if it is blocked now.
 pub async fn block_of(
-    pool: &SqlitePool,
+    pool: &Db,
     ip: &str,
     now: UnixTime,
 ) -> Result<Option<(UnixTime, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT until, reason FROM ip_blocks WHERE ip = $1 AND until > $2")
+    db::query_as("SELECT until, reason FROM ip_blocks WHERE ip = $1 AND until > $2")
         .bind(ip)
         .bind(now)
         .fetch_optional(pool)
@@ -54,16 +54,16 @@ pub async fn block_of(
 }
 
 /// The IPs blocked now.
-pub async fn active(pool: &SqlitePool, now: UnixTime) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT ip FROM ip_blocks WHERE until > $1")
+pub async fn active(pool: &Db, now: UnixTime) -> Result<Vec<String>, sqlx::Error> {
+    db::query_scalar("SELECT ip FROM ip_blocks WHERE until > $1")
         .bind(now)
         .fetch_all(pool)
         .await
 }
 
 /// Ends the block on `ip` now; the row stays, saying who lifted it.
-pub async fn lift(pool: &SqlitePool, ip: &str, now: UnixTime, by: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn lift(pool: &Db, ip: &str, now: UnixTime, by: &str) -> Result<(), sqlx::Error> {
+    db::query(
         "UPDATE ip_blocks SET until = $2, reason = reason || '; lifted by ' || $3 \
          WHERE ip = $1 AND until > $2",
     )

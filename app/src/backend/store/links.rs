@@ -1,7 +1,7 @@
 //! Single-use links (first-start setup, password reset), stored by the hash of their token.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::time::UnixTime;
-use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -19,14 +19,14 @@ impl Purpose {
 }
 
 pub async fn insert(
-    pool: &SqlitePool,
+    pool: &Db,
     token_hash: &str,
     purpose: Purpose,
     account_id: Option<i64>,
     now: UnixTime,
     expires_at: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "INSERT INTO one_time_links (token_hash, purpose, account_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -42,12 +42,12 @@ pub async fn insert(
 
 /// True when the link exists, is unused and has not expired.
 pub async fn is_usable(
-    pool: &SqlitePool,
+    pool: &Db,
     token_hash: &str,
     purpose: Purpose,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = db::query_scalar(
         "SELECT COUNT(*) FROM one_time_links \
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
@@ -63,12 +63,12 @@ pub async fn is_usable(
 /// expired; the conditional UPDATE makes two concurrent uses yield exactly one success.
 /// `Some(account_id)` otherwise (the account is `None` for a setup link).
 pub async fn consume(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     token_hash: &str,
     purpose: Purpose,
     now: UnixTime,
 ) -> Result<Option<Option<i64>>, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "UPDATE one_time_links SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 \
          RETURNING account_id",
@@ -81,12 +81,8 @@ pub async fn consume(
 }
 
 /// Voids every unused link of one purpose, e.g. the setup link once an admin exists.
-pub async fn void_all(
-    pool: &SqlitePool,
-    purpose: Purpose,
-    now: UnixTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE one_time_links SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL")
+pub async fn void_all(pool: &Db, purpose: Purpose, now: UnixTime) -> Result<(), sqlx::Error> {
+    db::query("UPDATE one_time_links SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL")
         .bind(now)
         .bind(purpose.as_str())
         .execute(pool)
@@ -96,12 +92,12 @@ pub async fn void_all(
 
 /// The account a usable link belongs to (`None` when unknown, used or expired).
 pub async fn account_of(
-    pool: &SqlitePool,
+    pool: &Db,
     token_hash: &str,
     purpose: Purpose,
     now: UnixTime,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let id: Option<Option<i64>> = sqlx::query_scalar(
+    let id: Option<Option<i64>> = db::query_scalar(
         "SELECT account_id FROM one_time_links \
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
@@ -116,7 +112,7 @@ pub async fn account_of(
 /// Issues a link for an account unless one was issued at or after `since`; one statement,
 /// so concurrent requests issue one link. True when it was issued.
 pub async fn insert_unless_recent(
-    pool: &SqlitePool,
+    pool: &Db,
     token_hash: &str,
     purpose: Purpose,
     account_id: i64,
@@ -124,7 +120,7 @@ pub async fn insert_unless_recent(
     expires_at: UnixTime,
     since: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
+    let r = db::query(
         "INSERT INTO one_time_links (token_hash, purpose, account_id, created_at, expires_at) \
          SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS ( \
            SELECT 1 FROM one_time_links WHERE purpose = $2 AND account_id = $3 AND created_at >= $6)",
@@ -142,13 +138,13 @@ pub async fn insert_unless_recent(
 
 /// Voids an account's unused links of one purpose except the one just issued.
 pub async fn void_others(
-    pool: &SqlitePool,
+    pool: &Db,
     purpose: Purpose,
     account_id: i64,
     keep_hash: &str,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "UPDATE one_time_links SET used_at = $1 \
          WHERE purpose = $2 AND account_id = $3 AND token_hash <> $4 AND used_at IS NULL",
     )

@@ -1,7 +1,7 @@
 //! One row per sign-in attempt, on every protocol.
 
+use crate::backend::store::db::{self, Builder, Conn, Db};
 use crate::model::time::UnixTime;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginResult {
@@ -54,12 +54,8 @@ pub struct LoginEvent<'a> {
 }
 
 /// Stores one event; true when it is a login from a country new to the account.
-pub async fn record(
-    pool: &SqlitePool,
-    e: LoginEvent<'_>,
-    now: UnixTime,
-) -> Result<bool, sqlx::Error> {
-    let new = record_many(&mut *pool.acquire().await?, &[(now, e)]).await?;
+pub async fn record(pool: &Db, e: LoginEvent<'_>, now: UnixTime) -> Result<bool, sqlx::Error> {
+    let new = record_many(&mut pool.acquire().await?.conn(), &[(now, e)]).await?;
     Ok(!new.is_empty())
 }
 
@@ -70,11 +66,11 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 /// positions of the successful logins from a country new to their account (see
 /// `remember_countries`).
 pub async fn record_many(
-    db: &mut SqliteConnection,
+    db: &mut Conn<'_>,
     events: &[(UnixTime, LoginEvent<'_>)],
 ) -> Result<Vec<usize>, sqlx::Error> {
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut insert: Builder<'_> = Builder::new(
             "INSERT INTO login_events \
              (at, account_id, email, ip, protocol, result, user_agent, detail, credential, country) ",
         );
@@ -100,7 +96,7 @@ pub async fn record_many(
 /// answers the positions of those that were news: a country added to an account that had
 /// others already. An account's first country is where it starts, not news.
 async fn remember_countries(
-    db: &mut SqliteConnection,
+    db: &mut Conn<'_>,
     events: &[(UnixTime, LoginEvent<'_>)],
 ) -> Result<Vec<usize>, sqlx::Error> {
     let mut seen = std::collections::HashSet::new();
@@ -115,7 +111,7 @@ async fn remember_countries(
         if !seen.insert((account_id, e.country)) {
             continue;
         }
-        let added = sqlx::query(
+        let added = db::query(
             "INSERT INTO login_countries (account_id, country, first_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
         )
@@ -128,7 +124,7 @@ async fn remember_countries(
             == 1;
         if added {
             let known: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM login_countries WHERE account_id = $1")
+                db::query_scalar("SELECT count(*) FROM login_countries WHERE account_id = $1")
                     .bind(account_id)
                     .fetch_one(&mut *db)
                     .await?;
@@ -155,11 +151,11 @@ pub struct StoredLogin {
 
 /// The account's newest `limit` logins, every protocol and result.
 pub async fn recent(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     limit: i64,
 ) -> Result<Vec<StoredLogin>, sqlx::Error> {
-    sqlx::query_as(
+    db::query_as(
         "SELECT id, at, ip, country, protocol, credential, result, user_agent FROM login_events \
          WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
     )
@@ -181,11 +177,11 @@ pub struct SuccessPlace {
 /// The successful logins since `since` with a known country, by account, IP and country,
 /// for the accounts of `domains` (every account for `None`).
 pub async fn success_places(
-    pool: &SqlitePool,
+    pool: &Db,
     since: UnixTime,
     domains: Option<&[i64]>,
 ) -> Result<Vec<SuccessPlace>, sqlx::Error> {
-    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut b: Builder<'_> = Builder::new(
         "SELECT e.account_id, e.ip, e.country, max(e.at) AS last_at FROM login_events e",
     );
     if domains.is_some() {
@@ -195,21 +191,15 @@ pub async fn success_places(
         .push_bind(since)
         .push(" AND e.country <> '' AND e.account_id IS NOT NULL");
     if let Some(ids) = domains {
-        b.push(" AND a.domain_id IN (SELECT value FROM json_each(")
-            .push_bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
-            .push("))");
+        b.push(" AND a.domain_id IN ").push_ids(ids);
     }
     b.push(" GROUP BY e.account_id, e.ip, e.country");
     b.build_query_as().fetch_all(pool).await
 }
 
 /// How many attempts with this result an account has (tests and statistics).
-pub async fn count(
-    pool: &SqlitePool,
-    email: &str,
-    result: LoginResult,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM login_events WHERE email = $1 AND result = $2")
+pub async fn count(pool: &Db, email: &str, result: LoginResult) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT COUNT(*) FROM login_events WHERE email = $1 AND result = $2")
         .bind(email)
         .bind(result.as_str())
         .fetch_one(pool)

@@ -2,13 +2,13 @@
 
 use super::reader::{push_address_in, push_domain_ids, Reader};
 use crate::backend::mail::bayes::Sample;
+use crate::backend::store::db::{self, Builder, Conn, Db};
 use crate::model::{
     domain_settings::DEFAULT_LOG_DAYS,
     list::{offset, PAGE_SIZE},
     mail_log::{Evidence, LogQuery, LogRow, Verdict},
     time::UnixTime,
 };
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// One message's row, as the SMTP listener writes it.
 #[derive(Debug, Clone)]
@@ -43,10 +43,10 @@ pub struct Recipient {
 }
 
 /// Writes one message's row and its recipients (inside the caller's transaction).
-pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, sqlx::Error> {
+pub async fn insert(conn: &mut Conn<'_>, entry: &Entry) -> Result<i64, sqlx::Error> {
     let evidence =
         serde_json::to_string(&entry.evidence).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = db::query_scalar(
         "INSERT INTO mail_log (at, queue_id, client_ip, helo, sender, from_header, subject, \
          size, verdict, reply, evidence, score, summary, spf_failed) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
@@ -68,7 +68,7 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
     .fetch_one(&mut *conn)
     .await?;
     for r in &entry.recipients {
-        sqlx::query(
+        db::query(
             "INSERT INTO mail_log_recipients (log_id, address, domain_id, accepted) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
@@ -80,7 +80,7 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
         .await?;
     }
     if let Some(sample) = &entry.sample {
-        sqlx::query(
+        db::query(
             "INSERT INTO mail_log_samples (log_id, at, digest, tokens) VALUES ($1, $2, $3, $4)",
         )
         .bind(id)
@@ -96,7 +96,7 @@ pub async fn insert(conn: &mut SqliteConnection, entry: &Entry) -> Result<i64, s
 
 /// `r` (a `mail_log_recipients` row) is one the reader may see. A domain admin also sees
 /// the recipients of their domains refused at RCPT, which carry no domain id.
-fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
+fn push_scope(b: &mut Builder<'_>, reader: &Reader) {
     let (all, domains, address) = reader.params();
     if all {
         b.push("1 = 1");
@@ -106,15 +106,15 @@ fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
         b.push("r.address = ").push_bind(address.to_string());
         return;
     }
-    let ids = domains.unwrap_or_else(|| "[]".into());
+    let ids = domains.unwrap_or_default();
     b.push("(r.domain_id IN ");
-    push_domain_ids(b, &ids);
+    push_domain_ids(b, ids);
     b.push(" OR (r.domain_id IS NULL AND ");
-    push_address_in(b, "r.address", &ids);
+    push_address_in(b, "r.address", ids);
     b.push("))");
 }
 
-fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader, query: &LogQuery) {
+fn push_filters(b: &mut Builder<'_>, reader: &Reader, query: &LogQuery) {
     b.push(" FROM mail_log l WHERE EXISTS (SELECT 1 FROM mail_log_recipients r WHERE r.log_id = l.id AND ");
     push_scope(b, reader);
     if let Some(p) = &query.recipient {
@@ -123,7 +123,7 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader, query: &LogQu
             .push(" ESCAPE '\\'");
     }
     b.push(")");
-    let like = |b: &mut QueryBuilder<'_, Sqlite>, column: &str, pattern: &Option<String>| {
+    let like = |b: &mut Builder<'_>, column: &str, pattern: &Option<String>| {
         if let Some(p) = pattern {
             b.push(format!(" AND lower({column}) LIKE "))
                 .push_bind(p.clone())
@@ -170,15 +170,15 @@ struct Row {
 
 /// One page of the reader's log rows that match, newest first, and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     reader: &Reader,
     query: &LogQuery,
     page: i64,
 ) -> Result<(Vec<LogRow>, i64), sqlx::Error> {
-    let mut count = QueryBuilder::new("SELECT count(*)");
+    let mut count = Builder::new("SELECT count(*)");
     push_filters(&mut count, reader, query);
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let mut select = QueryBuilder::new(
+    let mut select = Builder::new(
         "SELECT l.id, l.at, l.client_ip, l.helo, l.sender, l.from_header, l.subject, l.size, \
          l.verdict, l.reply, l.evidence, l.summary, l.spf_failed, \
          EXISTS (SELECT 1 FROM mail_log_samples s WHERE s.log_id = l.id) AS learnable",
@@ -192,7 +192,7 @@ pub async fn page(
     let rows: Vec<Row> = select.build_query_as().fetch_all(pool).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let mut who = QueryBuilder::new(
+        let mut who = Builder::new(
             "SELECT r.address, r.accepted FROM mail_log_recipients r WHERE r.log_id = ",
         );
         who.push_bind(row.id).push(" AND ");
@@ -223,11 +223,11 @@ pub async fn page(
 
 /// The score and verdict of each scored message of the reader's since `since`.
 pub async fn scores(
-    pool: &SqlitePool,
+    pool: &Db,
     reader: &Reader,
     since: UnixTime,
 ) -> Result<Vec<(f64, String)>, sqlx::Error> {
-    let mut b = QueryBuilder::new(
+    let mut b = Builder::new(
         "SELECT l.score, l.verdict FROM mail_log l WHERE l.score IS NOT NULL AND l.at >= ",
     );
     b.push_bind(since)
@@ -238,9 +238,9 @@ pub async fn scores(
 }
 
 /// The log row `id` is one the reader may see.
-pub async fn visible(pool: &SqlitePool, reader: &Reader, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn visible(pool: &Db, reader: &Reader, id: i64) -> Result<bool, sqlx::Error> {
     let mut b =
-        QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM mail_log_recipients r WHERE r.log_id = ");
+        Builder::new("SELECT EXISTS (SELECT 1 FROM mail_log_recipients r WHERE r.log_id = ");
     b.push_bind(id).push(" AND ");
     push_scope(&mut b, reader);
     b.push(")");
@@ -258,12 +258,8 @@ pub struct Logged {
 }
 
 /// The log row `id` as the one-click fixes read it, when the reader may see it.
-pub async fn logged(
-    pool: &SqlitePool,
-    reader: &Reader,
-    id: i64,
-) -> Result<Option<Logged>, sqlx::Error> {
-    let mut b = QueryBuilder::new(
+pub async fn logged(pool: &Db, reader: &Reader, id: i64) -> Result<Option<Logged>, sqlx::Error> {
+    let mut b = Builder::new(
         "SELECT r.address, r.domain_id FROM mail_log_recipients r WHERE r.accepted AND r.log_id = ",
     );
     b.push_bind(id).push(" AND ");
@@ -274,7 +270,7 @@ pub async fn logged(
         return Ok(None);
     }
     let found: Option<(String, String, bool)> =
-        sqlx::query_as("SELECT from_header, subject, spf_failed FROM mail_log WHERE id = $1")
+        db::query_as("SELECT from_header, subject, spf_failed FROM mail_log WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?;
@@ -287,9 +283,9 @@ pub async fn logged(
 }
 
 /// What learning kept of the logged message `id`, if anything (see migration 0023).
-pub async fn sample(pool: &SqlitePool, id: i64) -> Result<Option<Sample>, sqlx::Error> {
+pub async fn sample(pool: &Db, id: i64) -> Result<Option<Sample>, sqlx::Error> {
     let found: Option<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT digest, tokens FROM mail_log_samples WHERE log_id = $1")
+        db::query_as("SELECT digest, tokens FROM mail_log_samples WHERE log_id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?;
@@ -297,8 +293,8 @@ pub async fn sample(pool: &SqlitePool, id: i64) -> Result<Option<Sample>, sqlx::
 }
 
 /// Forgets what learning kept of messages logged before `before`; how many.
-pub async fn purge_samples(pool: &SqlitePool, before: UnixTime) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM mail_log_samples WHERE at < $1")
+pub async fn purge_samples(pool: &Db, before: UnixTime) -> Result<u64, sqlx::Error> {
+    Ok(db::query("DELETE FROM mail_log_samples WHERE at < $1")
         .bind(before)
         .execute(pool)
         .await?
@@ -307,15 +303,15 @@ pub async fn purge_samples(pool: &SqlitePool, before: UnixTime) -> Result<u64, s
 
 /// Deletes log rows past their domain's log days (rows of no domain here: the default's);
 /// how many.
-pub async fn purge_expired(pool: &SqlitePool, now: UnixTime) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(pool: &Db, now: UnixTime) -> Result<u64, sqlx::Error> {
     let days: Vec<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT id, log_days FROM domains WHERE alias_of IS NULL")
+        db::query_as("SELECT id, log_days FROM domains WHERE alias_of IS NULL")
             .fetch_all(pool)
             .await?;
     let before = |d: Option<i64>| now - d.unwrap_or(i64::from(DEFAULT_LOG_DAYS)) * 86_400;
     let mut purged = 0;
     for (domain_id, d) in days {
-        purged += sqlx::query(
+        purged += db::query(
             "DELETE FROM mail_log WHERE at <= $1 AND id IN \
              (SELECT log_id FROM mail_log_recipients WHERE domain_id = $2)",
         )
@@ -325,7 +321,7 @@ pub async fn purge_expired(pool: &SqlitePool, now: UnixTime) -> Result<u64, sqlx
         .await?
         .rows_affected();
     }
-    purged += sqlx::query(
+    purged += db::query(
         "DELETE FROM mail_log WHERE at <= $1 AND NOT EXISTS (SELECT 1 FROM mail_log_recipients r \
          WHERE r.log_id = mail_log.id AND r.domain_id IS NOT NULL)",
     )

@@ -1,10 +1,10 @@
 //! A domain's mailboxes as its admins list and change them (the accounts table).
 
+use crate::backend::store::db::{self, Conn, Db, Exec};
 use crate::model::{
     list::{offset, PAGE_SIZE},
     mailbox::{MailboxRow, Quota, QuotaUsage, FULLEST},
 };
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -43,12 +43,12 @@ const MATCHING: &str = "FROM accounts WHERE domain_id = $1 \
 /// One page of the domain's mailboxes whose address or name contains the search (a
 /// `like_pattern`), in address order, and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     pattern: &str,
     page: i64,
 ) -> Result<(Vec<MailboxRow>, i64), sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = db::query_as(&format!(
         "SELECT id, email, display_name, role, enabled, quota_bytes, used_bytes, created_at \
          {MATCHING} ORDER BY email LIMIT $3 OFFSET $4"
     ))
@@ -58,7 +58,7 @@ pub async fn page(
     .bind(offset(page))
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(&format!("SELECT COUNT(*) {MATCHING}"))
+    let total = db::query_scalar(&format!("SELECT COUNT(*) {MATCHING}"))
         .bind(domain_id)
         .bind(pattern)
         .fetch_one(pool)
@@ -72,18 +72,20 @@ pub async fn page(
 }
 
 /// The domain's storage statistics.
-pub async fn usage(pool: &SqlitePool, domain_id: i64) -> Result<QuotaUsage, sqlx::Error> {
-    let (mailboxes, used, allotted, unlimited): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(used_bytes), 0), COALESCE(SUM(quota_bytes), 0), \
-           COALESCE(SUM(quota_bytes = 0), 0) FROM accounts WHERE domain_id = $1",
+pub async fn usage(pool: &Db, domain_id: i64) -> Result<QuotaUsage, sqlx::Error> {
+    let (mailboxes, used, allotted, unlimited): (i64, i64, i64, i64) = db::query_as(
+        // PostgreSQL sums bigints as numeric: cast back.
+        "SELECT COUNT(*), CAST(COALESCE(SUM(used_bytes), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(quota_bytes), 0) AS BIGINT), \
+           COUNT(CASE WHEN quota_bytes = 0 THEN 1 END) FROM accounts WHERE domain_id = $1",
     )
     .bind(domain_id)
     .fetch_one(pool)
     .await?;
-    let fullest: Vec<Row> = sqlx::query_as(
+    let fullest: Vec<Row> = db::query_as(
         "SELECT id, email, display_name, role, enabled, quota_bytes, used_bytes, created_at \
          FROM accounts WHERE domain_id = $1 AND quota_bytes > 0 AND used_bytes > 0 \
-         ORDER BY CAST(used_bytes AS REAL) / quota_bytes DESC, email LIMIT $2",
+         ORDER BY CAST(used_bytes AS DOUBLE PRECISION) / quota_bytes DESC, email LIMIT $2",
     )
     .bind(domain_id)
     .bind(FULLEST)
@@ -102,19 +104,15 @@ pub async fn usage(pool: &SqlitePool, domain_id: i64) -> Result<QuotaUsage, sqlx
 }
 
 /// True when a mailbox (any account) has this address.
-pub async fn exists<'e>(db: impl SqliteExecutor<'e>, address: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
+pub async fn exists<'e>(db: impl Into<Exec<'e>>, address: &str) -> Result<bool, sqlx::Error> {
+    db::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
         .bind(address)
         .fetch_one(db)
         .await
 }
 
-pub async fn set_enabled(
-    conn: &mut SqliteConnection,
-    id: i64,
-    enabled: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET enabled = $2 WHERE id = $1")
+pub async fn set_enabled(conn: &mut Conn<'_>, id: i64, enabled: bool) -> Result<(), sqlx::Error> {
+    db::query("UPDATE accounts SET enabled = $2 WHERE id = $1")
         .bind(id)
         .bind(enabled)
         .execute(conn)
@@ -123,12 +121,12 @@ pub async fn set_enabled(
 }
 
 pub async fn set_profile<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl Into<Exec<'e>>,
     id: i64,
     display_name: &str,
     quota: Quota,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET display_name = $2, quota_bytes = $3 WHERE id = $1")
+    db::query("UPDATE accounts SET display_name = $2, quota_bytes = $3 WHERE id = $1")
         .bind(id)
         .bind(display_name.trim())
         .bind(quota.bytes() as i64)
@@ -139,8 +137,8 @@ pub async fn set_profile<'e>(
 
 /// Deletes the account; its sessions, factors and device passwords go with it (cascades),
 /// its login events and audit entries stay without it.
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM accounts WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM accounts WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;

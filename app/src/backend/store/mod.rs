@@ -1,7 +1,8 @@
-//! The SQLite store: opening, migrating, and one module of queries per table group.
+//! The store: SQLite by default, PostgreSQL for several instances (see `db`); opening,
+//! migrating, and one module of queries per table group.
 //!
-//! SQL here stays portable (no SQLite-only functions) so that PostgreSQL can run the same
-//! queries; `RETURNING` and `ON CONFLICT` are understood by both.
+//! SQL here stays portable (no SQLite-only functions) so that both run the same queries;
+//! `RETURNING` and `ON CONFLICT` are understood by both.
 
 pub mod accounts;
 pub mod admin_ips;
@@ -11,6 +12,7 @@ pub mod audit;
 pub mod backups;
 pub mod bayes;
 pub mod callouts;
+pub mod db;
 pub mod device_passwords;
 pub mod digests;
 pub mod domains;
@@ -38,35 +40,65 @@ pub mod senders;
 pub mod sessions;
 pub mod stats;
 pub mod submission;
+#[cfg(any(test, feature = "test-postgres"))]
+pub mod test_postgres;
 pub mod throttle;
 pub mod totp;
 pub mod transfer;
 pub mod trusted_ips;
 
+use db::{Conn, Db};
 use sqlx::{
     error::ErrorKind,
     migrate::Migrator,
+    postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    Sqlite, SqliteConnection, SqlitePool, Transaction,
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
-/// Begins a transaction that writes. SQLite's default (deferred) transaction reads first,
-/// and cannot become a writer once another connection (the mail log's writer, say)
-/// committed meanwhile: it fails at once, whatever the busy timeout. Taking the write lock
-/// first makes it wait its turn instead.
-pub async fn write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// Begins a transaction that writes (see `Db::write`).
+pub async fn write(db: &Db) -> Result<db::Tx, sqlx::Error> {
+    db.write().await
 }
 
-/// The migrations in `app/migrations`, embedded in the binary.
+/// The SQLite migrations in `app/migrations`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The same migrations in PostgreSQL's dialect (`app/migrations_postgres`): the same
+/// versions, giving the same tables, columns and indexes.
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations_postgres");
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "mailportal.db";
 
-/// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
-pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
+/// Where the store is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// `mailportal.db` in the data directory: the embedded default.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL database (`postgres://user:password@host/name`), which several
+    /// instances may share.
+    Postgres(String),
+}
+
+/// Opens the store and applies pending migrations.
+pub async fn connect(location: &Location) -> Result<Db, sqlx::Error> {
+    match location {
+        Location::Sqlite(data_dir) => open(data_dir).await,
+        Location::Postgres(url) => {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            POSTGRES_MIGRATOR.run(&pool).await?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+}
+
+/// Opens (creating if needed) the SQLite database in `data_dir` and applies pending
+/// migrations.
+pub async fn open(data_dir: &Path) -> Result<Db, sqlx::Error> {
     std::fs::create_dir_all(data_dir)?;
     let options = SqliteConnectOptions::from_str("sqlite:")?
         .filename(data_dir.join(DATABASE_FILE))
@@ -83,7 +115,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, sqlx::Error> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
-    Ok(pool)
+    Ok(Db::Sqlite(pool))
 }
 
 /// True when `e` is a UNIQUE violation. Each insert has at most one unique key a person can
@@ -95,35 +127,35 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// One list row found by its address (`find` binds it as `$1`), with its members (`list`
 /// binds the row's id as `$1`): an alias's recipients, a sender address's users.
 pub(crate) async fn row_with_members(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     find: &str,
     list: &str,
     address: &str,
 ) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar(find)
+    let id: Option<i64> = db::query_scalar(find)
         .bind(address)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(id) = id else { return Ok(None) };
-    let members = sqlx::query_scalar(list).bind(id).fetch_all(conn).await?;
+    let members = db::query_scalar(list).bind(id).fetch_all(conn).await?;
     Ok(Some((id, members)))
 }
 
 /// Replaces the members of one list row: `delete` removes them (`$1` the row's id),
 /// `insert` adds one (`$1` the row's id, `$2` the member).
 pub(crate) async fn replace_members<T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     delete: &str,
     insert: &str,
     id: i64,
     members: &[T],
 ) -> Result<(), sqlx::Error>
 where
-    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Sync,
+    for<'a> &'a T: Into<db::Arg<'a>>,
 {
-    sqlx::query(delete).bind(id).execute(&mut *conn).await?;
+    db::query(delete).bind(id).execute(&mut *conn).await?;
     for member in members {
-        sqlx::query(insert)
+        db::query(insert)
             .bind(id)
             .bind(member)
             .execute(&mut *conn)
@@ -136,7 +168,7 @@ where
 /// ends in `WHERE <row id column>`; the ids are bound as `IN (…)`, members come in
 /// `order` order. Pages of aliases and sender addresses read their lists this way.
 pub(crate) async fn members_by_id(
-    pool: &SqlitePool,
+    pool: &Db,
     select: &str,
     order: &str,
     ids: &[i64],
@@ -150,7 +182,7 @@ pub(crate) async fn members_by_id(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!("{select} IN ({placeholders}) ORDER BY {order}");
-    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    let mut query = db::query_as::<(i64, String)>(&sql);
     for id in ids {
         query = query.bind(id);
     }

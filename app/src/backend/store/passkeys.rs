@@ -1,7 +1,7 @@
 //! Passkeys and the WebAuthn ceremonies under way.
 
+use crate::backend::store::db::{self, Db};
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
 /// A stored passkey with the webauthn-rs record as JSON.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -16,8 +16,8 @@ pub struct StoredPasskey {
 
 const COLUMNS: &str = "id, account_id, name, passkey, created_at, last_used_at";
 
-pub async fn list(pool: &SqlitePool, account_id: i64) -> Result<Vec<StoredPasskey>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn list(pool: &Db, account_id: i64) -> Result<Vec<StoredPasskey>, sqlx::Error> {
+    db::query_as(&format!(
         "SELECT {COLUMNS} FROM passkeys WHERE account_id = $1 ORDER BY created_at, id"
     ))
     .bind(account_id)
@@ -25,18 +25,18 @@ pub async fn list(pool: &SqlitePool, account_id: i64) -> Result<Vec<StoredPasske
     .await
 }
 
-pub async fn count(pool: &SqlitePool, account_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE account_id = $1")
+pub async fn count(pool: &Db, account_id: i64) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT COUNT(*) FROM passkeys WHERE account_id = $1")
         .bind(account_id)
         .fetch_one(pool)
         .await
 }
 
 pub async fn find_by_credential(
-    pool: &SqlitePool,
+    pool: &Db,
     credential_id: &[u8],
 ) -> Result<Option<StoredPasskey>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    db::query_as(&format!(
         "SELECT {COLUMNS} FROM passkeys WHERE credential_id = $1"
     ))
     .bind(credential_id)
@@ -46,14 +46,14 @@ pub async fn find_by_credential(
 
 /// Fails with a UNIQUE violation when the credential is registered already (to anyone).
 pub async fn insert(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     credential_id: &[u8],
     name: &str,
     passkey: &str,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO passkeys (account_id, credential_id, name, passkey, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -68,12 +68,12 @@ pub async fn insert(
 
 /// Stores the record after a sign-in (new counter) and when it was used.
 pub async fn record_use(
-    pool: &SqlitePool,
+    pool: &Db,
     id: i64,
     passkey: Option<&str>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "UPDATE passkeys SET passkey = COALESCE($2, passkey), last_used_at = $3 WHERE id = $1",
     )
     .bind(id)
@@ -85,13 +85,8 @@ pub async fn record_use(
 }
 
 /// Renames one of the account's passkeys; false when it has no such passkey.
-pub async fn rename(
-    pool: &SqlitePool,
-    account_id: i64,
-    id: i64,
-    name: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE passkeys SET name = $3 WHERE id = $2 AND account_id = $1")
+pub async fn rename(pool: &Db, account_id: i64, id: i64, name: &str) -> Result<bool, sqlx::Error> {
+    let done = db::query("UPDATE passkeys SET name = $3 WHERE id = $2 AND account_id = $1")
         .bind(account_id)
         .bind(id)
         .bind(name)
@@ -101,12 +96,8 @@ pub async fn rename(
 }
 
 /// Deletes one of the account's passkeys and returns its name; `None` when it has no such passkey.
-pub async fn delete(
-    pool: &SqlitePool,
-    account_id: i64,
-    id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM passkeys WHERE id = $2 AND account_id = $1 RETURNING name")
+pub async fn delete(pool: &Db, account_id: i64, id: i64) -> Result<Option<String>, sqlx::Error> {
+    db::query_scalar("DELETE FROM passkeys WHERE id = $2 AND account_id = $1 RETURNING name")
         .bind(account_id)
         .bind(id)
         .fetch_optional(pool)
@@ -142,15 +133,15 @@ pub struct NewCeremony<'a> {
 }
 
 pub async fn insert_ceremony(
-    pool: &SqlitePool,
+    pool: &Db,
     c: NewCeremony<'_>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
+    db::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
         .bind(now)
         .execute(pool)
         .await?;
-    sqlx::query(
+    db::query(
         "INSERT INTO webauthn_ceremonies (id_hash, kind, account_id, name, state, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -175,12 +166,12 @@ pub struct Taken {
 }
 
 pub async fn take_ceremony(
-    pool: &SqlitePool,
+    pool: &Db,
     id_hash: &str,
     kind: Kind,
     now: UnixTime,
 ) -> Result<Option<Taken>, sqlx::Error> {
-    sqlx::query_as(
+    db::query_as(
         "DELETE FROM webauthn_ceremonies WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 \
          RETURNING account_id, name, state",
     )

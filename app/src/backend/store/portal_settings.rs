@@ -1,6 +1,6 @@
 //! Portal-wide switches set in the portal (not in the configuration file).
 
-use sqlx::SqlitePool;
+use crate::backend::store::db::{self, Db};
 
 /// A switch's key; stored as text.
 #[derive(Debug, Clone, Copy)]
@@ -23,17 +23,17 @@ impl Switch {
     }
 }
 
-pub async fn get(pool: &SqlitePool, switch: Switch) -> Result<bool, sqlx::Error> {
+pub async fn get(pool: &Db, switch: Switch) -> Result<bool, sqlx::Error> {
     let value: Option<String> =
-        sqlx::query_scalar("SELECT value FROM portal_settings WHERE key = $1")
+        db::query_scalar("SELECT value FROM portal_settings WHERE key = $1")
             .bind(switch.key())
             .fetch_optional(pool)
             .await?;
     Ok(value.as_deref() == Some("on"))
 }
 
-pub async fn set(pool: &SqlitePool, switch: Switch, on: bool) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn set(pool: &Db, switch: Switch, on: bool) -> Result<(), sqlx::Error> {
+    db::query(
         "INSERT INTO portal_settings (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )

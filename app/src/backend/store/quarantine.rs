@@ -1,10 +1,10 @@
 //! Quarantined messages: the row of each (its file is `<data>/quarantine/<queue_id>`).
 
+use crate::backend::store::db::{self, Builder, Conn, Db};
 use crate::model::{
     list::{offset, PAGE_SIZE},
     time::UnixTime,
 };
-use sqlx::{SqliteConnection, SqlitePool};
 
 pub use super::reader::Reader;
 
@@ -25,8 +25,8 @@ pub struct Kept {
     pub recipients: Vec<String>,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, kept: &Kept) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
+pub async fn insert(conn: &mut Conn<'_>, kept: &Kept) -> Result<i64, sqlx::Error> {
+    let id: i64 = db::query_scalar(
         "INSERT INTO quarantine (queue_id, domain_id, at, expires_at, sender, from_header, \
          subject, score, reason, size, spf_failed) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -45,7 +45,7 @@ pub async fn insert(conn: &mut SqliteConnection, kept: &Kept) -> Result<i64, sql
     .fetch_one(&mut *conn)
     .await?;
     for address in &kept.recipients {
-        sqlx::query("INSERT INTO quarantine_recipients (quarantine_id, address) VALUES ($1, $2)")
+        db::query("INSERT INTO quarantine_recipients (quarantine_id, address) VALUES ($1, $2)")
             .bind(id)
             .bind(address)
             .execute(&mut *conn)
@@ -54,17 +54,47 @@ pub async fn insert(conn: &mut SqliteConnection, kept: &Kept) -> Result<i64, sql
     Ok(id)
 }
 
-/// `q` is the reader's (binds `$1`–`$3` of `Reader::params`).
-const IN_SCOPE: &str = "($1 \
-     OR q.domain_id IN (SELECT value FROM json_each($2)) \
-     OR q.domain_id IN (SELECT id FROM domains WHERE alias_of IN (SELECT value FROM json_each($2))) \
-     OR EXISTS (SELECT 1 FROM quarantine_recipients r WHERE r.quarantine_id = q.id AND r.address = $3))";
-
-const COLUMNS: &str =
-    "q.id, q.queue_id, q.domain_id, q.at, q.expires_at, q.sender, q.from_header, \
-     q.subject, q.score, q.reason, q.spf_failed, q.size, COALESCE(d.name, '') AS domain, \
-     (SELECT group_concat(r.address, ' ') FROM quarantine_recipients r \
-      WHERE r.quarantine_id = q.id AND ($3 IS NULL OR r.address = $3)) AS recipients";
+/// `SELECT <what> FROM quarantine q … WHERE <q is one the reader may see>`, for more
+/// conditions to follow. A mail user's rows list their own recipients only.
+fn select<'q>(reader: &'q Reader, count: bool) -> Builder<'q> {
+    let mut b = Builder::new("SELECT ");
+    if count {
+        b.push("COUNT(*)");
+    } else {
+        b.push(
+            "q.id, q.queue_id, q.domain_id, q.at, q.expires_at, q.sender, q.from_header, \
+             q.subject, q.score, q.reason, q.spf_failed, q.size, COALESCE(d.name, '') AS domain, \
+             (SELECT string_agg(r.address, ' ' ORDER BY r.address) \
+              FROM quarantine_recipients r WHERE r.quarantine_id = q.id",
+        );
+        if let Reader::Address(address) = reader {
+            b.push(" AND r.address = ").push_bind(address.as_str());
+        }
+        b.push(") AS recipients");
+    }
+    b.push(" FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id WHERE ");
+    match reader {
+        Reader::All => {
+            b.push("1 = 1");
+        }
+        Reader::Domains(ids) => {
+            b.push("(q.domain_id IN ")
+                .push_ids(ids)
+                .push(" OR q.domain_id IN (SELECT id FROM domains WHERE alias_of IN ")
+                .push_ids(ids)
+                .push("))");
+        }
+        Reader::Address(address) => {
+            b.push(
+                "EXISTS (SELECT 1 FROM quarantine_recipients r \
+                 WHERE r.quarantine_id = q.id AND r.address = ",
+            )
+            .push_bind(address.as_str())
+            .push(")");
+        }
+    }
+    b
+}
 
 /// A kept message as the store holds it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -109,135 +139,110 @@ impl Stored {
 }
 
 /// One page of the reader's kept mail, newest first, matching `pattern` (a `LIKE`
-/// pattern) in the sender, From, subject or a recipient; and how many match in all.
+/// pattern, in lower case) in the sender, From, subject or a recipient; and how many match
+/// in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     reader: &Reader,
     pattern: &str,
     page: i64,
 ) -> Result<(Vec<Stored>, i64), sqlx::Error> {
-    let (all, domains, address) = reader.params();
-    let matching = "(q.sender LIKE $4 ESCAPE '\\' OR q.from_header LIKE $4 ESCAPE '\\' \
-         OR lower(q.subject) LIKE $4 ESCAPE '\\' OR EXISTS (SELECT 1 FROM quarantine_recipients s \
-         WHERE s.quarantine_id = q.id AND s.address LIKE $4 ESCAPE '\\'))";
-    let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id \
-         WHERE {IN_SCOPE} AND {matching} ORDER BY q.at DESC, q.id DESC LIMIT $5 OFFSET $6"
-    ))
-    .bind(all)
-    .bind(&domains)
-    .bind(address)
-    .bind(pattern)
-    .bind(PAGE_SIZE)
-    .bind(offset(page))
-    .fetch_all(pool)
-    .await?;
-    let total = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM quarantine q WHERE {IN_SCOPE} AND {matching}"
-    ))
-    .bind(all)
-    .bind(&domains)
-    .bind(address)
-    .bind(pattern)
-    .fetch_one(pool)
-    .await?;
+    // lower(): SQLite's LIKE ignores case, PostgreSQL's does not; the sender is kept as
+    // the client spelt it.
+    let matching = |b: &mut Builder<'_>| {
+        b.push(" AND (lower(q.sender) LIKE ")
+            .push_bind(pattern.to_string())
+            .push(" ESCAPE '\\' OR lower(q.from_header) LIKE ")
+            .push_bind(pattern.to_string())
+            .push(" ESCAPE '\\' OR lower(q.subject) LIKE ")
+            .push_bind(pattern.to_string())
+            .push(
+                " ESCAPE '\\' OR EXISTS (SELECT 1 FROM quarantine_recipients s \
+                 WHERE s.quarantine_id = q.id AND s.address LIKE ",
+            )
+            .push_bind(pattern.to_string())
+            .push(" ESCAPE '\\'))");
+    };
+    let mut rows = select(reader, false);
+    matching(&mut rows);
+    rows.push(" ORDER BY q.at DESC, q.id DESC LIMIT ")
+        .push_bind(PAGE_SIZE)
+        .push(" OFFSET ")
+        .push_bind(offset(page));
+    let rows = rows.build_query_as().fetch_all(pool).await?;
+    let mut total = select(reader, true);
+    matching(&mut total);
+    let total = total.build_query_scalar().fetch_one(pool).await?;
     Ok((rows, total))
 }
 
 /// The reader's messages kept after `since` until `until`, oldest first, at most `limit`;
 /// and how many there are (a digest lists the first and counts the rest).
 pub async fn kept_between(
-    pool: &SqlitePool,
+    pool: &Db,
     reader: &Reader,
     since: UnixTime,
     until: UnixTime,
     limit: usize,
 ) -> Result<(Vec<Stored>, i64), sqlx::Error> {
-    let (all, domains, address) = reader.params();
-    let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id \
-         WHERE {IN_SCOPE} AND q.at > $4 AND q.at <= $5 ORDER BY q.at, q.id LIMIT $6"
-    ))
-    .bind(all)
-    .bind(&domains)
-    .bind(address)
-    .bind(since)
-    .bind(until)
-    .bind(limit as i64)
-    .fetch_all(pool)
-    .await?;
-    let total = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM quarantine q WHERE {IN_SCOPE} AND q.at > $4 AND q.at <= $5"
-    ))
-    .bind(all)
-    .bind(&domains)
-    .bind(address)
-    .bind(since)
-    .bind(until)
-    .fetch_one(pool)
-    .await?;
+    let between = |b: &mut Builder<'_>| {
+        b.push(" AND q.at > ")
+            .push_bind(since)
+            .push(" AND q.at <= ")
+            .push_bind(until);
+    };
+    let mut rows = select(reader, false);
+    between(&mut rows);
+    rows.push(" ORDER BY q.at, q.id LIMIT ")
+        .push_bind(limit as i64);
+    let rows = rows.build_query_as().fetch_all(pool).await?;
+    let mut total = select(reader, true);
+    between(&mut total);
+    let total = total.build_query_scalar().fetch_one(pool).await?;
     Ok((rows, total))
 }
 
 /// The kept message with this id, when the reader may see it.
-pub async fn find(
-    pool: &SqlitePool,
-    reader: &Reader,
-    id: i64,
-) -> Result<Option<Stored>, sqlx::Error> {
-    let (all, domains, address) = reader.params();
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id \
-         WHERE {IN_SCOPE} AND q.id = $4"
-    ))
-    .bind(all)
-    .bind(&domains)
-    .bind(address)
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+pub async fn find(pool: &Db, reader: &Reader, id: i64) -> Result<Option<Stored>, sqlx::Error> {
+    let mut b = select(reader, false);
+    b.push(" AND q.id = ").push_bind(id);
+    b.build_query_as().fetch_optional(pool).await
 }
 
 /// The reader's kept messages of `domain_id` scoring below or above `score` (unscored
 /// ones are neither).
 pub async fn by_score(
-    pool: &SqlitePool,
+    pool: &Db,
     reader: &Reader,
     domain_id: i64,
     above: bool,
     score: f64,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    let (all, domains, address) = reader.params();
     let side = if above { ">" } else { "<" };
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM quarantine q LEFT JOIN domains d ON d.id = q.domain_id \
-         WHERE {IN_SCOPE} AND q.domain_id = $4 \
-         AND q.score IS NOT NULL AND q.score {side} $5 ORDER BY q.id"
-    ))
-    .bind(all)
-    .bind(&domains)
-    .bind(address)
-    .bind(domain_id)
-    .bind(score)
-    .fetch_all(pool)
-    .await
+    let mut b = select(reader, false);
+    b.push(" AND q.domain_id = ")
+        .push_bind(domain_id)
+        .push(format!(" AND q.score IS NOT NULL AND q.score {side} "))
+        .push_bind(score)
+        .push(" ORDER BY q.id");
+    b.build_query_as().fetch_all(pool).await
 }
 
 /// Takes `addresses` off the message; true when none is left (then the row is gone too).
 pub async fn remove_recipients(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     id: i64,
     addresses: &[String],
 ) -> Result<bool, sqlx::Error> {
     for address in addresses {
-        sqlx::query("DELETE FROM quarantine_recipients WHERE quarantine_id = $1 AND address = $2")
+        db::query("DELETE FROM quarantine_recipients WHERE quarantine_id = $1 AND address = $2")
             .bind(id)
             .bind(address)
             .execute(&mut *conn)
             .await?;
     }
     let left: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM quarantine_recipients WHERE quarantine_id = $1")
+        db::query_scalar("SELECT COUNT(*) FROM quarantine_recipients WHERE quarantine_id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
@@ -248,8 +253,8 @@ pub async fn remove_recipients(
 }
 
 /// The message leaves the quarantine (its recipients with it).
-pub async fn remove(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM quarantine WHERE id = $1")
+pub async fn remove(conn: &mut Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM quarantine WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -258,15 +263,13 @@ pub async fn remove(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Er
 
 /// Messages kept past their domain's quarantine days: (id, queue id).
 pub async fn expired(
-    pool: &SqlitePool,
+    pool: &Db,
     now: UnixTime,
     limit: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, queue_id FROM quarantine WHERE expires_at <= $1 ORDER BY id LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    db::query_as("SELECT id, queue_id FROM quarantine WHERE expires_at <= $1 ORDER BY id LIMIT $2")
+        .bind(now)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
 }

@@ -1,8 +1,7 @@
 //! Whose mail a reader of the mail screens sees: a master admin every domain's, a domain
 //! admin their domains' (and their domain aliases'), a mail user what was addressed to them.
 
-use sqlx::{QueryBuilder, Sqlite};
-
+use crate::backend::store::db::Builder;
 /// Whose mail a query reads (the quarantine, the incoming log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reader {
@@ -15,12 +14,11 @@ pub enum Reader {
 }
 
 impl Reader {
-    /// The three query parameters every scoped query binds: everything, domain ids as a
-    /// JSON array, the address.
-    pub(super) fn params(&self) -> (bool, Option<String>, Option<&str>) {
+    /// What every scoped query looks at: everything, the domain ids, the address.
+    pub(super) fn params(&self) -> (bool, Option<&[i64]>, Option<&str>) {
         match self {
             Reader::All => (true, None, None),
-            Reader::Domains(ids) => (false, serde_json::to_string(ids).ok(), None),
+            Reader::Domains(ids) => (false, Some(ids.as_slice()), None),
             Reader::Address(a) => (false, None, Some(a.as_str())),
         }
     }
@@ -34,22 +32,22 @@ impl Reader {
     }
 }
 
-/// Pushes a subquery for the ids of the domains in `ids` (a JSON array, as `params` gives
-/// it) and of their domain aliases.
-pub(super) fn push_domain_ids(b: &mut QueryBuilder<'_, Sqlite>, ids: &str) {
-    b.push("(SELECT id FROM domains WHERE id IN (SELECT value FROM json_each(")
-        .push_bind(ids.to_string())
-        .push(")) OR alias_of IN (SELECT value FROM json_each(")
-        .push_bind(ids.to_string())
-        .push(")))");
+/// Pushes a subquery for the ids of the domains in `ids` and of their domain aliases.
+pub(super) fn push_domain_ids(b: &mut Builder<'_>, ids: &[i64]) {
+    b.push("(SELECT id FROM domains WHERE id IN ")
+        .push_ids(ids)
+        .push(" OR alias_of IN ")
+        .push_ids(ids)
+        .push(")");
 }
 
-/// Pushes a test that the domain part of the address in `column` is one of the domains in
-/// `ids` or their aliases: for rows that carry no domain id.
-pub(super) fn push_address_in(b: &mut QueryBuilder<'_, Sqlite>, column: &str, ids: &str) {
-    b.push(format!(
-        "substr({column}, instr({column}, '@') + 1) IN (SELECT name FROM domains WHERE id IN "
-    ));
+/// Pushes a test that the address in `column` ends in `@` and one of the domains in `ids`
+/// or their aliases: for rows that carry no domain id. (Comparing the suffix needs no
+/// `instr`, which PostgreSQL lacks, nor `strpos`, which SQLite lacks.)
+pub(super) fn push_address_in(b: &mut Builder<'_>, column: &str, ids: &[i64]) {
+    b.push("EXISTS (SELECT 1 FROM domains dn WHERE dn.id IN ");
     push_domain_ids(b, ids);
-    b.push(")");
+    b.push(format!(
+        " AND substr({column}, length({column}) - length(dn.name)) = '@' || dn.name)"
+    ));
 }

@@ -2,8 +2,8 @@
 //! domain's kind, the mailbox, the alias. Each is one indexed lookup, so a RCPT costs a few
 //! reads and a change made in the portal counts from the next RCPT on.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::{route::DomainKind, time::UnixTime};
-use sqlx::SqlitePool;
 
 /// A domain as recipient resolution needs it.
 #[derive(Debug, Clone)]
@@ -43,19 +43,16 @@ fn entry(r: DomainRecord) -> Result<DomainEntry, sqlx::Error> {
     })
 }
 
-pub async fn domain_by_name(
-    pool: &SqlitePool,
-    name: &str,
-) -> Result<Option<DomainEntry>, sqlx::Error> {
-    let row: Option<DomainRecord> = sqlx::query_as(&format!("{DOMAIN} WHERE name = $1"))
+pub async fn domain_by_name(pool: &Db, name: &str) -> Result<Option<DomainEntry>, sqlx::Error> {
+    let row: Option<DomainRecord> = db::query_as(&format!("{DOMAIN} WHERE name = $1"))
         .bind(name)
         .fetch_optional(pool)
         .await?;
     row.map(entry).transpose()
 }
 
-pub async fn domain_by_id(pool: &SqlitePool, id: i64) -> Result<Option<DomainEntry>, sqlx::Error> {
-    let row: Option<DomainRecord> = sqlx::query_as(&format!("{DOMAIN} WHERE id = $1"))
+pub async fn domain_by_id(pool: &Db, id: i64) -> Result<Option<DomainEntry>, sqlx::Error> {
+    let row: Option<DomainRecord> = db::query_as(&format!("{DOMAIN} WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -84,11 +81,8 @@ impl MailboxEntry {
 
 /// The mailbox with this address in a domain (accounts without a domain — master admins
 /// without a mailbox here — receive no mail).
-pub async fn mailbox(
-    pool: &SqlitePool,
-    address: &str,
-) -> Result<Option<MailboxEntry>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn mailbox(pool: &Db, address: &str) -> Result<Option<MailboxEntry>, sqlx::Error> {
+    db::query_as(
         "SELECT id, email, enabled, quota_bytes, used_bytes, \
          EXISTS (SELECT 1 FROM personal_sender_entries p WHERE p.account_id = accounts.id) \
          AS own_list FROM accounts WHERE email = $1 AND domain_id IS NOT NULL",
@@ -100,24 +94,21 @@ pub async fn mailbox(
 
 /// The recipients of the alias with this address (`@domain` for the catch-all); `None`
 /// when there is no such alias.
-pub async fn alias_targets(
-    pool: &SqlitePool,
-    address: &str,
-) -> Result<Option<Vec<String>>, sqlx::Error> {
+pub async fn alias_targets(pool: &Db, address: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    Ok(super::aliases::find_by_address(&mut conn, address)
+    Ok(super::aliases::find_by_address(&mut conn.conn(), address)
         .await?
         .map(|(_, targets)| targets))
 }
 
 /// Counts delivered bytes against the mailboxes' quotas.
 pub async fn add_used_bytes(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn<'_>,
     account_ids: &[i64],
     bytes: i64,
 ) -> Result<(), sqlx::Error> {
     for id in account_ids {
-        sqlx::query("UPDATE accounts SET used_bytes = used_bytes + $1 WHERE id = $2")
+        db::query("UPDATE accounts SET used_bytes = used_bytes + $1 WHERE id = $2")
             .bind(bytes)
             .bind(id)
             .execute(&mut *conn)

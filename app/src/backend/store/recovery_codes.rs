@@ -1,7 +1,7 @@
 //! Recovery codes: argon2id hashes, each usable once.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::time::UnixTime;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// An unused code's row id and hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -13,14 +13,14 @@ pub struct Unused {
 /// Replaces the account's codes with `hashes`: the old set stops working in the same
 /// transaction.
 pub async fn replace(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     account_id: i64,
     hashes: &[String],
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     delete_all(&mut *conn, account_id).await?;
     for hash in hashes {
-        sqlx::query(
+        db::query(
             "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
         )
         .bind(account_id)
@@ -32,16 +32,16 @@ pub async fn replace(
     Ok(())
 }
 
-pub async fn delete_all(conn: &mut SqliteConnection, account_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+pub async fn delete_all(conn: &mut Conn<'_>, account_id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM recovery_codes WHERE account_id = $1")
         .bind(account_id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn unused(pool: &SqlitePool, account_id: i64) -> Result<Vec<Unused>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn unused(pool: &Db, account_id: i64) -> Result<Vec<Unused>, sqlx::Error> {
+    db::query_as(
         "SELECT id, code_hash FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL",
     )
     .bind(account_id)
@@ -49,8 +49,8 @@ pub async fn unused(pool: &SqlitePool, account_id: i64) -> Result<Vec<Unused>, s
     .await
 }
 
-pub async fn count_unused(pool: &SqlitePool, account_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn count_unused(pool: &Db, account_id: i64) -> Result<i64, sqlx::Error> {
+    db::query_scalar(
         "SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL",
     )
     .bind(account_id)
@@ -59,9 +59,9 @@ pub async fn count_unused(pool: &SqlitePool, account_id: i64) -> Result<i64, sql
 }
 
 /// Marks a code used; false when another request used it first.
-pub async fn use_once(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<bool, sqlx::Error> {
+pub async fn use_once(pool: &Db, id: i64, now: UnixTime) -> Result<bool, sqlx::Error> {
     let done =
-        sqlx::query("UPDATE recovery_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+        db::query("UPDATE recovery_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
             .bind(id)
             .bind(now)
             .execute(pool)

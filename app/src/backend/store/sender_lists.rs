@@ -2,12 +2,12 @@
 //! lookups. An owner is a domain id, or 0 for the global lists (as the unique index spells
 //! it, see migration 0015).
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::{
     list::{offset, PAGE_SIZE},
     sender_list::{EntryRow, List, Sender, SenderKind},
     time::UnixTime,
 };
-use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -57,12 +57,12 @@ fn owner(domain_id: Option<i64>) -> i64 {
 /// One page of an owner's entries whose sender, description, author or list contains the
 /// search (a `like_pattern`): whitelist first, then by sender; and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: Option<i64>,
     pattern: &str,
     page: i64,
 ) -> Result<(Vec<EntryRow>, i64), sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = db::query_as(&format!(
         "{SELECT} {MATCHING} ORDER BY list DESC, pattern LIMIT $3 OFFSET $4"
     ))
     .bind(owner(domain_id))
@@ -71,7 +71,7 @@ pub async fn page(
     .bind(offset(page))
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(&format!(
+    let total = db::query_scalar(&format!(
         "SELECT COUNT(*) FROM sender_list_entries {MATCHING}"
     ))
     .bind(owner(domain_id))
@@ -82,8 +82,8 @@ pub async fn page(
 }
 
 /// Every entry of an owner, for an export.
-pub async fn all(pool: &SqlitePool, domain_id: Option<i64>) -> Result<Vec<EntryRow>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+pub async fn all(pool: &Db, domain_id: Option<i64>) -> Result<Vec<EntryRow>, sqlx::Error> {
+    let rows: Vec<Row> = db::query_as(&format!(
         "{SELECT} WHERE COALESCE(domain_id, 0) = $1 ORDER BY list DESC, pattern"
     ))
     .bind(owner(domain_id))
@@ -93,11 +93,8 @@ pub async fn all(pool: &SqlitePool, domain_id: Option<i64>) -> Result<Vec<EntryR
 }
 
 /// The entry with this id and its owner's domain id (`None`: global).
-pub async fn find(
-    pool: &SqlitePool,
-    id: i64,
-) -> Result<Option<(Option<i64>, EntryRow)>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+pub async fn find(pool: &Db, id: i64) -> Result<Option<(Option<i64>, EntryRow)>, sqlx::Error> {
+    let row: Option<Row> = db::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -106,11 +103,11 @@ pub async fn find(
 
 /// The owner's entry for this sender, on either list.
 pub async fn find_sender(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     domain_id: Option<i64>,
     sender: &Sender,
 ) -> Result<Option<EntryRow>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(&format!(
+    let row: Option<Row> = db::query_as(&format!(
         "{SELECT} WHERE COALESCE(domain_id, 0) = $1 AND pattern = $2"
     ))
     .bind(owner(domain_id))
@@ -133,11 +130,11 @@ pub struct NewEntry<'a> {
 /// Inserts an entry; a sender the owner has listed already comes back as a unique
 /// violation.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     entry: &NewEntry<'_>,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO sender_list_entries \
          (domain_id, list, kind, pattern, description, added_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -156,13 +153,13 @@ pub async fn insert(
 
 /// Changes an entry's list, description and expiry (an import does).
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     id: i64,
     list: List,
     description: &str,
     expires_at: Option<UnixTime>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "UPDATE sender_list_entries SET list = $2, description = $3, expires_at = $4 WHERE id = $1",
     )
     .bind(id)
@@ -174,8 +171,8 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sender_list_entries WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM sender_list_entries WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;
@@ -196,12 +193,8 @@ const LIVE: &str =
     "(domain_id IS NULL OR domain_id = $1) AND (expires_at IS NULL OR expires_at > $2)";
 
 /// The live network entries, global and the domain's, global first.
-pub async fn networks(
-    pool: &SqlitePool,
-    domain_id: i64,
-    now: UnixTime,
-) -> Result<Vec<Match>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn networks(pool: &Db, domain_id: i64, now: UnixTime) -> Result<Vec<Match>, sqlx::Error> {
+    db::query_as(&format!(
         "SELECT id, domain_id, list, pattern FROM sender_list_entries \
          WHERE kind = 'network' AND {LIVE} ORDER BY domain_id IS NOT NULL, id"
     ))
@@ -214,7 +207,7 @@ pub async fn networks(
 /// The live address and domain entries, global and the domain's, that name one of
 /// `patterns` (an address, its domain and that domain's parents), global first.
 pub async fn senders(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     patterns: &[String],
     now: UnixTime,
@@ -229,7 +222,7 @@ pub async fn senders(
          ORDER BY domain_id IS NOT NULL, id",
         slots.join(", ")
     );
-    let mut query = sqlx::query_as(&sql).bind(domain_id).bind(now);
+    let mut query = db::query_as(&sql).bind(domain_id).bind(now);
     for p in patterns {
         query = query.bind(p);
     }
@@ -237,12 +230,8 @@ pub async fn senders(
 }
 
 /// Counts a message an entry decided.
-pub async fn record_hit(
-    conn: &mut SqliteConnection,
-    id: i64,
-    at: UnixTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn record_hit(conn: &mut Conn<'_>, id: i64, at: UnixTime) -> Result<(), sqlx::Error> {
+    db::query(
         "UPDATE sender_list_entries SET hits = hits + 1, \
          last_hit_at = CASE WHEN last_hit_at IS NULL OR last_hit_at < $2 THEN $2 ELSE last_hit_at END \
          WHERE id = $1",

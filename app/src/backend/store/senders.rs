@@ -1,11 +1,11 @@
 //! Sender addresses and the mailboxes that may send as them.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::{
     list::{offset, PAGE_SIZE},
     sender::SenderRow,
     time::UnixTime,
 };
-use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -16,10 +16,7 @@ struct Row {
 }
 
 /// The rows with their users, read in one more query for the whole page.
-async fn with_users(
-    pool: &SqlitePool,
-    rows: Vec<Row>,
-) -> Result<Vec<(i64, SenderRow)>, sqlx::Error> {
+async fn with_users(pool: &Db, rows: Vec<Row>) -> Result<Vec<(i64, SenderRow)>, sqlx::Error> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut users = super::members_by_id(
         pool,
@@ -52,12 +49,12 @@ const MATCHING: &str = "WHERE s.domain_id = $1 AND (s.address LIKE $2 ESCAPE '\\
 /// One page of the domain's sender addresses whose address or a user contains the search
 /// (a `like_pattern`), in address order, and how many match in all.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     domain_id: i64,
     pattern: &str,
     page: i64,
 ) -> Result<(Vec<SenderRow>, i64), sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = db::query_as(&format!(
         "{SELECT} {MATCHING} ORDER BY s.address LIMIT $3 OFFSET $4"
     ))
     .bind(domain_id)
@@ -66,7 +63,7 @@ pub async fn page(
     .bind(offset(page))
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(&format!(
+    let total = db::query_scalar(&format!(
         "SELECT COUNT(*) FROM sender_addresses s {MATCHING}"
     ))
     .bind(domain_id)
@@ -78,8 +75,8 @@ pub async fn page(
 }
 
 /// The sender address with this id and the id of its domain.
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, SenderRow)>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.id = $1"))
+pub async fn find(pool: &Db, id: i64) -> Result<Option<(i64, SenderRow)>, sqlx::Error> {
+    let rows: Vec<Row> = db::query_as(&format!("{SELECT} WHERE s.id = $1"))
         .bind(id)
         .fetch_all(pool)
         .await?;
@@ -88,13 +85,13 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<(i64, SenderRow)>
 
 /// Inserts a sender address; a taken address comes back as a unique violation.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     domain_id: i64,
     address: &str,
     users: &[i64],
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    let id = sqlx::query_scalar(
+    let id = db::query_scalar(
         "INSERT INTO sender_addresses (domain_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(domain_id)
@@ -107,11 +104,7 @@ pub async fn insert(
 }
 
 /// Replaces the mailboxes that may send as the address.
-pub async fn set_users(
-    conn: &mut SqliteConnection,
-    id: i64,
-    users: &[i64],
-) -> Result<(), sqlx::Error> {
+pub async fn set_users(conn: &mut Conn<'_>, id: i64, users: &[i64]) -> Result<(), sqlx::Error> {
     super::replace_members(
         conn,
         "DELETE FROM sender_address_users WHERE sender_id = $1",
@@ -125,7 +118,7 @@ pub async fn set_users(
 /// The id of the sender address with this address and the addresses of the mailboxes
 /// that may use it, sorted; `None` when there is no such sender address.
 pub async fn find_by_address(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     address: &str,
 ) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
     super::row_with_members(
@@ -138,8 +131,8 @@ pub async fn find_by_address(
     .await
 }
 
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sender_addresses WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM sender_addresses WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;
@@ -147,12 +140,8 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
 }
 
 /// The sender address `address` (lower case) is granted to `account_id`.
-pub async fn granted(
-    pool: &SqlitePool,
-    address: &str,
-    account_id: i64,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn granted(pool: &Db, address: &str, account_id: i64) -> Result<bool, sqlx::Error> {
+    db::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sender_addresses s JOIN sender_address_users u \
          ON u.sender_id = s.id WHERE s.address = $1 AND u.account_id = $2)",
     )

@@ -1,7 +1,7 @@
 //! Web sessions, looked up by the hash of the cookie's token.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::{time::UnixTime, Role};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A session joined with the account it belongs to.
 #[derive(Debug, Clone)]
@@ -36,11 +36,11 @@ pub struct NewSession<'a> {
 }
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     new: NewSession<'_>,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, authenticated_at, ip, user_agent) \
          VALUES ($1, $2, $3, $3, $3, $4, $5) RETURNING id",
     )
@@ -53,11 +53,8 @@ pub async fn insert(
     .await
 }
 
-pub async fn find(
-    pool: &SqlitePool,
-    token_hash: &str,
-) -> Result<Option<SessionWithAccount>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(
+pub async fn find(pool: &Db, token_hash: &str) -> Result<Option<SessionWithAccount>, sqlx::Error> {
+    let row: Option<Row> = db::query_as(
         "SELECT s.id, s.account_id, s.created_at, s.last_seen_at, s.authenticated_at, \
                 a.email, a.role, a.enabled \
          FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
@@ -83,8 +80,8 @@ pub async fn find(
     .transpose()
 }
 
-pub async fn touch(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+pub async fn touch(pool: &Db, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
+    db::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(pool)
@@ -92,12 +89,8 @@ pub async fn touch(pool: &SqlitePool, id: i64, now: UnixTime) -> Result<(), sqlx
     Ok(())
 }
 
-pub async fn mark_authenticated(
-    pool: &SqlitePool,
-    id: i64,
-    now: UnixTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE id = $2")
+pub async fn mark_authenticated(pool: &Db, id: i64, now: UnixTime) -> Result<(), sqlx::Error> {
+    db::query("UPDATE sessions SET authenticated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(pool)
@@ -105,16 +98,16 @@ pub async fn mark_authenticated(
     Ok(())
 }
 
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1")
+pub async fn delete(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-pub async fn delete_by_token_hash(pool: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+pub async fn delete_by_token_hash(pool: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(pool)
         .await?;
@@ -122,12 +115,8 @@ pub async fn delete_by_token_hash(pool: &SqlitePool, token_hash: &str) -> Result
 }
 
 /// Deletes one of an account's sessions; false when it is not that account's.
-pub async fn delete_owned(
-    pool: &SqlitePool,
-    account_id: i64,
-    id: i64,
-) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("DELETE FROM sessions WHERE id = $1 AND account_id = $2")
+pub async fn delete_owned(pool: &Db, account_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let r = db::query("DELETE FROM sessions WHERE id = $1 AND account_id = $2")
         .bind(id)
         .bind(account_id)
         .execute(pool)
@@ -137,11 +126,11 @@ pub async fn delete_owned(
 
 /// Ends every session of an account but `keep` (the caller's own, when given).
 pub async fn delete_all_for_account(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     account_id: i64,
     keep: Option<i64>,
 ) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+    let r = db::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
         .bind(account_id)
         .bind(keep.unwrap_or(-1))
         .execute(conn)
@@ -160,12 +149,12 @@ pub struct SessionListing {
 
 /// An account's sessions that have not timed out, most recently used first.
 pub async fn list_live(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     idle_cutoff: UnixTime,
     absolute_cutoff: UnixTime,
 ) -> Result<Vec<SessionListing>, sqlx::Error> {
-    sqlx::query_as(
+    db::query_as(
         "SELECT id, ip, user_agent, created_at, last_seen_at FROM sessions \
          WHERE account_id = $1 AND last_seen_at >= $2 AND created_at >= $3 \
          ORDER BY last_seen_at DESC, id DESC",
@@ -179,11 +168,11 @@ pub async fn list_live(
 
 /// Removes sessions past either timeout (run now and then; expiry itself is checked per request).
 pub async fn purge_expired(
-    pool: &SqlitePool,
+    pool: &Db,
     idle_cutoff: UnixTime,
     absolute_cutoff: UnixTime,
 ) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+    let r = db::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(idle_cutoff)
         .bind(absolute_cutoff)
         .execute(pool)

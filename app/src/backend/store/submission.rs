@@ -2,16 +2,12 @@
 //! the people blocked from sending, and the domains' hourly limits.
 
 use super::reader::{push_domain_ids, Reader};
+use crate::backend::store::db::{self, Builder, Db};
 use crate::model::{submission::BlockedSender, time::UnixTime};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 /// The messages `account_id` sent since `since`.
-pub async fn sent_since(
-    pool: &SqlitePool,
-    account_id: i64,
-    since: UnixTime,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM sent_mail WHERE account_id = $1 AND at > $2")
+pub async fn sent_since(pool: &Db, account_id: i64, since: UnixTime) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT count(*) FROM sent_mail WHERE account_id = $1 AND at > $2")
         .bind(account_id)
         .bind(since)
         .fetch_one(pool)
@@ -20,12 +16,12 @@ pub async fn sent_since(
 
 /// Counts one message sent to `recipients` recipients.
 pub async fn record(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     recipients: usize,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sent_mail (account_id, at, recipients) VALUES ($1, $2, $3)")
+    db::query("INSERT INTO sent_mail (account_id, at, recipients) VALUES ($1, $2, $3)")
         .bind(account_id)
         .bind(now)
         .bind(recipients as i64)
@@ -35,8 +31,8 @@ pub async fn record(
 }
 
 /// Forgets messages sent before `before`; how many.
-pub async fn purge_sent(pool: &SqlitePool, before: UnixTime) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sent_mail WHERE at < $1")
+pub async fn purge_sent(pool: &Db, before: UnixTime) -> Result<u64, sqlx::Error> {
+    Ok(db::query("DELETE FROM sent_mail WHERE at < $1")
         .bind(before)
         .execute(pool)
         .await?
@@ -44,8 +40,8 @@ pub async fn purge_sent(pool: &SqlitePool, before: UnixTime) -> Result<u64, sqlx
 }
 
 /// The hourly limit `account_id` was blocked at, if they are blocked.
-pub async fn blocked(pool: &SqlitePool, account_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT hourly_limit FROM blocked_senders WHERE account_id = $1")
+pub async fn blocked(pool: &Db, account_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    db::query_scalar("SELECT hourly_limit FROM blocked_senders WHERE account_id = $1")
         .bind(account_id)
         .fetch_optional(pool)
         .await
@@ -53,12 +49,12 @@ pub async fn blocked(pool: &SqlitePool, account_id: i64) -> Result<Option<i64>, 
 
 /// Blocks `account_id` from sending; false when they were blocked already.
 pub async fn block(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     limit: i64,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = db::query(
         "INSERT INTO blocked_senders (account_id, blocked_at, hourly_limit) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id) DO NOTHING",
     )
@@ -71,8 +67,8 @@ pub async fn block(
 }
 
 /// Lets `account_id` send again; false when they were not blocked.
-pub async fn unblock(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM blocked_senders WHERE account_id = $1")
+pub async fn unblock(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let done = db::query("DELETE FROM blocked_senders WHERE account_id = $1")
         .bind(account_id)
         .execute(pool)
         .await?;
@@ -80,23 +76,22 @@ pub async fn unblock(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::E
 }
 
 /// The domain's hourly limit, when it sets one.
-pub async fn domain_limit(pool: &SqlitePool, domain_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT send_limit FROM domains WHERE id = $1")
+pub async fn domain_limit(pool: &Db, domain_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    db::query_scalar("SELECT send_limit FROM domains WHERE id = $1")
         .bind(domain_id)
         .fetch_optional(pool)
         .await
         .map(Option::flatten)
 }
 
-fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
+fn push_scope(b: &mut Builder<'_>, reader: &Reader) {
     match reader {
         Reader::All => {
             b.push("1 = 1");
         }
         Reader::Domains(ids) => {
-            let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
             b.push("a.domain_id IN ");
-            push_domain_ids(b, &ids);
+            push_domain_ids(b, ids);
         }
         Reader::Address(address) => {
             b.push("a.email = ").push_bind(address.clone());
@@ -107,11 +102,11 @@ fn push_scope(b: &mut QueryBuilder<'_, Sqlite>, reader: &Reader) {
 /// The blocked senders the reader may see, with what they sent in the 24 hours before
 /// `now`, most recently blocked first.
 pub async fn list_blocked(
-    pool: &SqlitePool,
+    pool: &Db,
     reader: &Reader,
     now: UnixTime,
 ) -> Result<Vec<BlockedSender>, sqlx::Error> {
-    let mut b = QueryBuilder::new(
+    let mut b = Builder::new(
         "SELECT a.id, a.email, b.blocked_at, b.hourly_limit, \
          (SELECT count(*) FROM sent_mail s WHERE s.account_id = a.id AND s.at > ",
     );

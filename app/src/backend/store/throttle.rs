@@ -1,7 +1,7 @@
 //! Failed sign-in counters (see `backend::auth::throttle` for the policy).
 
+use crate::backend::store::db::{self, Db};
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct Counter {
@@ -10,8 +10,8 @@ pub struct Counter {
     pub last_failure_at: i64,
 }
 
-pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<Counter>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn get(pool: &Db, key: &str) -> Result<Option<Counter>, sqlx::Error> {
+    db::query_as(
         "SELECT failures, window_started_at, last_failure_at FROM login_throttle WHERE key = $1",
     )
     .bind(key)
@@ -22,12 +22,12 @@ pub async fn get(pool: &SqlitePool, key: &str) -> Result<Option<Counter>, sqlx::
 /// Counts one failure in one statement, starting a new window when the old one is over,
 /// so concurrent failures are all counted; answers the failures now in the window.
 pub async fn record_failure(
-    pool: &SqlitePool,
+    pool: &Db,
     key: &str,
     now: UnixTime,
     window_secs: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "INSERT INTO login_throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE WHEN login_throttle.window_started_at <= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
@@ -42,8 +42,8 @@ pub async fn record_failure(
     .await
 }
 
-pub async fn clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+pub async fn clear(pool: &Db, key: &str) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM login_throttle WHERE key = $1")
         .bind(key)
         .execute(pool)
         .await?;

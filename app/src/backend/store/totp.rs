@@ -1,8 +1,8 @@
 //! TOTP factors: the sealed secret, whether it is on, the last used step and the run of
 //! wrong codes.
 
+use crate::backend::store::db::{self, Conn, Db};
 use crate::model::time::UnixTime;
-use sqlx::SqlitePool;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TotpFactor {
@@ -13,8 +13,8 @@ pub struct TotpFactor {
     pub locked_at: Option<UnixTime>,
 }
 
-pub async fn find(pool: &SqlitePool, account_id: i64) -> Result<Option<TotpFactor>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn find(pool: &Db, account_id: i64) -> Result<Option<TotpFactor>, sqlx::Error> {
+    db::query_as(
         "SELECT secret_sealed, enabled_at, last_step, failures, locked_at \
          FROM totp_factors WHERE account_id = $1",
     )
@@ -24,9 +24,9 @@ pub async fn find(pool: &SqlitePool, account_id: i64) -> Result<Option<TotpFacto
 }
 
 /// True when the account has TOTP turned on.
-pub async fn is_enabled(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    let on: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM totp_factors WHERE account_id = $1 AND enabled_at IS NOT NULL",
+pub async fn is_enabled(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let on: Option<i64> = db::query_scalar(
+        "SELECT CAST(1 AS BIGINT) FROM totp_factors WHERE account_id = $1 AND enabled_at IS NOT NULL",
     )
     .bind(account_id)
     .fetch_optional(pool)
@@ -37,12 +37,12 @@ pub async fn is_enabled(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx
 /// Offers a new secret, replacing an earlier offer; never touches a factor that is on.
 /// Returns false when TOTP is already on.
 pub async fn offer(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     sealed: &[u8],
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = db::query(
         "INSERT INTO totp_factors (account_id, secret_sealed, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, \
              created_at = excluded.created_at, last_step = NULL, failures = 0, locked_at = NULL \
@@ -59,11 +59,11 @@ pub async fn offer(
 /// Records `step` as used, only if it is later than the last used one. Exactly one of any
 /// number of concurrent calls with the same step succeeds: the replay guard.
 pub async fn claim_step(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn<'_>,
     account_id: i64,
     step: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = db::query(
         "UPDATE totp_factors SET last_step = $2, failures = 0 \
          WHERE account_id = $1 AND (last_step IS NULL OR last_step < $2)",
     )
@@ -75,11 +75,11 @@ pub async fn claim_step(
 }
 
 pub async fn enable(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn<'_>,
     account_id: i64,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE totp_factors SET enabled_at = $2 WHERE account_id = $1")
+    db::query("UPDATE totp_factors SET enabled_at = $2 WHERE account_id = $1")
         .bind(account_id)
         .bind(now)
         .execute(conn)
@@ -89,12 +89,12 @@ pub async fn enable(
 
 /// Counts a wrong code; locks the codes when the run reaches `lock_after`. Returns the run.
 pub async fn record_failure(
-    pool: &SqlitePool,
+    pool: &Db,
     account_id: i64,
     lock_after: i64,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "UPDATE totp_factors SET failures = failures + 1, \
              locked_at = CASE WHEN failures + 1 >= $2 THEN COALESCE(locked_at, $3) ELSE locked_at END \
          WHERE account_id = $1 RETURNING failures",
@@ -108,8 +108,8 @@ pub async fn record_failure(
 }
 
 /// Ends a lock and the run of failures. Returns false when there was nothing to unlock.
-pub async fn unlock(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+pub async fn unlock(pool: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let done = db::query(
         "UPDATE totp_factors SET failures = 0, locked_at = NULL \
          WHERE account_id = $1 AND (locked_at IS NOT NULL OR failures > 0)",
     )
@@ -119,8 +119,8 @@ pub async fn unlock(pool: &SqlitePool, account_id: i64) -> Result<bool, sqlx::Er
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(conn: &mut sqlx::SqliteConnection, account_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM totp_factors WHERE account_id = $1")
+pub async fn delete(conn: &mut Conn<'_>, account_id: i64) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM totp_factors WHERE account_id = $1")
         .bind(account_id)
         .execute(conn)
         .await?;

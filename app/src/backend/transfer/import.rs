@@ -5,6 +5,7 @@
 //! each change is in the audit log.
 
 use super::Owner;
+use crate::backend::store::db::Conn;
 use crate::{
     backend::{
         aliases::checked_targets,
@@ -42,7 +43,6 @@ use crate::{
         DomainName, EmailAddress, Role,
     },
 };
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
 pub async fn import(
@@ -115,17 +115,17 @@ pub async fn import(
     for row in rows {
         let hash = hashes.remove(&row.number);
         let outcome = match dataset {
-            Dataset::Mailboxes => job.mailbox(&mut tx, row, hash).await,
-            Dataset::Aliases => job.alias(&mut tx, row).await,
-            Dataset::Senders => job.sender(&mut tx, row).await,
-            Dataset::DomainAliases => job.domain_alias(&mut tx, row).await,
+            Dataset::Mailboxes => job.mailbox(&mut tx.conn(), row, hash).await,
+            Dataset::Aliases => job.alias(&mut tx.conn(), row).await,
+            Dataset::Senders => job.sender(&mut tx.conn(), row).await,
+            Dataset::DomainAliases => job.domain_alias(&mut tx.conn(), row).await,
             Dataset::Domains | Dataset::RelayDomains => {
-                job.host_domain(&mut tx, dataset, row).await
+                job.host_domain(&mut tx.conn(), dataset, row).await
             }
             Dataset::SenderLists | Dataset::GlobalSenderLists => {
-                job.sender_list(&mut tx, row).await
+                job.sender_list(&mut tx.conn(), row).await
             }
-            Dataset::LocalRecipients => job.local_recipient(&mut tx, row).await,
+            Dataset::LocalRecipients => job.local_recipient(&mut tx.conn(), row).await,
         };
         match outcome {
             Ok(Outcome::Unchanged) => report.unchanged += 1,
@@ -158,7 +158,7 @@ pub async fn import(
         ..ctx.user.actor()
     };
     for (action, detail) in &changes {
-        store::audit::record(&mut *tx, &actor, *action, detail, now).await?;
+        store::audit::record(&mut tx.conn(), &actor, *action, detail, now).await?;
     }
     let summary = format!(
         "{} of {}: {} added, {} changed, {} unchanged",
@@ -168,7 +168,14 @@ pub async fn import(
         report.changed.len(),
         report.unchanged
     );
-    store::audit::record(&mut *tx, &actor, AuditAction::CsvImported, &summary, now).await?;
+    store::audit::record(
+        &mut tx.conn(),
+        &actor,
+        AuditAction::CsvImported,
+        &summary,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -389,7 +396,7 @@ impl Job<'_> {
 
     async fn mailbox(
         &self,
-        tx: &mut SqliteConnection,
+        tx: &mut Conn<'_>,
         row: &Row,
         hash: Option<password::PasswordHash>,
     ) -> RowResult {
@@ -471,7 +478,7 @@ impl Job<'_> {
         Ok(Outcome::Changed(AuditAction::MailboxChanged, detail))
     }
 
-    async fn alias(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+    async fn alias(&self, tx: &mut Conn<'_>, row: &Row) -> RowResult {
         let address = AliasAddress::parse(row.key(), &self.domain_name()?)?;
         if let AliasAddress::Address(a) = &address {
             self.local_part_allowed(a.local_part())?;
@@ -505,7 +512,7 @@ impl Job<'_> {
         }
     }
 
-    async fn sender(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+    async fn sender(&self, tx: &mut Conn<'_>, row: &Row) -> RowResult {
         let address = match AliasAddress::parse(row.key(), &self.domain_name()?)? {
             AliasAddress::Address(a) => a,
             AliasAddress::CatchAll(_) => {
@@ -549,7 +556,7 @@ impl Job<'_> {
 
     /// A whitelist or blacklist entry; an existing one gets the row's list, description and
     /// expiry (those the row has).
-    async fn sender_list(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+    async fn sender_list(&self, tx: &mut Conn<'_>, row: &Row) -> RowResult {
         let domain_id = self.owner.domain_id();
         let sender = Sender::parse(row.key())?.sender;
         if matches!(&sender, Sender::Network(n) if n.is_everything()) {
@@ -617,7 +624,7 @@ impl Job<'_> {
         }
     }
 
-    async fn local_recipient(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+    async fn local_recipient(&self, tx: &mut Conn<'_>, row: &Row) -> RowResult {
         let address = parse_recipient(row.key(), &self.domain_name()?)?;
         let domain_id = self.domain().id;
         if store::local_recipients::insert(tx, domain_id, address.as_str(), self.now).await? {
@@ -628,7 +635,7 @@ impl Job<'_> {
         }
     }
 
-    async fn domain_alias(&self, tx: &mut SqliteConnection, row: &Row) -> RowResult {
+    async fn domain_alias(&self, tx: &mut Conn<'_>, row: &Row) -> RowResult {
         let name = DomainName::parse(row.key())?;
         let main = self.domain();
         match rows::domain(tx, name.as_str()).await? {
@@ -657,12 +664,7 @@ impl Job<'_> {
         }
     }
 
-    async fn host_domain(
-        &self,
-        tx: &mut SqliteConnection,
-        dataset: Dataset,
-        row: &Row,
-    ) -> RowResult {
+    async fn host_domain(&self, tx: &mut Conn<'_>, dataset: Dataset, row: &Row) -> RowResult {
         let name = DomainName::parse(row.key())?;
         let kind = row.get("kind").map(DomainKind::parse).transpose()?;
         if dataset == Dataset::RelayDomains && kind.is_some_and(|k| k != DomainKind::Relay) {
