@@ -21,7 +21,7 @@ BIN := $(CARGO_TARGET_DIR)/release/mailportal
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: run test build setup setup-test site server test-rust fuzz test-e2e lint bench-auth bench-pipeline clean
+.PHONY: run test build setup setup-test site server test-rust fuzz test-e2e lint bench-auth bench-pipeline bench-cluster clean
 
 run: build
 	MAILPORTAL_SITE_ROOT=$(SITE) $(BIN) serve
@@ -55,12 +55,13 @@ server:
 ## Rust unit and integration tests (release profile: shares the build's dependencies). The
 ## learning test runs on its own, its output shown: it prints the classifier's precision and
 ## recall on SpamAssassin's corpus. The integration tests run again on PostgreSQL: a server
-## the tests start on 127.0.0.1, a database per portal (store::test_postgres).
+## the tests start on 127.0.0.1, a database per portal (store::test_postgres). Each names
+## both packages, as the first does, so that cargo builds them with the same features once.
 LEARNING_TEST := learning::bayes_learns_the_spamassassin_corpus_and_prints_precision_and_recall
 test-rust:
 	cargo test --release -p app -p server -- --skip $(LEARNING_TEST)
-	cargo test --release -p server --test portal -- --exact $(LEARNING_TEST) --nocapture
-	MAILPORTAL_TEST_STORE=postgres cargo test --release -p server --test portal -- --skip $(LEARNING_TEST)
+	cargo test --release -p app -p server --test portal -- --exact $(LEARNING_TEST) --nocapture
+	MAILPORTAL_TEST_STORE=postgres cargo test --release -p app -p server --test portal -- --skip $(LEARNING_TEST)
 
 ## Fuzz targets (app/fuzz, cargo fuzz on nightly): the SMTP command parser, the DATA reader,
 ## CIDR entries, SPF and attachment names, each run FUZZ_SECONDS (20) on a corpus kept in
@@ -87,6 +88,13 @@ bench-auth: setup
 bench-pipeline:
 	.ci/setup bench
 	cargo run --release -p server --example bench_pipeline
+
+## The pipeline and login-check loads against two instances on one PostgreSQL (Debian's,
+## started on loopback) and against one instance on SQLite, in the same run: each rate and
+## the ratios. About two minutes.
+bench-cluster:
+	.ci/setup cluster
+	cargo run --release -p server --example bench_cluster
 
 clean:
 	rm -rf $(SITE)

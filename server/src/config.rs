@@ -69,14 +69,27 @@ impl MetricsConfig {
     }
 }
 
-/// Where mail for mailboxes here goes.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Where mail for mailboxes here goes, and how the delivery queue holds its copies.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliveryConfig {
     /// An LMTP server (`127.0.0.1:24`, or a Unix socket like `/run/dovecot/lmtp`) that
     /// takes mail for the mailboxes; none: Maildir under the data directory (the embedded
     /// default).
     pub lmtp: Option<String>,
+    /// How long an instance holds a queued copy it is sending. With several instances on
+    /// one PostgreSQL store, a copy held by an instance that died is taken up by another
+    /// this long after it was claimed; it must outlast one delivery attempt.
+    pub lease_seconds: u32,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            lmtp: None,
+            lease_seconds: 600,
+        }
+    }
 }
 
 /// The SMTP listener: the MX of the domains served here.
@@ -317,6 +330,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAILPORTAL_SMTP_TLS_CERTIFICATE", "smtp.tls_certificate"),
     ("MAILPORTAL_SMTP_TLS_KEY", "smtp.tls_key"),
     ("MAILPORTAL_DELIVERY_LMTP", "delivery.lmtp"),
+    (
+        "MAILPORTAL_DELIVERY_LEASE_SECONDS",
+        "delivery.lease_seconds",
+    ),
     ("MAILPORTAL_METRICS_ALLOWED_IPS", "metrics.allowed_ips"),
 ];
 
@@ -433,6 +450,11 @@ impl Config {
             "MAILPORTAL_DELIVERY_LMTP" => {
                 self.delivery.lmtp = (!value.is_empty()).then(|| value.to_string())
             }
+            "MAILPORTAL_DELIVERY_LEASE_SECONDS" => {
+                self.delivery.lease_seconds = value
+                    .parse()
+                    .map_err(|_| bad("a whole number of seconds"))?
+            }
             other if ENV_OTHER.contains(&other) => {}
             other => {
                 let known: Vec<&str> = ENV_VARS
@@ -513,6 +535,13 @@ impl Config {
                  (then STARTTLS is not offered)"
                     .into(),
             ));
+        }
+        if self.delivery.lease_seconds < 5 {
+            return Err(ConfigError(format!(
+                "delivery.lease_seconds is {}: it must be at least 5, and longer than one \
+                 delivery attempt takes (the default is 600)",
+                self.delivery.lease_seconds
+            )));
         }
         self.lmtp()?;
         tracing_subscriber::EnvFilter::try_new(&self.log).map_err(|e| {

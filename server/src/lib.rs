@@ -12,7 +12,7 @@ pub mod web;
 use app::backend::{
     auth,
     countries::Countries,
-    digests, keys,
+    digests, instances, keys,
     mail::{self, smtp},
     notify::Notifier,
     recorder::Recorder,
@@ -62,6 +62,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
             config.smtp.submission_addr,
         ],
         max_message_bytes: config.smtp.max_message_bytes,
+        delivery_lease_secs: i64::from(config.delivery.lease_seconds),
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(
@@ -188,6 +189,12 @@ pub async fn serve(
         until_stopped(),
     ));
     let queue = tokio::spawn(mail::queue::run(smtp.clone(), until_stopped()));
+    let listener = instances::listen(&backend).await;
+    tokio::spawn(instances::follow(
+        backend.clone(),
+        listener,
+        until_stopped(),
+    ));
     tokio::spawn(reload_on_hangup(portal_tls.clone(), smtp.clone()));
     let web = serve_web(
         config,
@@ -289,6 +296,12 @@ async fn serve_web(
     match tls {
         Some(tls) => https::serve(listener, tls, app, shutdown).await,
         None => {
+            // Replies go out as soon as written: with Nagle's algorithm a reply written in
+            // two parts waits for the client's delayed ACK (tens of milliseconds) before
+            // its second part, which a mail proxy asking one login check at a time feels.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                tcp.set_nodelay(true).ok();
+            });
             axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),

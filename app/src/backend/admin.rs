@@ -172,7 +172,12 @@ pub async fn create_account_with(
     tx.commit().await?;
     if role == Role::MasterAdmin {
         // A master admin exists now: a pending first-start link must not create another.
-        store::links::void_all(&backend.pool, Purpose::Setup, now).await?;
+        store::links::void_all(
+            &mut backend.pool.acquire().await?.conn(),
+            Purpose::Setup,
+            now,
+        )
+        .await?;
     }
     let detail = format!("{email} as {}", role.label());
     let actor = store::audit::Actor {

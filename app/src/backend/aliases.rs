@@ -81,6 +81,9 @@ pub async fn add(
     }
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
     let mut tx = store::write(&backend.pool).await?;
+    // The loop check reads every alias: two writes checked side by side could each close
+    // half of a loop.
+    tx.serialize(ALIAS_WRITES).await?;
     let targets = checked_targets(&mut tx.conn(), &key, &targets, "targets").await?;
     let id = match store::aliases::insert(&mut tx.conn(), domain_id, &key, &targets, now).await {
         Err(e) if store::is_unique_violation(&e) => {
@@ -117,6 +120,9 @@ pub async fn edit(
         .await?;
     let targets = parse_targets(targets).map_err(|r| AppError::invalid("targets", r))?;
     let mut tx = store::write(&backend.pool).await?;
+    // The loop check reads every alias: two writes checked side by side could each close
+    // half of a loop.
+    tx.serialize(ALIAS_WRITES).await?;
     let targets = checked_targets(&mut tx.conn(), &alias.address, &targets, "targets").await?;
     store::aliases::set_targets(&mut tx.conn(), id, &targets).await?;
     tx.commit().await?;
@@ -147,9 +153,12 @@ pub async fn delete(
         .await
 }
 
+/// The `Tx::serialize` topic of every transaction that writes alias recipients.
+pub(super) const ALIAS_WRITES: &str = "alias writes";
+
 /// The recipients as stored, once each local one is known to exist and none leads mail
-/// back to `source`. Runs inside the change's transaction, so two admins cannot each
-/// close half of a loop.
+/// back to `source`. Runs inside the change's transaction, after `Tx::serialize` with
+/// `ALIAS_WRITES`, so two admins (on two instances) cannot each close half of a loop.
 pub(super) async fn checked_targets(
     tx: &mut Conn<'_>,
     source: &str,

@@ -69,6 +69,12 @@ pub async fn send(backend: &Backend, when: When, now: UnixTime) -> Result<Sent, 
         // under way: it waits for the next digest, which starts after `until`.
         let since = r.sent_at.unwrap_or(now - period);
         let until = now - 1;
+        if !store::digests::claim(&backend.pool, r.account_id, r.domain_id, r.sent_at, until)
+            .await?
+        {
+            // Another instance sends this one.
+            continue;
+        }
         let (kept, total) = store::quarantine::kept_between(
             &backend.pool,
             &reader_of(&r),
@@ -78,17 +84,24 @@ pub async fn send(backend: &Backend, when: When, now: UnixTime) -> Result<Sent, 
         )
         .await?;
         if total > 0 {
-            let Some(notice) = compose(backend, &r, &kept, total, now) else {
-                continue;
+            let delivered = match compose(backend, &r, &kept, total, now) {
+                Some(notice) => match backend.notifier.deliver(notice).await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, to = %r.email, "quarantine digest not sent; tried again later");
+                        false
+                    }
+                },
+                None => false,
             };
-            if let Err(e) = backend.notifier.deliver(notice).await {
-                tracing::warn!(error = %e, to = %r.email, "quarantine digest not sent; tried again later");
+            if !delivered {
+                store::digests::unclaim(&backend.pool, r.account_id, r.domain_id, until, r.sent_at)
+                    .await?;
                 continue;
             }
             sent.digests += 1;
             sent.messages += total;
         }
-        store::digests::mark_sent(&backend.pool, r.account_id, r.domain_id, until).await?;
     }
     if let Err(e) = store::digests::purge_used(&backend.pool, now).await {
         tracing::warn!(error = %e, "could not forget expired digest links");

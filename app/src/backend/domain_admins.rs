@@ -65,6 +65,7 @@ pub async fn assign(
         ));
     }
     let mut tx = store::write(&backend.pool).await?;
+    tx.serialize(&role_changes(account.id)).await?;
     if account.role == Role::MailUser {
         store::accounts::set_role(&mut tx.conn(), account.id, Role::DomainAdmin).await?;
     }
@@ -76,6 +77,12 @@ pub async fn assign(
         .user
         .audit_in(backend, domain_id, action, &detail, now)
         .await
+}
+
+/// The `Tx::serialize` topic of an account's domain admin rights: a removal decides on the
+/// role by counting the domains left, which an assignment beside it would change.
+fn role_changes(account_id: i64) -> String {
+    format!("domain admin rights of account {account_id}")
 }
 
 pub async fn remove(
@@ -92,6 +99,7 @@ pub async fn remove(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = store::write(&backend.pool).await?;
+    tx.serialize(&role_changes(account_id)).await?;
     if !store::accounts::remove_domain_admin(&mut tx.conn(), account_id, domain_id).await? {
         return Err(AppError::NotFound);
     }

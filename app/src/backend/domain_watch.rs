@@ -32,17 +32,21 @@ pub async fn recheck_all(backend: &Backend, now: UnixTime) -> Result<Recheck, Ap
             }
         };
         let present = domain::proves(&texts, token);
-        match (present, d.record_missing_since) {
-            (false, None) => {
-                store::domains::set_record_missing(&backend.pool, d.id, Some(now)).await?;
+        let missing_since = match (present, d.record_missing_since) {
+            (false, None) => Some(now),
+            (true, Some(_)) => None,
+            _ => continue,
+        };
+        // Another instance re-checking at the same time may have noted it first.
+        if !store::domains::set_record_missing(&backend.pool, d.id, missing_since).await? {
+            continue;
+        }
+        match missing_since {
+            Some(_) => {
                 warn_admins(backend, d.id, &d.name, token).await?;
                 found.newly_missing.push(d.name);
             }
-            (true, Some(_)) => {
-                store::domains::set_record_missing(&backend.pool, d.id, None).await?;
-                found.back.push(d.name);
-            }
-            _ => {}
+            None => found.back.push(d.name),
         }
     }
     Ok(found)

@@ -72,8 +72,14 @@ impl ServerKey {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_BYTES];
                 OsRng.fill_bytes(&mut key);
-                write_private(&path, &key)?;
-                Ok(ServerKey(key))
+                match publish_private(&path, &key) {
+                    Ok(()) => Ok(ServerKey(key)),
+                    // Another instance on the same data directory made it first: use its.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        Self::load_or_create(data_dir)
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         }
@@ -150,6 +156,21 @@ impl ServerKey {
 }
 
 /// Creates `path` readable by the owner only; fails if it appeared meanwhile.
+/// Writes `bytes` to a file of its own first and links it in as `path` only when complete:
+/// instances starting together on one (shared) data directory never read a half-written
+/// key, and the one that loses the race gets `AlreadyExists` and reads the winner's.
+fn publish_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let draft = path.with_extension(format!("new-{:016x}", OsRng.next_u64()));
+    write_private(&draft, bytes)?;
+    let linked = std::fs::hard_link(&draft, path);
+    std::fs::remove_file(&draft).ok();
+    linked?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -164,6 +185,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instances_starting_together_on_one_data_directory_share_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<[u8; KEY_BYTES]> = std::thread::scope(|s| {
+            let starts: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| ServerKey::load_or_create(dir.path()).unwrap().0))
+                .collect();
+            starts.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]), "one key for all");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [KEY_FILE], "no drafts left behind");
+    }
 
     #[test]
     fn sealed_values_open_only_with_the_same_key_and_context() {

@@ -5,6 +5,7 @@
 
 use super::{
     auth::ctx::UserCtx,
+    instances,
     mail::{
         self,
         bayes::{self, Classified, Counts, Sample, MIN_LEARNED},
@@ -44,13 +45,20 @@ struct Model {
 impl Classifier {
     /// The counts learned so far, from the store.
     pub async fn load(pool: &Db) -> Result<Classifier, sqlx::Error> {
+        let classifier = Classifier::default();
+        classifier.reload(pool).await?;
+        Ok(classifier)
+    }
+
+    /// Reads the counts from the store again, in place of the copy in memory.
+    pub async fn reload(&self, pool: &Db) -> Result<(), sqlx::Error> {
         let (tokens, learned) = store::bayes::load(pool).await?;
-        Ok(Classifier {
-            model: RwLock::new(Model {
-                tokens: tokens.into_iter().collect(),
-                learned,
-            }),
-        })
+        let model = Model {
+            tokens: tokens.into_iter().collect(),
+            learned,
+        };
+        *self.model.write().unwrap_or_else(|e| e.into_inner()) = model;
+        Ok(())
     }
 
     /// How many spam and ham messages were learned.
@@ -162,6 +170,8 @@ pub async fn learn_samples(
     let mut learned = Learned::default();
     for sample in samples {
         let mut tx = store::write(&backend.pool).await?;
+        // Two instances learning the same message at once would both count it.
+        tx.serialize(&format!("learn {}", sample.digest)).await?;
         let was = store::bayes::learned_as(&mut tx.conn(), &sample.digest).await?;
         if was.as_deref() == Some(class.as_str()) {
             learned.already += 1;
@@ -174,6 +184,8 @@ pub async fn learn_samples(
         };
         store::bayes::count(&mut tx.conn(), &sample.tokens, spam, ham).await?;
         store::bayes::mark(&mut tx.conn(), &sample.digest, class.as_str(), by, now).await?;
+        // Every instance's classifier reads the counts again (see `instances`).
+        instances::announce(&mut tx.conn(), instances::LEARNED, "").await?;
         tx.commit().await?;
         backend.classifier.apply(&sample.tokens, spam, ham);
         if moved {

@@ -23,6 +23,7 @@ pub mod domain_watch;
 pub mod domains;
 pub mod error;
 pub mod filter_settings;
+pub mod instances;
 pub mod keys;
 pub mod learning;
 pub mod local_recipients;
@@ -112,6 +113,8 @@ pub struct Settings {
     pub listen_addrs: Vec<std::net::SocketAddr>,
     /// The largest message the SMTP listener takes; a domain's own limit is lower.
     pub max_message_bytes: usize,
+    /// How long the delivery queue holds a copy it is sending (see `mail::queue`).
+    pub delivery_lease_secs: i64,
 }
 
 impl Settings {

@@ -18,12 +18,14 @@ use super::{
 };
 use crate::backend::store::db::Db;
 use crate::model::time::UnixTime;
-use std::{collections::HashMap, time::Duration};
+use std::{collections::BTreeMap, time::Duration};
 use tokio::sync::{mpsc, oneshot};
 
 /// How long the writer gathers rows after the first before it writes them. Under load this
 /// makes a few hundred transactions a second of many rows each, instead of one per check.
 const GATHER: Duration = Duration::from_millis(5);
+/// Further tries of a batch the store refused.
+const RETRIES: usize = 2;
 /// Rows waiting at most; past this, checks wait for the writer.
 const QUEUE: usize = 16_384;
 
@@ -110,7 +112,10 @@ async fn write_batches(pool: Db, notices: Notices, mut queue: mpsc::Receiver<Job
             }
         }
         let mut events = Vec::new();
-        let mut uses: HashMap<i64, DeviceUse> = HashMap::new();
+        // In the order of their ids: instances writing the same device passwords' marks
+        // (on one PostgreSQL store) then lock their rows in the same order, and never wait
+        // on each other in a circle.
+        let mut uses: BTreeMap<i64, DeviceUse> = BTreeMap::new();
         let mut flushed = Vec::new();
         for job in jobs.drain(..) {
             match job {
@@ -125,7 +130,16 @@ async fn write_batches(pool: Db, notices: Notices, mut queue: mpsc::Receiver<Job
         if events.is_empty() && uses.is_empty() {
             // Only flushes: everything before them is already stored.
         } else {
-            match write(&pool, &events, uses.values()).await {
+            let mut written = write(&pool, &events, uses.values()).await;
+            // A store that lost its connection, or broke the transaction off, may well take
+            // the same rows a moment later.
+            for _ in 0..RETRIES {
+                let Err(e) = &written else { break };
+                tracing::warn!(error = %e, rows = events.len(), "login events not stored; trying again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                written = write(&pool, &events, uses.values()).await;
+            }
+            match written {
                 Ok(news) => {
                     for e in news.into_iter().filter_map(|i| events.get(i)) {
                         tell_new_country(&notices, e).await;

@@ -20,12 +20,8 @@ mod postfix;
 mod rspamd;
 mod smtp;
 
-use std::{
-    process::ExitCode,
-    sync::Arc,
-    time::{Duration, Instant},
-};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use smtp::Plan;
+use std::{process::ExitCode, sync::Arc, time::Duration};
 
 /// Distinct corpus messages sent (of 6,046): each is sent `MESSAGES / CORPUS` times.
 const CORPUS: usize = 4_000;
@@ -41,14 +37,6 @@ const DELIVERY_LIMIT: Duration = Duration::from_secs(30);
 const TARGET_RATE: f64 = 1_000.0;
 const TARGET_OVER_POSTFIX: f64 = 2.0;
 const TARGET_OVER_RSPAMD: f64 = 3.0;
-
-/// What every contender is sent.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan {
-    pub messages: usize,
-    pub connections: usize,
-    pub time_limit: Duration,
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -135,13 +123,13 @@ async fn pipeline(
 ) -> Result<Pipeline, String> {
     let rss_before = memory_mib("VmRSS");
     let portal = portal::Portal::start(dns.addr, plan.connections).await?;
-    wait_for_greeting(portal.smtp.port(), Duration::from_secs(30)).await?;
+    smtp::wait_for_greeting(portal.smtp.port(), Duration::from_secs(30)).await?;
     let (lookups, cpu) = (dns.answered(), cpu_seconds());
-    let sent = smtp::send(portal.smtp, corpus.clone(), plan, portal::mailbox)
+    let sent = smtp::send(&[portal.smtp], corpus.clone(), plan, portal::mailbox)
         .await
         .map_err(|e| format!("sending to the portal: {e}"))?;
     let cpu_seconds = cpu_seconds() - cpu;
-    let delivered = wait_delivered(&portal, sent.accepted).await;
+    let delivered = portal.wait_delivered(sent.accepted, DELIVERY_LIMIT).await;
     let mut latencies = sent.latencies.clone();
     latencies.sort();
     let run = PipelineRun {
@@ -162,8 +150,8 @@ fn report_pipeline(run: &PipelineRun, corpus: &corpus::Corpus) -> Pipeline {
     let rate = latencies.len() as f64 / sent.elapsed.as_secs_f64();
     println!(
         "pipeline: {rate:.0} msg/s, p50 {:.2} ms, p99 {:.2} ms, peak RSS {} MB",
-        millis(percentile(latencies, 0.50)),
-        millis(percentile(latencies, 0.99)),
+        millis(smtp::percentile(latencies, 0.50)),
+        millis(smtp::percentile(latencies, 0.99)),
         memory_mib("VmHWM")
     );
     let (defer, tag, reject) = portal::THRESHOLDS;
@@ -207,18 +195,6 @@ fn report_pipeline(run: &PipelineRun, corpus: &corpus::Corpus) -> Pipeline {
     }
 }
 
-/// The Maildir count once it reached `accepted`, or when `DELIVERY_LIMIT` is over.
-async fn wait_delivered(portal: &portal::Portal, accepted: usize) -> usize {
-    let started = Instant::now();
-    loop {
-        let n = portal::delivered(&portal.maildir());
-        if n >= accepted || started.elapsed() > DELIVERY_LIMIT {
-            return n;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 async fn rspamd_peer(
     corpus: &Arc<corpus::Corpus>,
     plan: Plan,
@@ -247,8 +223,8 @@ async fn rspamd_peer(
         latencies.len(),
         scanned.elapsed.as_secs_f64(),
         scanned.failed,
-        millis(percentile(&latencies, 0.50)),
-        millis(percentile(&latencies, 0.99)),
+        millis(smtp::percentile(&latencies, 0.50)),
+        millis(smtp::percentile(&latencies, 0.99)),
         actions.join(", "),
         dns.answered() - lookups,
         if scanned.hyperscan {
@@ -301,11 +277,6 @@ fn compare(pipeline: f64, postfix: Option<f64>, rspamd: Option<f64>) {
         met(over_postfix, TARGET_OVER_POSTFIX),
         met(over_rspamd, TARGET_OVER_RSPAMD)
     );
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1));
-    sorted.get(i).copied().unwrap_or_default()
 }
 
 fn millis(d: Duration) -> f64 {
@@ -394,28 +365,4 @@ pub async fn command(bin: &str, args: &[&str]) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Waits until an SMTP server on the loopback `port` greets.
-pub async fn wait_for_greeting(port: u16, limit: Duration) -> Result<(), String> {
-    let started = Instant::now();
-    loop {
-        if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            let mut line = String::new();
-            let mut reader = BufReader::new(stream);
-            let read = reader.read_line(&mut line);
-            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(5), read).await {
-                if line.starts_with("220") {
-                    return Ok(());
-                }
-            }
-        }
-        if started.elapsed() > limit {
-            return Err(format!(
-                "no SMTP greeting on port {port} within {} s",
-                limit.as_secs()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }

@@ -11,12 +11,12 @@ use app::{
     model::Role,
 };
 use server::config::Config;
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub const DOMAIN: &str = "example.test";
 const ADMIN: &str = "postmaster@example.test";
-const PASSWORD: &str = "violet tram quietly sings";
+pub const PASSWORD: &str = "violet tram quietly sings";
 /// The domain's antispam levels: defer (greylisting) off, tag at 6 and reject at 15 as by
 /// default. Greylisting answers a first attempt 451 and takes it only when the sender
 /// comes back after 5 minutes; a run of a minute would measure refusals, not mail handled.
@@ -24,7 +24,10 @@ pub const THRESHOLDS: (&str, &str, &str) = ("999", "6", "15");
 
 pub struct Portal {
     pub smtp: SocketAddr,
-    pub data: tempfile::TempDir,
+    /// The portal's HTTP listener (the mail login check's too), which bench-cluster asks.
+    #[allow(dead_code)]
+    pub http: SocketAddr,
+    pub data: Arc<tempfile::TempDir>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
@@ -35,13 +38,21 @@ pub fn mailbox(n: usize) -> String {
 }
 
 impl Portal {
-    /// Starts the portal serving `DOMAIN` with `mailboxes` mailboxes; name lookups go to
-    /// `dns`.
+    /// Starts the portal serving `DOMAIN` with `mailboxes` mailboxes, on SQLite in a data
+    /// directory of its own; name lookups go to `dns`.
     pub async fn start(dns: SocketAddr, mailboxes: usize) -> Result<Portal, String> {
-        let data = tempfile::Builder::new()
-            .prefix("bench-portal-")
-            .tempdir()
-            .map_err(|e| e.to_string())?;
+        Portal::start_on(dns, data_dir()?, None, Some(mailboxes)).await
+    }
+
+    /// Starts an instance on `data`, and on the PostgreSQL database `database_url` when
+    /// given (several instances share both). The first instance on a store sets it up
+    /// (`set_up`: its mailbox count); the others find it so.
+    pub async fn start_on(
+        dns: SocketAddr,
+        data: Arc<tempfile::TempDir>,
+        database_url: Option<String>,
+        set_up: Option<usize>,
+    ) -> Result<Portal, String> {
         let http = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
@@ -59,10 +70,13 @@ impl Portal {
         config.smtp.addr = smtp.local_addr().map_err(|e| e.to_string())?;
         config.smtp.hostname = Some("mx.portal.test".into());
         config.dns.resolver = Some(dns);
+        config.database_url = database_url;
         let backend = server::backend(&config, Clock::System)
             .await
             .map_err(|e| e.to_string())?;
-        set_up(&backend, mailboxes).await?;
+        if let Some(mailboxes) = set_up {
+            self::set_up(&backend, mailboxes).await?;
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         let smtp_addr = config.smtp.addr;
         let task = tokio::spawn(async move {
@@ -84,6 +98,7 @@ impl Portal {
         });
         Ok(Portal {
             smtp: smtp_addr,
+            http: http_addr,
             data,
             stop,
             task,
@@ -92,6 +107,19 @@ impl Portal {
 
     pub fn maildir(&self) -> std::path::PathBuf {
         self.data.path().join("maildir")
+    }
+
+    /// The Maildir count once it reached `accepted`, or when `limit` is over (instances
+    /// on one data directory share the count).
+    pub async fn wait_delivered(&self, accepted: usize, limit: Duration) -> usize {
+        let started = std::time::Instant::now();
+        loop {
+            let n = delivered(&self.maildir());
+            if n >= accepted || started.elapsed() > limit {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Files waiting in the delivery queue's spool.
@@ -109,6 +137,15 @@ impl Portal {
             eprintln!("portal: did not stop within 40 s");
         }
     }
+}
+
+/// A data directory for the instances of one run.
+pub fn data_dir() -> Result<Arc<tempfile::TempDir>, String> {
+    tempfile::Builder::new()
+        .prefix("bench-portal-")
+        .tempdir()
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 /// The domain, its mailboxes, and its thresholds, set through the backend functions behind

@@ -8,7 +8,12 @@
 //! side: the same messages, as often, over as many connections at once as the portal gets.
 //! The runs' start-up and their reconnecting are Postfix's side's cost (a few per cent).
 
-use crate::{corpus, corpus::Corpus, portal, smtp::SENDER, Plan};
+use crate::{
+    corpus,
+    corpus::Corpus,
+    portal,
+    smtp::{Plan, SENDER},
+};
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -62,7 +67,7 @@ pub async fn run(corpus: &Arc<Corpus>, plan: Plan) -> Result<Delivered, String> 
             .map_err(|e| e.to_string())?;
     }
     let instance = Instance::start(root).await?;
-    crate::wait_for_greeting(port, Duration::from_secs(30)).await?;
+    crate::smtp::wait_for_greeting(port, Duration::from_secs(30)).await?;
     let started = Instant::now();
     let sources: Vec<_> = (0..plan.connections)
         .map(|lane| {

@@ -3,7 +3,12 @@
 //! once as the portal gets. Without redis its Bayes, neural and rate modules stay off: it
 //! does less per message than a production rspamd, which favours it here.
 
-use crate::{corpus::Corpus, daemon::Daemon, portal, smtp::SENDER, Plan};
+use crate::{
+    corpus::Corpus,
+    daemon::Daemon,
+    portal,
+    smtp::{Plan, SENDER},
+};
 use std::{
     collections::BTreeMap,
     fs,

@@ -2,7 +2,7 @@
 //! after transaction (MAIL, RCPT, DATA, one command at a time as `smtp-source` does), timed
 //! from MAIL to the reply after the message.
 
-use crate::{corpus::Corpus, Plan};
+use crate::corpus::Corpus;
 use std::{collections::BTreeMap, io, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -14,6 +14,14 @@ use tokio::{
 };
 
 pub const SENDER: &str = "sender@corpus.example";
+
+/// What every contender is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub messages: usize,
+    pub connections: usize,
+    pub time_limit: Duration,
+}
 
 /// What the clients saw.
 #[derive(Default)]
@@ -53,9 +61,10 @@ impl Sent {
     }
 }
 
-/// Sends the plan's messages to `addr`; `recipient(lane)` is the address of a lane's mail.
+/// Sends the plan's messages, lane `i` to `instances[i % n]` (as an MX with several hosts
+/// spreads the senders); `recipient(lane)` is the address of a lane's mail.
 pub async fn send(
-    addr: SocketAddr,
+    instances: &[SocketAddr],
     corpus: Arc<Corpus>,
     plan: Plan,
     recipient: fn(usize) -> String,
@@ -64,6 +73,7 @@ pub async fn send(
     let lanes: Vec<_> = (0..plan.connections)
         .map(|lane| {
             let corpus = corpus.clone();
+            let addr = instances[lane % instances.len()];
             tokio::spawn(async move {
                 session(addr, &corpus, plan, lane, recipient(lane), started).await
             })
@@ -176,5 +186,35 @@ impl Conn {
                 });
             }
         }
+    }
+}
+
+/// The `p` quantile of sorted latencies.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(i).copied().unwrap_or_default()
+}
+
+/// Waits until an SMTP server on the loopback `port` greets.
+pub async fn wait_for_greeting(port: u16, limit: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream);
+            let read = reader.read_line(&mut line);
+            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(5), read).await {
+                if line.starts_with("220") {
+                    return Ok(());
+                }
+            }
+        }
+        if started.elapsed() > limit {
+            return Err(format!(
+                "no SMTP greeting on port {port} within {} s",
+                limit.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -45,7 +45,8 @@ pub struct Portal {
     /// The submission listener (SMTP AUTH).
     pub submission: std::net::SocketAddr,
     pub backend: Backend,
-    pub data: tempfile::TempDir,
+    /// The data directory; a second instance (`start_beside`) shares it.
+    pub data: std::sync::Arc<tempfile::TempDir>,
     /// The PostgreSQL database, when the tests run on one.
     pub database_url: Option<String>,
     http: reqwest::Client,
@@ -109,6 +110,36 @@ impl Portal {
 
     /// Starts a portal on the data directory `data` (a restored one, say).
     pub async fn start_in(data: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Portal {
+        Portal::launch(data.into(), Clock::fixed(START), configure).await
+    }
+
+    /// Starts a second instance beside `first`: on its database (PostgreSQL: the tests give
+    /// `first` one) and its data directory, with its clock, as a mail host runs two
+    /// machines behind one name.
+    pub async fn start_beside(first: &Portal, configure: impl FnOnce(&mut Config)) -> Portal {
+        let url = first
+            .database_url
+            .clone()
+            .expect("instances share a PostgreSQL database");
+        Portal::launch(first.data.clone(), first.clock().clone(), |c| {
+            c.database_url = Some(url);
+            configure(c);
+        })
+        .await
+    }
+
+    /// Starts a portal on the system's clock, for tests where a `mailportal` process, which
+    /// has no other clock, works beside it.
+    pub async fn start_on_system_clock(configure: impl FnOnce(&mut Config)) -> Portal {
+        let data = tempfile::tempdir().expect("temp dir");
+        Portal::launch(data.into(), Clock::System, configure).await
+    }
+
+    async fn launch(
+        data: std::sync::Arc<tempfile::TempDir>,
+        clock: Clock,
+        configure: impl FnOnce(&mut Config),
+    ) -> Portal {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().unwrap().port();
         let mut config = Config {
@@ -155,9 +186,7 @@ impl Portal {
         let submission_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let submission = submission_listener.local_addr().unwrap();
         config.smtp.submission_addr = submission;
-        let backend = server::backend(&config, Clock::fixed(START))
-            .await
-            .expect("backend");
+        let backend = server::backend(&config, clock).await.expect("backend");
         let (stop, stopped) = oneshot::channel::<()>();
         let b = backend.clone();
         let task = tokio::spawn(async move {

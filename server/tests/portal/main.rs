@@ -6,6 +6,7 @@ mod admin_ips;
 mod aliases;
 mod audit;
 mod cli;
+mod cluster;
 mod crash;
 mod csrf;
 mod delivery_queue;

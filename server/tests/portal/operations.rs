@@ -5,14 +5,28 @@
 //! the portal over HTTPS, its certificate swapped on SIGHUP.
 
 use crate::{
-    cli::{mailportal, text},
-    harness::{ok_json, Portal},
+    cli::{mailportal_with, text},
+    harness::{ok_json, on_postgres, Portal},
     smtp::{code, mail_host, maildir, smtplib, Peer, GTUBE, HAM},
     starttls::self_signed,
 };
-use app::backend::store::db;
+use app::backend::store::{db, test_postgres};
 use app::model::Role;
-use std::{path::Path, process::Command, time::Duration};
+use std::{
+    path::Path,
+    process::{Command, Output},
+    time::Duration,
+};
+
+/// Runs `mailportal` on the data directory `data` and, when given, the PostgreSQL
+/// database `url`.
+fn mailportal_on(data: &Path, url: Option<&str>, args: &[&str]) -> Output {
+    let env: Vec<(&str, &str)> = url
+        .map(|u| ("MAILPORTAL_DATABASE_URL", u))
+        .into_iter()
+        .collect();
+    mailportal_with(data, &env, args, "")
+}
 
 /// The value of the sample whose name and labels are `series`.
 fn sample(metrics: &str, series: &str) -> Option<f64> {
@@ -140,12 +154,6 @@ async fn kept(p: &Portal) -> Vec<String> {
 
 #[tokio::test]
 async fn a_backup_taken_while_serving_restores_into_a_fresh_data_directory() {
-    if crate::harness::on_postgres() {
-        // `mailportal backup` copies the SQLite store; a PostgreSQL store's (pg_dump) is
-        // still to come, and the command refuses it.
-        eprintln!("skipped on PostgreSQL: backup copies the SQLite store only");
-        return;
-    }
     let p = mail_host().await;
     let busy = Peer::start("defer").await;
     p.add_user("boss@example.test", Role::MasterAdmin).await;
@@ -188,8 +196,8 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_directory() {
     let (sending, backed_up) = tokio::join!(
         smtplib(p.smtp, "ann@sender.example.org", &["bob@example.test"], HAM),
         tokio::task::spawn_blocking({
-            let backup = backup.clone();
-            move || mailportal(&data, &["backup", backup.to_str().unwrap()], "")
+            let (backup, url) = (backup.clone(), p.database_url.clone());
+            move || mailportal_on(&data, url.as_deref(), &["backup", backup.to_str().unwrap()])
         })
     );
     assert_eq!(code(&sending["data"]), 250, "{sending}");
@@ -201,7 +209,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_directory() {
         text(&backed_up)
     );
     assert!(backup.join("MANIFEST.json").is_file());
-    let again = mailportal(p.data.path(), &["backup", backup.to_str().unwrap()], "");
+    let again = p.cli(&["backup", backup.to_str().unwrap()], "");
     assert!(!again.status.success());
     assert!(text(&again).contains("is not empty"), "{}", text(&again));
     let queue_id = kept_before[0].clone();
@@ -215,7 +223,19 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_directory() {
     bytes[0] ^= 1;
     std::fs::write(&spool, bytes).unwrap();
     let target = tempfile::tempdir().unwrap();
-    let o = mailportal(target.path(), &["restore", damaged.to_str().unwrap()], "");
+    // On PostgreSQL, the dump goes into a new, empty database.
+    let target_url = match on_postgres() {
+        true => Some(test_postgres::database_url().await),
+        false => None,
+    };
+    let restore = |data: &Path, from: &Path| {
+        mailportal_on(
+            data,
+            target_url.as_deref(),
+            &["restore", from.to_str().unwrap()],
+        )
+    };
+    let o = restore(target.path(), &damaged);
     assert!(!o.status.success());
     assert!(
         text(&o).contains(&format!("quarantine/{queue_id} is not as it was written")),
@@ -224,15 +244,25 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_directory() {
     );
     assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 0);
 
-    let o = mailportal(target.path(), &["restore", backup.to_str().unwrap()], "");
+    let o = restore(target.path(), &backup);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("Restored"), "{}", text(&o));
-    let o = mailportal(target.path(), &["restore", backup.to_str().unwrap()], "");
+    let o = restore(target.path(), &backup);
     assert!(!o.status.success(), "never over a data directory in use");
     assert!(text(&o).contains("is not empty"), "{}", text(&o));
+    if on_postgres() {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let o = restore(elsewhere.path(), &backup);
+        assert!(!o.status.success(), "never over a database in use");
+        assert!(
+            text(&o).contains("restore into a new, empty database"),
+            "{}",
+            text(&o)
+        );
+    }
 
-    // A new server on the restored directory has it all.
-    let q = Portal::start_in(target, |_| {}).await;
+    // A new server on the restored directory (and database) has it all.
+    let q = Portal::start_in(target, |c| c.database_url = target_url.clone()).await;
     q.clock().advance(60);
     let pending = q.password_step("alice@example.test").await;
     let a = q

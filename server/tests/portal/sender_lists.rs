@@ -8,6 +8,7 @@ use crate::{
 };
 use app::backend::store::db;
 use app::model::Role;
+use std::time::Duration;
 
 /// Adds an entry as `cookie`; `domain` empty for the global lists.
 async fn add(p: &Portal, cookie: &str, domain: &str, list: &str, sender: &str) -> Answer {
@@ -251,11 +252,23 @@ async fn an_ipv4_rule_matches_a_client_the_socket_shows_as_mapped_ipv6() {
     assert_eq!(saved, "127.0.0.1");
     let r = smtplib(v4, "ann@sender.example.org", &["alice@example.test"], HAM).await;
     assert_eq!(code(&r["rcpt"]["alice@example.test"]), 550, "{r}");
-    let client: String = db::query_scalar("SELECT client_ip FROM mail_log")
-        .fetch_one(&p.backend.pool)
-        .await
-        .unwrap();
-    assert_eq!(client, "127.0.0.1", "the log shows the client as IPv4");
+    // The log row is written in the mail writer's next batch, after the reply.
+    let mut client: Option<String> = None;
+    for _ in 0..100 {
+        client = db::query_scalar("SELECT client_ip FROM mail_log")
+            .fetch_optional(&p.backend.pool)
+            .await
+            .unwrap();
+        if client.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        client.as_deref(),
+        Some("127.0.0.1"),
+        "the log shows the client as IPv4"
+    );
     p.stop().await;
 }
 

@@ -594,7 +594,9 @@ async fn a_client_guessing_addresses_is_sent_away() {
 
 /// An SMTP server on loopback (aiosmtpd) that keeps what it takes as files, or answers
 /// every RCPT with a temporary or permanent refusal; in mode `users:a@x,b@x` it knows only
-/// those recipients and logs each RCPT it is asked (`asked`).
+/// those recipients and logs each RCPT it is asked (`asked`); in mode `stall:HOST` it takes
+/// everything but leaves a client that says EHLO HOST waiting for the answer while the
+/// file `stall` is in its directory (`stall`, `stalled`).
 pub struct Peer {
     child: tokio::process::Child,
     port: u16,
@@ -602,10 +604,18 @@ pub struct Peer {
 }
 
 const PEER: &str = r#"
-import os, sys, time, uuid
+import asyncio, os, sys, time, uuid
 from aiosmtpd.controller import Controller
 port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if mode == "stall:" + hostname:
+            with open(os.path.join(out, "stalled.log"), "a") as f:
+                f.write(hostname + "\n")
+            while os.path.exists(os.path.join(out, "stall")):
+                await asyncio.sleep(0.05)
+        session.host_name = hostname
+        return responses
     async def handle_RCPT(self, server, session, envelope, address, options):
         if mode.startswith("users:"):
             with open(os.path.join(out, "rcpt.log"), "a") as f:
@@ -668,7 +678,26 @@ impl Peer {
         format!("127.0.0.1:{}", self.port)
     }
 
-    fn received(&self) -> Vec<String> {
+    /// Holds back (`true`) or lets go of the clients that mode `stall:HOST` names.
+    pub fn stall(&self, on: bool) {
+        let file = self.dir.path().join("stall");
+        if on {
+            std::fs::write(file, "").unwrap();
+        } else {
+            std::fs::remove_file(file).unwrap();
+        }
+    }
+
+    /// How many sessions were held back at EHLO (mode `stall:HOST`).
+    pub fn stalled(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("stalled.log"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    /// Every message taken so far, in the order of their (random) file names.
+    pub(crate) fn received(&self) -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
             .unwrap()
             .flatten()
@@ -941,7 +970,7 @@ pub(crate) async fn domain_id(p: &Portal, name: &str) -> String {
 }
 
 /// Saves a domain's thresholds as `cookie`; the answer.
-async fn set_thresholds(
+pub(crate) async fn set_thresholds(
     p: &Portal,
     cookie: &str,
     domain: &str,

@@ -99,6 +99,7 @@ mod tests {
             dns_resolver: None,
             listen_addrs: vec![],
             max_message_bytes: 1024 * 1024,
+            delivery_lease_secs: 600,
         }
     }
 

@@ -33,10 +33,14 @@ pub async fn issue_link(backend: &Backend, now: UnixTime) -> Result<Option<Strin
         remove_link_file(&file);
         return Ok(None);
     }
-    store::links::void_all(&backend.pool, Purpose::Setup, now).await?;
+    // Instances starting together take turns, so that the file ends up holding the link
+    // that was issued last, the one that works.
+    let mut tx = store::write(&backend.pool).await?;
+    tx.serialize("setup link").await?;
+    store::links::void_all(&mut tx.conn(), Purpose::Setup, now).await?;
     let token = Token::generate();
     store::links::insert(
-        &backend.pool,
+        &mut tx.conn(),
         &token.hash(),
         Purpose::Setup,
         None,
@@ -46,6 +50,7 @@ pub async fn issue_link(backend: &Backend, now: UnixTime) -> Result<Option<Strin
     .await?;
     let link = backend.settings.link(&format!("/setup/{}", token.expose()));
     write_private(&file, &format!("{link}\n"))?;
+    tx.commit().await?;
     Ok(Some(link))
 }
 

@@ -29,8 +29,6 @@ use std::{fs, io, path::PathBuf, sync::Arc, time::Duration};
 
 /// Copies one worker round sends at once.
 const BATCH: i64 = 32;
-/// How long a claimed copy is held before another attempt may take it.
-const LEASE_SECS: i64 = 600;
 /// Seconds to the next attempt after the nth failure; the last repeats.
 const BACKOFF: [i64; 6] = [60, 300, 900, 1800, 3600, 7200];
 
@@ -111,7 +109,10 @@ pub async fn run(server: Arc<Server>, shutdown: impl std::future::Future<Output 
 /// One round: claims due copies and sends them side by side; how many it took.
 pub async fn deliver_due(server: &Arc<Server>) -> Result<usize, crate::error::AppError> {
     let now = server.backend.clock.now();
-    let due = store::queue::claim_due(&server.backend.pool, now, now + LEASE_SECS, BATCH).await?;
+    // Held for the lease (`delivery.lease_seconds`), so that a crashed attempt is taken
+    // up again, here after a restart or by another instance.
+    let lease_until = now + server.backend.settings.delivery_lease_secs;
+    let due = store::queue::claim_due(&server.backend.pool, now, lease_until, BATCH).await?;
     let count = due.len();
     if count == 0 {
         return Ok(0);

@@ -1407,6 +1407,7 @@ mod tests {
             dns_resolver: Some(SocketAddr::from(([127, 0, 0, 1], port))),
             listen_addrs: vec![],
             max_message_bytes: 1024 * 1024,
+            delivery_lease_secs: 600,
         }
     }
 

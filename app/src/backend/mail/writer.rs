@@ -8,8 +8,9 @@
 //! 250 after DATA is sent once the message's queue rows and log row are committed, and a
 //! delivered copy leaves the queue within a batch of the peer's answer.
 
-use crate::backend::store::db::{Conn, Db};
+use crate::backend::store::db::{Conn, Db, Kind};
 use crate::backend::{
+    instances,
     mail_log::NewRows,
     store::{self, mail_log::Entry, quarantine::Kept, queue::NewCopy},
 };
@@ -106,7 +107,7 @@ async fn write_batches(pool: Db, mut queue: mpsc::Receiver<Job>, new_rows: NewRo
         let result = write_all(&pool, &jobs).await;
         match result {
             Ok(rows) => {
-                rows.into_iter().for_each(|id| new_rows.tell(id));
+                tell(&pool, &new_rows, &rows);
                 for job in jobs.drain(..) {
                     job.stored.send(Ok(())).ok();
                 }
@@ -117,7 +118,7 @@ async fn write_batches(pool: Db, mut queue: mpsc::Receiver<Job>, new_rows: NewRo
                 for job in jobs.drain(..) {
                     let result = write_all(&pool, std::slice::from_ref(&job)).await;
                     match &result {
-                        Ok(rows) => rows.iter().for_each(|id| new_rows.tell(*id)),
+                        Ok(rows) => tell(&pool, &new_rows, rows),
                         Err(e) => {
                             tracing::error!(error = %e, write = ?job.write, "mail store write failed")
                         }
@@ -131,6 +132,14 @@ async fn write_batches(pool: Db, mut queue: mpsc::Receiver<Job>, new_rows: NewRo
     }
 }
 
+/// Tells this instance's live views of the log rows written. On PostgreSQL the rows were
+/// announced to every instance, this one included (see `instances`), which tells them.
+fn tell(pool: &Db, new_rows: &NewRows, rows: &[i64]) {
+    if pool.kind() == Kind::Sqlite {
+        rows.iter().for_each(|id| new_rows.tell(*id));
+    }
+}
+
 /// Commits `jobs` in one transaction; the ids of the log rows it wrote.
 async fn write_all(pool: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let mut tx = store::write(pool).await?;
@@ -138,6 +147,7 @@ async fn write_all(pool: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     for job in jobs {
         rows.extend(apply(&mut tx.conn(), &job.write).await?);
     }
+    instances::announce_log_rows(&mut tx.conn(), &rows).await?;
     tx.commit().await?;
     Ok(rows)
 }

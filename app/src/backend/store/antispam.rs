@@ -77,6 +77,10 @@ pub async fn greylist_passes(
     window: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = super::write(pool).await?;
+    // Two instances seeing the same triplet's retry at once would each decide on the row
+    // as it was.
+    tx.serialize(&format!("greylist {net} {sender} {recipient}"))
+        .await?;
     let row: Option<(i64, Option<i64>)> = db::query_as(
         "SELECT first_seen, passed_at FROM greylist \
          WHERE client_net = $1 AND sender = $2 AND recipient = $3",

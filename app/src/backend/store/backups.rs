@@ -1,8 +1,14 @@
 //! The database's part of a backup: a consistent copy taken while the server writes, and
-//! what the copy's message rows need from the spool.
+//! what the copy's message rows need from the spool. SQLite is copied here (`VACUUM
+//! INTO`); PostgreSQL by `pg_dump` in a snapshot this module holds open (`PgSnapshot`).
 
-use super::DATABASE_FILE;
-use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection, SqliteConnection};
+use super::{
+    db::{self, Conn},
+    DATABASE_FILE,
+};
+use sqlx::{
+    sqlite::SqliteConnectOptions, ConnectOptions, Connection, PgConnection, SqliteConnection,
+};
 use std::{path::Path, time::Duration};
 
 /// Writes the database in `data_dir` into `target` (a file that must not exist yet) as one
@@ -37,15 +43,44 @@ pub async fn close_copy(mut conn: SqliteConnection) -> Result<(), sqlx::Error> {
     conn.close().await
 }
 
+/// A PostgreSQL transaction held open so that `pg_dump --snapshot` copies what it sees:
+/// what `message_files` reads in it names the files of the dump's rows.
+pub struct PgSnapshot {
+    conn: PgConnection,
+    /// What `pg_dump --snapshot` takes.
+    pub id: String,
+}
+
+impl PgSnapshot {
+    pub async fn take(url: &str) -> Result<PgSnapshot, sqlx::Error> {
+        let mut conn = PgConnection::connect(url).await?;
+        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut conn)
+            .await?;
+        let id = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(PgSnapshot { conn, id })
+    }
+
+    pub fn conn(&mut self) -> Conn<'_> {
+        Conn::Postgres(&mut self.conn)
+    }
+
+    /// Ends the snapshot (it wrote nothing).
+    pub async fn close(mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("ROLLBACK").execute(&mut self.conn).await?;
+        self.conn.close().await
+    }
+}
+
 /// The queue ids whose messages are files: those waiting in the delivery queue (under
 /// `spool/`) and those kept in quarantine (under `quarantine/`).
-pub async fn message_files(
-    conn: &mut SqliteConnection,
-) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
-    let spooled = sqlx::query_scalar("SELECT DISTINCT queue_id FROM mail_queue ORDER BY 1")
+pub async fn message_files(conn: &mut Conn<'_>) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
+    let spooled = db::query_scalar("SELECT DISTINCT queue_id FROM mail_queue ORDER BY 1")
         .fetch_all(&mut *conn)
         .await?;
-    let kept = sqlx::query_scalar("SELECT queue_id FROM quarantine ORDER BY 1")
+    let kept = db::query_scalar("SELECT queue_id FROM quarantine ORDER BY 1")
         .fetch_all(&mut *conn)
         .await?;
     Ok((spooled, kept))
@@ -53,11 +88,8 @@ pub async fn message_files(
 
 /// Forgets a queued message whose spool file went after the snapshot: it was delivered or
 /// bounced meanwhile, and the restored server must not send it again.
-pub async fn forget_spooled(
-    conn: &mut SqliteConnection,
-    queue_id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM mail_queue WHERE queue_id = $1")
+pub async fn forget_spooled(conn: &mut Conn<'_>, queue_id: &str) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM mail_queue WHERE queue_id = $1")
         .bind(queue_id)
         .execute(conn)
         .await?;
@@ -66,19 +98,31 @@ pub async fn forget_spooled(
 
 /// Forgets a quarantined message whose file went after the snapshot (released or deleted
 /// meanwhile).
-pub async fn forget_kept(conn: &mut SqliteConnection, queue_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM quarantine WHERE queue_id = $1")
+pub async fn forget_kept(conn: &mut Conn<'_>, queue_id: &str) -> Result<(), sqlx::Error> {
+    db::query("DELETE FROM quarantine WHERE queue_id = $1")
         .bind(queue_id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// The newest migration applied to the copy.
-pub async fn schema_version(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+/// The newest migration applied to the copy (or, in a snapshot, to the store).
+pub async fn schema_version(conn: &mut Conn<'_>) -> Result<i64, sqlx::Error> {
+    db::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM _sqlx_migrations")
         .fetch_one(conn)
         .await
+}
+
+/// Tables in the PostgreSQL database's public schema: a restore goes into an empty one.
+pub async fn pg_tables(url: &str) -> Result<i64, sqlx::Error> {
+    let mut conn = PgConnection::connect(url).await?;
+    let n = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    conn.close().await?;
+    Ok(n)
 }
 
 /// The newest migration this build knows.

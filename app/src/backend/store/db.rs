@@ -113,6 +113,26 @@ impl Tx {
         }
     }
 
+    /// Makes the transactions that name `topic` run one after another up to their commit,
+    /// for the writes that first read what they decide on (a forwarding loop check, "unless
+    /// it is the last route", "unless a link was sent a minute ago"), which several
+    /// instances could otherwise each decide on the same old rows. SQLite's write
+    /// transactions run one at a time already (`Db::write`); on PostgreSQL this takes a
+    /// transaction-scoped advisory lock keyed by a hash of `topic`, and the statements after
+    /// it see what the transaction before committed.
+    pub async fn serialize(&mut self, topic: &str) -> Result<(), sqlx::Error> {
+        use sha2::{Digest, Sha256};
+        if let Tx::Postgres(tx) = self {
+            let hash = Sha256::digest(topic.as_bytes());
+            let key = i64::from_be_bytes(hash[..8].try_into().expect("8 bytes"));
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(key)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(tx) => tx.rollback().await,
@@ -612,6 +632,47 @@ mod tests {
         domain_id: Option<i64>,
         recovery_email: Option<String>,
         enabled: bool,
+    }
+
+    /// Checks that read and then write take turns: of sixteen "add a domain unless the
+    /// store has one" run at once, one adds. (Without `serialize`, PostgreSQL's READ
+    /// COMMITTED lets each see none and add.)
+    #[tokio::test]
+    async fn transactions_on_one_topic_take_turns() {
+        for (db, _dir) in both().await {
+            let kind = db.kind();
+            let attempts: Vec<_> = (0..16)
+                .map(|i| {
+                    let db = db.clone();
+                    tokio::spawn(async move {
+                        let mut tx = db.write().await.unwrap();
+                        tx.serialize("the only domain").await.unwrap();
+                        let n: i64 = query_scalar("SELECT COUNT(*) FROM domains")
+                            .fetch_one(&mut tx)
+                            .await
+                            .unwrap();
+                        // Give the others time to read what this one has not written yet.
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        if n == 0 {
+                            query("INSERT INTO domains (name, created_at) VALUES ($1, 1)")
+                                .bind(format!("d{i}.test"))
+                                .execute(&mut tx)
+                                .await
+                                .unwrap();
+                        }
+                        tx.commit().await.unwrap();
+                    })
+                })
+                .collect();
+            for a in attempts {
+                a.await.unwrap();
+            }
+            let n: i64 = query_scalar("SELECT COUNT(*) FROM domains")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "{kind:?}");
+        }
     }
 
     #[tokio::test]

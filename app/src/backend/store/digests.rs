@@ -68,23 +68,69 @@ pub async fn recipients(pool: &Db) -> Result<Vec<Recipient>, sqlx::Error> {
         .collect())
 }
 
-/// Notes that the person's digest of the domain covers everything kept until `at`.
-pub async fn mark_sent(
+/// Takes the person's digest of the domain up to `until`, unless another instance took it
+/// since `was` (the last digest's end, as read): true when this one sends it. A
+/// compare-and-set, so that instances running the same tick send one digest.
+pub async fn claim(
     pool: &Db,
     account_id: i64,
     domain_id: i64,
-    at: i64,
-) -> Result<(), sqlx::Error> {
-    db::query(
-        "INSERT INTO quarantine_digests (account_id, domain_id, sent_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id, domain_id) DO UPDATE SET sent_at = excluded.sent_at",
+    was: Option<i64>,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = match was {
+        None => {
+            "INSERT INTO quarantine_digests (account_id, domain_id, sent_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id, domain_id) DO NOTHING"
+        }
+        Some(_) => {
+            "UPDATE quarantine_digests SET sent_at = $3 \
+             WHERE account_id = $1 AND domain_id = $2 AND sent_at = $4"
+        }
+    };
+    let taken = with_was(
+        db::query(sql).bind(account_id).bind(domain_id).bind(until),
+        was,
     )
-    .bind(account_id)
-    .bind(domain_id)
-    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
+/// Gives a claimed digest back (it could not be sent): the next tick tries again from
+/// `was`.
+pub async fn unclaim(
+    pool: &Db,
+    account_id: i64,
+    domain_id: i64,
+    until: i64,
+    was: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let sql = match was {
+        None => {
+            "DELETE FROM quarantine_digests \
+                 WHERE account_id = $1 AND domain_id = $2 AND sent_at = $3"
+        }
+        Some(_) => {
+            "UPDATE quarantine_digests SET sent_at = $4 \
+                    WHERE account_id = $1 AND domain_id = $2 AND sent_at = $3"
+        }
+    };
+    with_was(
+        db::query(sql).bind(account_id).bind(domain_id).bind(until),
+        was,
+    )
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Binds `was` as `$4` when there is one (the statements without it have three).
+fn with_was(query: db::Query<'static>, was: Option<i64>) -> db::Query<'static> {
+    match was {
+        Some(was) => query.bind(was),
+        None => query,
+    }
 }
 
 /// Whether the person wants digests.

@@ -247,17 +247,26 @@ pub async fn verified(pool: &Db) -> Result<Vec<Verified>, sqlx::Error> {
     .await
 }
 
+/// Notes the domain's proof record missing since `since` (`None`: there again); true when
+/// this changed it. A compare-and-set, so that of several instances re-checking at once one
+/// tells the admins.
 pub async fn set_record_missing(
     pool: &Db,
     id: i64,
     since: Option<UnixTime>,
-) -> Result<(), sqlx::Error> {
-    db::query("UPDATE domains SET record_missing_since = $2 WHERE id = $1")
-        .bind(id)
-        .bind(since)
-        .execute(pool)
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let sql = match since {
+        Some(_) => {
+            "UPDATE domains SET record_missing_since = $2 \
+                    WHERE id = $1 AND record_missing_since IS NULL"
+        }
+        None => {
+            "UPDATE domains SET record_missing_since = $2 \
+                 WHERE id = $1 AND record_missing_since IS NOT NULL"
+        }
+    };
+    let changed = db::query(sql).bind(id).bind(since).execute(pool).await?;
+    Ok(changed.rows_affected() == 1)
 }
 
 /// Who is told about a domain: its admins (its main domain's, for an alias) and every

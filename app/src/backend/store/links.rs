@@ -19,7 +19,7 @@ impl Purpose {
 }
 
 pub async fn insert(
-    pool: &Db,
+    conn: &mut Conn<'_>,
     token_hash: &str,
     purpose: Purpose,
     account_id: Option<i64>,
@@ -35,7 +35,7 @@ pub async fn insert(
     .bind(account_id)
     .bind(now)
     .bind(expires_at)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -81,11 +81,15 @@ pub async fn consume(
 }
 
 /// Voids every unused link of one purpose, e.g. the setup link once an admin exists.
-pub async fn void_all(pool: &Db, purpose: Purpose, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn void_all(
+    conn: &mut Conn<'_>,
+    purpose: Purpose,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     db::query("UPDATE one_time_links SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL")
         .bind(now)
         .bind(purpose.as_str())
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -109,8 +113,9 @@ pub async fn account_of(
     Ok(id.flatten())
 }
 
-/// Issues a link for an account unless one was issued at or after `since`; one statement,
-/// so concurrent requests issue one link. True when it was issued.
+/// Issues a link for an account unless one was issued at or after `since`; requests for
+/// one account and purpose take turns (`Tx::serialize`), so concurrent ones, on one
+/// instance or several, issue one link. True when it was issued.
 pub async fn insert_unless_recent(
     pool: &Db,
     token_hash: &str,
@@ -120,6 +125,12 @@ pub async fn insert_unless_recent(
     expires_at: UnixTime,
     since: UnixTime,
 ) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.write().await?;
+    tx.serialize(&format!(
+        "{} links of account {account_id}",
+        purpose.as_str()
+    ))
+    .await?;
     let r = db::query(
         "INSERT INTO one_time_links (token_hash, purpose, account_id, created_at, expires_at) \
          SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS ( \
@@ -131,8 +142,9 @@ pub async fn insert_unless_recent(
     .bind(now)
     .bind(expires_at)
     .bind(since)
-    .execute(pool)
+    .execute(&mut tx.conn())
     .await?;
+    tx.commit().await?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -234,6 +234,13 @@ pub async fn remove_recipients(
     id: i64,
     addresses: &[String],
 ) -> Result<bool, sqlx::Error> {
+    // Holds the message's row until the transaction ends: two releases of different
+    // recipients (two instances) would each count the other's recipient as left, and
+    // neither would remove the message.
+    db::query("UPDATE quarantine SET queue_id = queue_id WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     for address in addresses {
         db::query("DELETE FROM quarantine_recipients WHERE quarantine_id = $1 AND address = $2")
             .bind(id)

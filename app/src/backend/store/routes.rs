@@ -45,17 +45,28 @@ pub async fn insert(
     .await
 }
 
-/// Deletes a route unless it is the domain's last; true when deleted. One statement, so
-/// two admins deleting the last two at once cannot leave none.
+/// Deletes a route unless it is the domain's last; true when deleted. Deletes of one
+/// domain's routes take turns (`Tx::serialize`), so two admins deleting the last two at
+/// once, on one instance or two, cannot leave none.
 pub async fn delete_unless_last(pool: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.write().await?;
+    let domain: Option<i64> = db::query_scalar("SELECT domain_id FROM domain_routes WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut tx.conn())
+        .await?;
+    let Some(domain) = domain else {
+        return Ok(false);
+    };
+    tx.serialize(&format!("routes of domain {domain}")).await?;
     let done = db::query(
         "DELETE FROM domain_routes WHERE id = $1 AND \
            (SELECT COUNT(*) FROM domain_routes r, domain_routes me \
             WHERE me.id = $1 AND r.domain_id = me.domain_id) > 1",
     )
     .bind(id)
-    .execute(pool)
+    .execute(&mut tx.conn())
     .await?;
+    tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -8,7 +8,7 @@ use super::Owner;
 use crate::backend::store::db::Conn;
 use crate::{
     backend::{
-        aliases::checked_targets,
+        aliases::{self, checked_targets},
         auth::{
             ctx::{DomainAdminCtx, DomainScope},
             password,
@@ -111,6 +111,9 @@ pub async fn import(
         rows = checked;
     }
     let mut tx = store::write(&backend.pool).await?;
+    if dataset == Dataset::Aliases {
+        tx.serialize(aliases::ALIAS_WRITES).await?;
+    }
     let mut changes = Vec::new();
     for row in rows {
         let hash = hashes.remove(&row.number);
