@@ -3,7 +3,7 @@
 //! needs it, so a change made through one instance holds on the others from the next
 //! request or message. Two things live in memory and hear of changes here:
 //! - the learned classifier's counts (`learning::Classifier`): every instance reads them
-//!   again after a learning transaction commits;
+//!   again after a learning transaction commits (at most once a second);
 //! - the mail log's live views (`mail_log::NewRows`): every instance tells its views of
 //!   the rows any instance wrote.
 //!
@@ -18,7 +18,10 @@ use super::{
     Backend,
 };
 use sqlx::postgres::PgListener;
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
 
 /// A learning transaction committed.
 pub const LEARNED: &str = "mailportal_learned";
@@ -26,6 +29,10 @@ pub const LEARNED: &str = "mailportal_learned";
 pub const LOG_ROWS: &str = "mailportal_log_rows";
 /// Ids per notification: a payload must stay under PostgreSQL's 8000 bytes.
 const IDS_PER_NOTICE: usize = 400;
+/// The classifier reads its counts at most this often: each read takes every token's
+/// counts, and people reporting mail all day would otherwise have every instance read
+/// them all the time.
+const RELOAD_GAP: Duration = Duration::from_secs(1);
 
 /// Tells every instance on the store `payload` on `channel` once the transaction `conn`
 /// is in commits. SQLite has no one to tell.
@@ -98,8 +105,18 @@ pub async fn follow(
     };
     // Another instance may have learned between this one's start and now.
     let mut learned = true;
+    let mut last_reload: Option<Instant> = None;
     loop {
         if learned {
+            let wait =
+                last_reload.map_or(Duration::ZERO, |at| RELOAD_GAP.saturating_sub(at.elapsed()));
+            // What is said meanwhile waits in the connection; this reload covers the
+            // learning before it, and the next covers the rest.
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            last_reload = Some(Instant::now());
             if let Err(e) = backend.classifier.reload(&backend.pool).await {
                 tracing::warn!(error = %e, "could not read the learned counts again");
             }
