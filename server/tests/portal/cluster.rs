@@ -6,6 +6,7 @@
 
 use crate::{
     harness::{Portal, PASSWORD},
+    mail_auth::login,
     smtp::{code, domain_id, maildir, set_thresholds, smtplib, Peer, GTUBE, HAM},
 };
 use app::backend::{learning, store::db, store::test_postgres};
@@ -13,6 +14,8 @@ use app::model::{learning::Class, Role};
 use std::{collections::HashMap, process::Stdio, time::Duration};
 
 const ALICE: &str = "alice@example.test";
+/// The client address of the mail logins, one place for both instances' failures.
+const ELSEWHERE: &str = "198.51.100.7";
 
 /// Two instances on a new database, serving example.test with Alice's mailbox.
 async fn pair() -> (Portal, Portal) {
@@ -22,29 +25,6 @@ async fn pair() -> (Portal, Portal) {
     one.add_domain("example.test").await;
     one.add_user(ALICE, Role::MailUser).await;
     (one, two)
-}
-
-/// Asks `p`'s login check about an IMAP login, as nginx would; `Auth-Status`, and whether
-/// the answer asks the client to wait.
-async fn mail_login(p: &Portal, pass: &str) -> (String, bool) {
-    let a = p
-        .get_with(
-            "/auth/mail",
-            &[
-                ("auth-method", "plain"),
-                ("auth-user", ALICE),
-                ("auth-pass", pass),
-                ("auth-protocol", "imap"),
-                ("auth-login-attempt", "1"),
-                ("client-ip", "198.51.100.7"),
-            ],
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    (
-        a.header("auth-status").unwrap_or_default().to_string(),
-        a.header("auth-wait").is_some(),
-    )
 }
 
 #[tokio::test]
@@ -92,14 +72,18 @@ async fn failures_on_both_instances_count_toward_one_limit() {
     // one instance (`mail_failures_share_the_counter_with_web_sign_in_and_ask_to_wait`).
     for i in 0..5 {
         let p = if i % 2 == 0 { &one } else { &two };
-        let (status, wait) = mail_login(p, "wrong password here").await;
+        let (status, wait) = login(p, ALICE, "wrong password here", "imap", ELSEWHERE).await;
         assert_ne!(status, "OK");
-        assert_eq!(wait, i == 4, "a wait once the free failures are used ({i})");
+        assert_eq!(
+            wait.is_some(),
+            i == 4,
+            "a wait once the free failures are used ({i})"
+        );
     }
     for p in [&one, &two] {
-        let (status, wait) = mail_login(p, PASSWORD).await;
+        let (status, wait) = login(p, ALICE, PASSWORD, "imap", ELSEWHERE).await;
         assert_ne!(status, "OK", "the right password waits too, on either");
-        assert!(wait);
+        assert!(wait.is_some());
         let a = p
             .call(
                 "auth/sign_in",

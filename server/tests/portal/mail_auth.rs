@@ -24,7 +24,7 @@ async fn portal() -> Portal {
 }
 
 /// What nginx would ask; answers `Auth-Status` and `Auth-Wait`.
-async fn login(
+pub(crate) async fn login(
     p: &Portal,
     user: &str,
     pass: &str,

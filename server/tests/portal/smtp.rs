@@ -667,7 +667,12 @@ impl Peer {
 
     /// The recipients asked about, in order (mode `users:`).
     pub fn asked(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("rcpt.log"))
+        self.log("rcpt.log")
+    }
+
+    /// The lines the peer wrote to the file `name` in its directory.
+    fn log(&self, name: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join(name))
             .unwrap_or_default()
             .lines()
             .map(str::to_string)
@@ -690,10 +695,7 @@ impl Peer {
 
     /// How many sessions were held back at EHLO (mode `stall:HOST`).
     pub fn stalled(&self) -> usize {
-        std::fs::read_to_string(self.dir.path().join("stalled.log"))
-            .unwrap_or_default()
-            .lines()
-            .count()
+        self.log("stalled.log").len()
     }
 
     /// Every message taken so far, in the order of their (random) file names.
