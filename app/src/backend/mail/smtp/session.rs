@@ -198,6 +198,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
             }
             Request::Noop { .. } => self.say("250 2.0.0 Ok"),
             Request::Quit => {
+                // A refused transaction is on record before the client hears the goodbye.
+                self.abandon().await;
                 self.say("221 2.0.0 Bye");
                 return Ok(Flow::Close);
             }
