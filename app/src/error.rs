@@ -8,6 +8,7 @@ use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, error::Se
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum AppError {
     #[error("Please sign in to continue.")]
     Unauthorized,
@@ -101,6 +102,19 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server: the request's fields did not read as the function's arguments
+            // (a script's or a fuzzer's request; the portal's pages send them right).
+            ServerFnErrorErr::Args(reason) | ServerFnErrorErr::MissingArg(reason) => {
+                let e = AppError::invalid(
+                    "request",
+                    format!("The request's fields could not be read: {reason}"),
+                );
+                #[cfg(feature = "ssr")]
+                let e = crate::api::ssr::refuse(e);
+                e
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }

@@ -73,6 +73,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/mail-apps") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::mail_apps::MailAppsPage)/>
                 <Route path=path!("/account/passkeys") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::passkeys::PasskeysPage)/>
                 <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
+                <Route path=path!("/admin/admins") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admins::AdminsPage)/>
+                <Route path=path!("/account/api-tokens") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, account::api_tokens::ApiTokensPage)/>
+                <Route path=path!("/account/api") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, account::api::ApiPage)/>
                 <Route path=path!("/account/senders") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sender_lists::MySenderListsPage)/>
                 <Route path=path!("/quarantine") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine::QuarantinePage)/>
                 <Route path=path!("/quarantine/:id") ssr=SsrMode::Async view=|| guarded(Role::MailUser, mail::quarantine_message::QuarantineMessagePage)/>

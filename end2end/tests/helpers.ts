@@ -29,6 +29,7 @@ export const USERS = {
   sid: `sid@${DOMAIN}`, // mail user: authenticated submission and the sending limit
   dina: `dina@${DOMAIN}`, // mail user: the quarantine digest choice
   ivan: `ivan@${DOMAIN}`, // mail user: login history and security incidents
+  tara: `tara@${DOMAIN}`, // domain admin: API tokens
 };
 
 /** The role each test account gets; mail user when not named here. */
@@ -36,6 +37,7 @@ export const ROLES: Record<string, string> = {
   dora: 'domainadmin',
   adam: 'domainadmin',
   max: 'masteradmin',
+  tara: 'domainadmin',
 };
 
 /** A password that passes the rules (not common, 8+ characters). */

@@ -18,7 +18,7 @@ test('a domain admin also sees their domains and their log, not the master scree
   await signIn(page, USERS.dora);
   await expect(nav(page).getByRole('link')).toHaveText([
     'Overview', 'Password', 'Recovery email', 'Sessions', 'Security', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter', 'Domains', 'Statistics', 'Delivery queue', 'Mailbox access', 'Unlock 2FA codes',
-    'Security incidents', 'Login history', 'User trusted login IPs', 'Audit log',
+    'Security incidents', 'Login history', 'User trusted login IPs', 'Audit log', 'API tokens',
   ]);
   await nav(page).getByRole('link', { name: 'Domains' }).click();
   await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
@@ -31,7 +31,7 @@ test('a master admin sees everything, including refusals in the audit log', asyn
   await signIn(page, 'admin@example.test', GOOD_PASSWORD);
   await expect(nav(page).getByRole('link')).toHaveText([
     'Overview', 'Password', 'Recovery email', 'Sessions', 'Security', 'Two-factor authentication', 'Passkeys', 'Mail apps', 'Quarantine', 'Mail log', 'My sender lists', 'Teach the spam filter', 'Domains', 'Statistics', 'Delivery queue', 'Mailbox access', 'Unlock 2FA codes',
-    'Security incidents', 'Login history', 'User trusted login IPs', 'Audit log', 'Antispam thresholds', 'Global sender lists', 'Admin 2FA', 'Admin IP access list',
+    'Security incidents', 'Login history', 'User trusted login IPs', 'Audit log', 'API tokens', 'Antispam thresholds', 'Global sender lists', 'Admin 2FA', 'Admin IP access list', 'Admins',
   ]);
   await nav(page).getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();

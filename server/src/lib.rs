@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod https;
 pub mod mail_auth;
 pub mod metrics;
+pub mod remote;
 pub mod web;
 
 use app::backend::{

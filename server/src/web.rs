@@ -15,6 +15,7 @@ use axum::{
     extract::{FromRef, State},
     http::{header, HeaderValue, StatusCode},
     middleware,
+    response::{IntoResponse, Response},
     routing::get,
     Router,
 };
@@ -90,6 +91,7 @@ pub fn router(
         .route("/healthz", get(healthz))
         .route("/export/{dataset}", get(app::api::transfer::export_csv))
         .route("/events/mail-log", get(app::api::mail_log::live_rows))
+        .route("/api/openapi.json", get(openapi))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -123,6 +125,17 @@ fn header_layer(
     value: &'static str,
 ) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The API's description, from the registered admin server functions (a few
+/// milliseconds' work, asked for rarely).
+async fn openapi(State(state): State<AppState>) -> Response {
+    let document = app::api::openapi::document(&state.backend.settings.public_url);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.to_string(),
+    )
+        .into_response()
 }
 
 /// `200 ok` when the store answers.

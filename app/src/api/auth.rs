@@ -12,6 +12,7 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
         Ok(u) => Ok(Some(Me {
             email: u.email,
             role: u.role,
+            rights: u.grant,
         })),
         Err(AppError::Unauthorized) => Ok(None),
         Err(e) => Err(e),
@@ -93,6 +94,7 @@ pub async fn page_access(
     let me = Me {
         email: user.email.clone(),
         role: user.role,
+        rights: user.grant.clone(),
     };
     let page: String = page.chars().take(100).collect();
     match user

@@ -12,44 +12,50 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// One page of the log; every filter may be left out (empty means any).
-#[server(endpoint = "mail-log/page")]
-pub async fn list_mail_log(
-    #[server(default)] since: String,
-    #[server(default)] until: String,
-    #[server(default)] sender: String,
-    #[server(default)] recipient: String,
-    #[server(default)] client_ip: String,
-    #[server(default)] subject: String,
-    #[server(default)] verdict: String,
-    #[server(default)] page: Option<i64>,
-) -> Result<MailLog, AppError> {
-    use crate::{api::ssr::as_user, backend::mail_log};
-    let filter = LogFilter {
-        since,
-        until,
-        sender,
-        recipient,
-        client_ip,
-        subject,
-        verdict,
-    };
-    as_user(|call, user| async move {
-        mail_log::list(&call.backend, user, &filter, page, call.now).await
-    })
-    .await
+admin_fn! {
+    /// One page of the log; every filter may be left out (empty means any).
+    #[needs(Logs, Read)]
+    #[server(endpoint = "mail-log/page")]
+    pub async fn list_mail_log(
+        #[server(default)] since: String,
+        #[server(default)] until: String,
+        #[server(default)] sender: String,
+        #[server(default)] recipient: String,
+        #[server(default)] client_ip: String,
+        #[server(default)] subject: String,
+        #[server(default)] verdict: String,
+        #[server(default)] page: Option<i64>,
+    ) -> Result<MailLog, AppError> {
+        use crate::{api::ssr::as_user, backend::mail_log};
+        let filter = LogFilter {
+            since,
+            until,
+            sender,
+            recipient,
+            client_ip,
+            subject,
+            verdict,
+        };
+        as_user(|call, user| async move {
+            mail_log::list(&call.backend, user, &filter, page, call.now).await
+        })
+        .await
+    }
 }
 
-/// Reports the logged message `id` as spam (`class` "spam") or not spam ("ham"); what was
-/// done, in words.
-#[server(endpoint = "mail-log/report")]
-pub async fn report_logged(id: i64, class: String) -> Result<String, AppError> {
-    use crate::{api::ssr::as_user, backend::mail_log, model::learning::Class};
-    as_user(|call, user| async move {
-        let class = Class::parse(&class).map_err(|r| AppError::invalid("class", r))?;
-        mail_log::report(&call.backend, user, id, class, call.now).await
-    })
-    .await
+admin_fn! {
+    /// Reports the logged message `id` as spam (`class` "spam") or not spam ("ham"); what was
+    /// done, in words.
+    #[needs(Antispam, Write)]
+    #[server(endpoint = "mail-log/report")]
+    pub async fn report_logged(id: i64, class: String) -> Result<String, AppError> {
+        use crate::{api::ssr::as_user, backend::mail_log, model::learning::Class};
+        as_user(|call, user| async move {
+            let class = Class::parse(&class).map_err(|r| AppError::invalid("class", r))?;
+            mail_log::report(&call.backend, user, id, class, call.now).await
+        })
+        .await
+    }
 }
 
 /// The log for a filter as the Mail log screen holds it.
@@ -82,11 +88,12 @@ pub use live::live_rows;
 #[cfg(feature = "ssr")]
 mod live {
     use crate::backend::{
-        auth::ctx::{authenticate, still_signed_in},
+        auth::ctx::{authenticate, needing, still_signed_in},
         mail_scope::reader,
         request::RequestMeta,
         store, Backend,
     };
+    use crate::model::grant::{Access, Area, Need};
     use axum::{
         extract::{ConnectInfo, Request, State},
         http::{header, HeaderValue, StatusCode},
@@ -132,7 +139,11 @@ mod live {
             let (_, reader, _) = reader(&backend, user, "read the mail log", now).await?;
             Ok::<_, crate::error::AppError>(reader)
         };
-        let reader = match opened.await {
+        let need = Need {
+            area: Area::Logs,
+            access: Access::Read,
+        };
+        let reader = match needing(need, opened).await {
             Ok(reader) => reader,
             Err(e) => {
                 let status =

@@ -3,36 +3,39 @@
 use crate::{error::AppError, model::sender_fix::PersonalEntry};
 use leptos::prelude::*;
 
-/// Puts the sender of the message (`source` "log" or "quarantine", `id`) on `list`
-/// ("whitelist" or "blacklist") of `scope` ("me" or "domain"); what was done, in words.
-/// `confirmed`: allow a sender that failed SPF all the same.
-#[server(endpoint = "sender-fix")]
-pub async fn fix_sender(
-    source: String,
-    id: i64,
-    list: String,
-    scope: String,
-    #[server(default)] confirmed: bool,
-) -> Result<String, AppError> {
-    use crate::{
-        api::ssr::as_user,
-        backend::sender_fixes::{self, Fix},
-        model::{
-            sender_fix::{FixScope, FixSource},
-            sender_list::List,
-        },
-    };
-    as_user(|call, user| async move {
-        let fix = Fix {
-            source: FixSource::parse(&source).map_err(|r| AppError::invalid("source", r))?,
-            id,
-            list: List::parse(&list).map_err(|r| AppError::invalid("list", r))?,
-            scope: FixScope::parse(&scope).map_err(|r| AppError::invalid("scope", r))?,
-            confirmed,
+admin_fn! {
+    /// Puts the sender of the message (`source` "log" or "quarantine", `id`) on `list`
+    /// ("whitelist" or "blacklist") of `scope` ("me" or "domain"); what was done, in words.
+    /// `confirmed`: allow a sender that failed SPF all the same.
+    #[needs(Antispam, Write)]
+    #[server(endpoint = "sender-fix")]
+    pub async fn fix_sender(
+        source: String,
+        id: i64,
+        list: String,
+        scope: String,
+        #[server(default)] confirmed: bool,
+    ) -> Result<String, AppError> {
+        use crate::{
+            api::ssr::as_user,
+            backend::sender_fixes::{self, Fix},
+            model::{
+                sender_fix::{FixScope, FixSource},
+                sender_list::List,
+            },
         };
-        sender_fixes::apply(&call.backend, user, fix, call.now).await
-    })
-    .await
+        as_user(|call, user| async move {
+            let fix = Fix {
+                source: FixSource::parse(&source).map_err(|r| AppError::invalid("source", r))?,
+                id,
+                list: List::parse(&list).map_err(|r| AppError::invalid("list", r))?,
+                scope: FixScope::parse(&scope).map_err(|r| AppError::invalid("scope", r))?,
+                confirmed,
+            };
+            sender_fixes::apply(&call.backend, user, fix, call.now).await
+        })
+        .await
+    }
 }
 
 /// The caller's own allowed and blocked senders.

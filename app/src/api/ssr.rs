@@ -103,15 +103,27 @@ fn missing(what: &str) -> AppError {
 /// Passes the result through, setting the response status from the error (403 for a
 /// refused role, 400 for a bad field, …). Answers are never cached: some hold secrets.
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    answer_with(result.as_ref().err());
+    result
+}
+
+/// Marks the answer uncacheable, with the error's status when there is one.
+fn answer_with(error: Option<&AppError>) {
     if let Some(options) = use_context::<ResponseOptions>() {
         options.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Err(e) = &result {
+        if let Some(e) = error {
             options.set_status(
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             );
         }
     }
-    result
+}
+
+/// `error`, with the response's status set from it: for a failure before the function
+/// runs (its arguments could not be read), which would otherwise answer 500.
+pub fn refuse(error: AppError) -> AppError {
+    answer_with(Some(&error));
+    error
 }
 
 /// Adds a `Set-Cookie` header to the answer.

@@ -4,21 +4,24 @@
 use crate::{error::AppError, model::transfer::ImportReport};
 use leptos::prelude::*;
 
-/// Imports `csv` into the list `dataset` (a `Dataset` slug) of `domain`, or of the host
-/// for the domain lists. The report lists every refused row; then nothing was applied.
-#[server(endpoint = "transfer/import")]
-pub async fn import_csv(
-    dataset: String,
-    #[server(default)] domain: Option<i64>,
-    csv: String,
-) -> Result<ImportReport, AppError> {
-    use crate::{api::ssr::as_domain_admin, backend::transfer::import, model::transfer::Dataset};
-    as_domain_admin("import a list", |call, admin| async move {
-        let dataset = Dataset::from_slug(&dataset)
-            .ok_or_else(|| AppError::invalid("dataset", "There is no such list."))?;
-        import::import(&call.backend, &admin, dataset, domain, &csv, call.now).await
-    })
-    .await
+admin_fn! {
+    /// Imports `csv` into the list `dataset` (a `Dataset` slug) of `domain`, or of the host
+    /// for the domain lists. The report lists every refused row; then nothing was applied.
+    #[needs(Mailboxes, Write)]
+    #[server(endpoint = "transfer/import")]
+    pub async fn import_csv(
+        dataset: String,
+        #[server(default)] domain: Option<i64>,
+        csv: String,
+    ) -> Result<ImportReport, AppError> {
+        use crate::{api::ssr::as_domain_admin, backend::transfer::import, model::transfer::Dataset};
+        as_domain_admin("import a list", |call, admin| async move {
+            let dataset = Dataset::from_slug(&dataset)
+                .ok_or_else(|| AppError::invalid("dataset", "There is no such list."))?;
+            import::import(&call.backend, &admin, dataset, domain, &csv, call.now).await
+        })
+        .await
+    }
 }
 
 /// Where the export of a list downloads from.
@@ -35,9 +38,17 @@ pub use download::export_csv;
 #[cfg(feature = "ssr")]
 mod download {
     use crate::{
-        backend::{auth::ctx::authenticate, request::RequestMeta, transfer::export, Backend},
+        backend::{
+            auth::ctx::{authenticate, needing},
+            request::RequestMeta,
+            transfer::export,
+            Backend,
+        },
         error::AppError,
-        model::transfer::Dataset,
+        model::{
+            grant::{Access, Area, Need},
+            transfer::Dataset,
+        },
     };
     use axum::{
         extract::{ConnectInfo, Path, Query, Request, State},
@@ -71,7 +82,11 @@ mod download {
             let admin = user.domain_admin(&backend, "export a list", now).await?;
             export::export(&backend, &admin, dataset, query.domain, now).await
         };
-        match file.await {
+        let need = Need {
+            area: Area::Mailboxes,
+            access: Access::Read,
+        };
+        match needing(need, file).await {
             Ok(file) => {
                 let disposition = format!("attachment; filename=\"{}\"", file.name);
                 (

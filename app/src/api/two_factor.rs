@@ -68,39 +68,48 @@ pub async fn regenerate_recovery_codes() -> Result<Vec<String>, AppError> {
     .await
 }
 
-#[server(endpoint = "two_factor/policy")]
-pub async fn read_two_factor_policy() -> Result<TwoFactorPolicy, AppError> {
-    use crate::{api::ssr::as_user, backend::two_factor};
-    as_user(|call, user| async move {
-        let what = "read the two-factor policy";
-        let master = user.master_admin(&call.backend, what, call.now).await?;
-        two_factor::policy(&call.backend, &master).await
-    })
-    .await
+admin_fn! {
+    #[needs(Security, Read)]
+    #[server(endpoint = "two_factor/policy")]
+    pub async fn read_two_factor_policy() -> Result<TwoFactorPolicy, AppError> {
+        use crate::{api::ssr::as_user, backend::two_factor};
+        as_user(|call, user| async move {
+            let what = "read the two-factor policy";
+            let master = user.master_admin(&call.backend, what, call.now).await?;
+            two_factor::policy(&call.backend, &master).await
+        })
+        .await
+    }
 }
 
-/// `require_for_admins` is a checkbox: present ("on") when ticked.
-#[server(endpoint = "two_factor/set_policy")]
-pub async fn set_two_factor_policy(require_for_admins: Option<String>) -> Result<(), AppError> {
-    use crate::{api::ssr::as_user, backend::two_factor};
-    as_user(|call, user| async move {
-        let what = "change the two-factor policy";
-        let master = user.master_admin(&call.backend, what, call.now).await?;
-        let on = require_for_admins.is_some();
-        two_factor::set_policy(&call.backend, &master, on, call.now).await
-    })
-    .await
+admin_fn! {
+    /// `require_for_admins` is a checkbox: present ("on") when ticked.
+    #[needs(Security, Write)]
+    #[server(endpoint = "two_factor/set_policy")]
+    pub async fn set_two_factor_policy(require_for_admins: Option<String>) -> Result<(), AppError> {
+        use crate::{api::ssr::as_user, backend::two_factor};
+        as_user(|call, user| async move {
+            let what = "change the two-factor policy";
+            let master = user.master_admin(&call.backend, what, call.now).await?;
+            let on = require_for_admins.is_some();
+            two_factor::set_policy(&call.backend, &master, on, call.now).await
+        })
+        .await
+    }
 }
 
-/// Unlocks the authenticator codes of an account in the admin's domains.
-#[server(endpoint = "two_factor/unlock")]
-pub async fn unlock_two_factor(email: String) -> Result<(), AppError> {
-    use crate::{api::ssr::as_user, backend::two_factor};
-    as_user(|call, user| async move {
-        let what = "unlock two-factor codes";
-        let admin = user.domain_admin(&call.backend, what, call.now).await?;
-        let actor = admin.user.actor();
-        two_factor::unlock(&call.backend, &actor, &admin.scope, &email, call.now).await
-    })
-    .await
+admin_fn! {
+    /// Unlocks the authenticator codes of an account in the admin's domains.
+    #[needs(Security, Write)]
+    #[server(endpoint = "two_factor/unlock")]
+    pub async fn unlock_two_factor(email: String) -> Result<(), AppError> {
+        use crate::{api::ssr::as_user, backend::two_factor};
+        as_user(|call, user| async move {
+            let what = "unlock two-factor codes";
+            let admin = user.domain_admin(&call.backend, what, call.now).await?;
+            let actor = admin.user.actor();
+            two_factor::unlock(&call.backend, &actor, &admin.scope, &email, call.now).await
+        })
+        .await
+    }
 }

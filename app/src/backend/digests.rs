@@ -22,6 +22,7 @@ use crate::{
     model::{
         digest::{DigestChoice, DigestLinkView, LinkAction, LINK_DAYS, MAX_LISTED},
         email::EmailAddress,
+        grant::{Access, Area, Grant, Need},
         role::Role,
         time::{format_utc, UnixTime},
     },
@@ -323,6 +324,17 @@ async fn check(backend: &Backend, token: &str, now: UnixTime) -> Result<Usable, 
             "The account this digest was for is disabled or gone.",
         ));
     };
+    // An admin whose rights no longer include changing the quarantine cannot act by link.
+    let rights = store::admin_rights::of(&backend.pool, owner.id, owner.role).await?;
+    let acts = Need {
+        area: Area::Quarantine,
+        access: Access::Write,
+    };
+    if owner.role != Role::MailUser && !rights.allows(acts) {
+        return Err(unusable(
+            "Your admin rights no longer include changing the quarantine.",
+        ));
+    }
     let reader = match owner.role {
         Role::MailUser => Reader::Address(owner.email.clone()),
         Role::MasterAdmin => Reader::All,
@@ -391,6 +403,8 @@ pub async fn use_link(
         role: owner.role,
         authenticated_at: 0,
         ip: format!("{ip} (quarantine digest link)"),
+        grant: Grant::full(),
+        token_id: None,
     };
     let ids = vec![stored.id];
     let done = match claim.action {

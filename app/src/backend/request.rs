@@ -13,6 +13,8 @@ pub struct RequestMeta {
     pub session_token: Option<String>,
     /// The ticket of a sign-in waiting for its second factor.
     pub pending_token: Option<String>,
+    /// The secret of `Authorization: Bearer …`: an API token.
+    pub bearer: Option<String>,
 }
 
 impl RequestMeta {
@@ -37,8 +39,19 @@ impl RequestMeta {
             session_token: cookies().find_map(|v| session::token_from_cookie_header(settings, v)),
             pending_token: cookies()
                 .find_map(|v| session::cookie_value(v, session::pending_cookie_name(settings))),
+            bearer: bearer(headers),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110).
+/// Another scheme, or none, is no token; an empty one is kept, and then refused.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// The client's address: the socket's peer, unless the peer is a trusted proxy. Then the

@@ -1,6 +1,6 @@
 //! The heading and tabs of a domain's pages (Domains → a domain's actions).
 
-use crate::model::route::DomainKind;
+use crate::model::{grant::Area, route::DomainKind, rows::Me};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -16,35 +16,45 @@ pub fn use_domain_id() -> Memo<i64> {
     })
 }
 
-/// A domain's pages by what it is: (label, path under `/admin/domains/:id/`).
-pub fn pages(kind: DomainKind) -> &'static [(&'static str, &'static str)] {
+/// A domain's pages by what it is: (label, path under `/admin/domains/:id/`, area).
+fn all_pages(kind: DomainKind) -> &'static [(&'static str, &'static str, Area)] {
     match kind {
         DomainKind::Hosted => &[
-            ("Mailboxes", "mailboxes"),
-            ("Aliases", "aliases"),
-            ("Domain aliases", "domain-aliases"),
-            ("SDR", "sdr"),
-            ("Sender addresses", "senders"),
-            ("Antispam thresholds", "thresholds"),
-            ("Sender lists", "sender-lists"),
-            ("Filter settings", "filters"),
-            ("Blocked attachments", "attachments"),
-            ("Local recipients", "recipients"),
-            ("Settings", "settings"),
-            ("Admins", "admins"),
+            ("Mailboxes", "mailboxes", Area::Mailboxes),
+            ("Aliases", "aliases", Area::Mailboxes),
+            ("Domain aliases", "domain-aliases", Area::Domains),
+            ("SDR", "sdr", Area::Domains),
+            ("Sender addresses", "senders", Area::Mailboxes),
+            ("Antispam thresholds", "thresholds", Area::Antispam),
+            ("Sender lists", "sender-lists", Area::Antispam),
+            ("Filter settings", "filters", Area::Antispam),
+            ("Blocked attachments", "attachments", Area::Antispam),
+            ("Local recipients", "recipients", Area::Mailboxes),
+            ("Settings", "settings", Area::Domains),
+            ("Admins", "admins", Area::Security),
         ],
         DomainKind::Relay => &[
-            ("Routes", "routes"),
-            ("Antispam thresholds", "thresholds"),
-            ("Sender lists", "sender-lists"),
-            ("Filter settings", "filters"),
-            ("Blocked attachments", "attachments"),
-            ("Local recipients", "recipients"),
-            ("Settings", "settings"),
-            ("Admins", "admins"),
+            ("Routes", "routes", Area::Domains),
+            ("Antispam thresholds", "thresholds", Area::Antispam),
+            ("Sender lists", "sender-lists", Area::Antispam),
+            ("Filter settings", "filters", Area::Antispam),
+            ("Blocked attachments", "attachments", Area::Antispam),
+            ("Local recipients", "recipients", Area::Mailboxes),
+            ("Settings", "settings", Area::Domains),
+            ("Admins", "admins", Area::Security),
         ],
         DomainKind::Alias => &[],
     }
+}
+
+/// The pages of a domain the signed-in admin's rights reach: (label, path).
+pub fn pages(kind: DomainKind) -> Vec<(&'static str, &'static str)> {
+    let rights = use_context::<Me>().map(|me| me.rights);
+    all_pages(kind)
+        .iter()
+        .filter(|(_, _, area)| rights.as_ref().is_none_or(|r| r.reads(*area)))
+        .map(|(label, path, _)| (*label, *path))
+        .collect()
 }
 
 /// `<h1>` with the screen and domain names, then links to the domain's other screens.
@@ -56,10 +66,10 @@ pub fn DomainTabs(
     #[prop(default = DomainKind::Hosted)] kind: DomainKind,
 ) -> impl IntoView {
     let tabs = pages(kind)
-        .iter()
+        .into_iter()
         .map(|(label, path)| {
             let href = format!("/admin/domains/{id}/{path}");
-            view! { <li><A href=href exact=true>{*label}</A></li> }
+            view! { <li><A href=href exact=true>{label}</A></li> }
         })
         .collect_view();
     let title = format!("{screen} of {domain}");

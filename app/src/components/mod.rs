@@ -1,5 +1,6 @@
 //! Widgets shared by several screens.
 
+pub mod area_choice;
 pub mod ask_first;
 pub mod chart;
 pub mod confirm;

@@ -3,7 +3,7 @@
 
 use crate::{
     api::auth::{page_access, SignOut},
-    model::{rows::Me, Role},
+    model::{grant::Area, rows::Me, Role},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -50,11 +50,13 @@ fn NoAccess() -> impl IntoView {
     }
 }
 
-/// One navigation entry: where, what it is called, and the least role that sees it.
+/// One navigation entry: where, what it is called, the least role that sees it, and the
+/// admin area it belongs to (a sub-admin sees their areas' entries only).
 struct NavItem {
     href: &'static str,
     label: &'static str,
     role: Role,
+    area: Option<Area>,
 }
 
 const NAV: &[NavItem] = &[
@@ -62,126 +64,163 @@ const NAV: &[NavItem] = &[
         href: "/account",
         label: "Overview",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/password",
         label: "Password",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/recovery-email",
         label: "Recovery email",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/sessions",
         label: "Sessions",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/security",
         label: "Security",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/two-factor",
         label: "Two-factor authentication",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/passkeys",
         label: "Passkeys",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/mail-apps",
         label: "Mail apps",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/quarantine",
         label: "Quarantine",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/mail-log",
         label: "Mail log",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/account/senders",
         label: "My sender lists",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/learning",
         label: "Teach the spam filter",
         role: Role::MailUser,
+        area: None,
     },
     NavItem {
         href: "/admin/domains",
         label: "Domains",
         role: Role::DomainAdmin,
+        area: Some(Area::Domains),
     },
     NavItem {
         href: "/stats",
         label: "Statistics",
         role: Role::DomainAdmin,
+        area: Some(Area::Logs),
     },
     NavItem {
         href: "/queue",
         label: "Delivery queue",
         role: Role::DomainAdmin,
+        area: Some(Area::Queue),
     },
     NavItem {
         href: "/admin/mailbox-access",
         label: "Mailbox access",
         role: Role::DomainAdmin,
+        area: Some(Area::Mailboxes),
     },
     NavItem {
         href: "/admin/unlock-codes",
         label: "Unlock 2FA codes",
         role: Role::DomainAdmin,
+        area: Some(Area::Security),
     },
     NavItem {
         href: "/admin/security/incidents",
         label: "Security incidents",
         role: Role::DomainAdmin,
+        area: Some(Area::Security),
     },
     NavItem {
         href: "/admin/security/logins",
         label: "Login history",
         role: Role::DomainAdmin,
+        area: Some(Area::Security),
     },
     NavItem {
         href: "/admin/security/trusted-ips",
         label: "User trusted login IPs",
         role: Role::DomainAdmin,
+        area: Some(Area::Security),
     },
     NavItem {
         href: "/admin/audit",
         label: "Audit log",
         role: Role::DomainAdmin,
+        area: Some(Area::Security),
+    },
+    NavItem {
+        href: "/account/api-tokens",
+        label: "API tokens",
+        role: Role::DomainAdmin,
+        area: None,
     },
     NavItem {
         href: "/admin/antispam/thresholds",
         label: "Antispam thresholds",
         role: Role::MasterAdmin,
+        area: Some(Area::Antispam),
     },
     NavItem {
         href: "/admin/antispam/sender-lists",
         label: "Global sender lists",
         role: Role::MasterAdmin,
+        area: Some(Area::Antispam),
     },
     NavItem {
         href: "/admin/admin-two-factor",
         label: "Admin 2FA",
         role: Role::MasterAdmin,
+        area: Some(Area::Security),
     },
     NavItem {
         href: "/admin/admin-ip-access",
         label: "Admin IP access list",
         role: Role::MasterAdmin,
+        area: Some(Area::Security),
+    },
+    NavItem {
+        href: "/admin/admins",
+        label: "Admins",
+        role: Role::MasterAdmin,
+        area: Some(Area::Security),
     },
 ];
 
@@ -193,6 +232,7 @@ fn Frame(me: Me, children: Children) -> impl IntoView {
     let items = NAV
         .iter()
         .filter(|item| me.role.includes(item.role))
+        .filter(|item| item.area.is_none_or(|area| me.rights.reads(area)))
         .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
         .collect_view();
     view! {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One listed IP or network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AdminIpEntry {
     pub id: i64,
@@ -18,6 +19,7 @@ pub struct AdminIpEntry {
 /// The screen: the list, whether admin access is restricted to it, and where the caller
 /// is (so that they see whether restricting would shut them out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AdminIpAccess {
     pub entries: Vec<AdminIpEntry>,
     pub restricted: bool,
@@ -28,6 +30,7 @@ pub struct AdminIpAccess {
 
 /// The entry form as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct NewAdminIp {
     pub network: String,
     pub description: String,

@@ -13,6 +13,7 @@ pub const MAX_TARGETS: usize = 100;
 
 /// What an alias receives mail for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum AliasAddress {
     Address(EmailAddress),
     /// Every local part of the domain that is neither a mailbox nor an alias.
@@ -151,6 +152,7 @@ pub fn find_loop(source: &str, targets: &[String], next: &Expansions) -> Option<
 
 /// An alias in a domain's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AliasRow {
     pub id: i64,
     /// The address, or `@domain` for the catch-all.
@@ -161,6 +163,7 @@ pub struct AliasRow {
 
 /// A domain's aliases, one page of those matching the search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Aliases {
     pub domain: String,
     /// The recipients on this page that are outside the domains served here (forwards).

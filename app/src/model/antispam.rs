@@ -9,6 +9,7 @@ pub const DISABLED: f64 = 999.0;
 
 /// The three levels, in order: every level that acts is below the next one that acts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Thresholds {
     defer: f64,
     tag: f64,
@@ -24,6 +25,7 @@ pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds {
 
 /// What the thresholds say about a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Action {
     Deliver,
     /// 451 after DATA unless the sender retried after the greylisting delay.
@@ -117,6 +119,7 @@ impl Thresholds {
 
 /// What became of a scored message, or would with other thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Treatment {
     Delivered,
     /// Deferred with 451 at its first attempt (greylisting).
@@ -179,6 +182,7 @@ impl Treatment {
 /// The last days' scored mail of a domain: per treatment, how many messages got it and
 /// how many would with the thresholds previewed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ThresholdPreview {
     pub days: i64,
     /// Scored messages in those days.
@@ -216,6 +220,7 @@ impl ThresholdPreview {
 
 /// A domain's Antispam thresholds screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ThresholdsView {
     pub domain: String,
     /// Hosted or relayed: which tabs its pages have.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditRow {
     pub id: i64,
@@ -22,6 +23,7 @@ pub struct AuditRow {
 
 /// The filters as the form sends them (and the address keeps them); empty means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AuditFilter {
     /// Part of the address of who did it.
     pub who: String,
@@ -71,6 +73,7 @@ impl AuditFilter {
 
 /// One page of the log, and the actions that occur in it (for the filter's list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AuditLog {
     pub page: Page<AuditRow>,
     pub actions: Vec<String>,

@@ -10,6 +10,7 @@ pub const MAX_LISTED: usize = 50;
 
 /// How often a domain's people get a digest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum DigestEvery {
     Off,
     #[default]
@@ -60,6 +61,7 @@ impl DigestEvery {
 
 /// What a digest link does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum LinkAction {
     Release,
     Delete,
@@ -93,6 +95,7 @@ impl LinkAction {
 /// A digest link's message, shown before the link is used: opening the page changes
 /// nothing, so a mail scanner that follows links releases nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DigestLinkView {
     pub action: LinkAction,
     pub at: i64,
@@ -107,6 +110,7 @@ pub struct DigestLinkView {
 
 /// The digest setting of the signed-in person (My account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DigestChoice {
     pub wanted: bool,
     /// How often each of the person's domains sends one (domain, how often): what ticking

@@ -13,6 +13,7 @@ pub const DEFAULT_TIMEZONE: &str = "UTC";
 
 /// The settings as stored and shown: `None` is "the default".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainSettings {
     pub contact_email: Option<String>,
     pub notify_from: Option<String>,
@@ -27,6 +28,7 @@ pub struct DomainSettings {
 
 /// A domain's settings screen: its name and settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainSettingsView {
     pub domain: String,
     /// Hosted or relayed: which tabs its pages have.

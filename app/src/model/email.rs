@@ -9,10 +9,12 @@ use std::fmt;
 
 /// A domain name in lower case: at least two LDH labels, at most 253 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainName(String);
 
 /// A mailbox address `local@domain`, lower-cased (mail hosts treat `USER@` and `user@` alike).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct EmailAddress(String);
 
 impl DomainName {

@@ -21,6 +21,7 @@ pub const MAX_EXTENSIONS: usize = 200;
 
 /// What the sender is told when its message goes to quarantine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum QuarantineReply {
     /// 5xx: the sender knows it was not delivered (RFC-conform).
     Refuse,
@@ -31,12 +32,14 @@ pub enum QuarantineReply {
 
 /// What happens to a message over the size limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Oversize {
     Refuse,
     Quarantine,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct FilterSettings {
     /// Spam at the reject level is kept in quarantine (else only refused).
     pub quarantine: bool,
@@ -82,6 +85,7 @@ pub fn default_extensions() -> Vec<String> {
 
 /// The Filter settings screen: the domain's name and settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct FilterSettingsView {
     pub domain: String,
     /// Hosted or relayed: which tabs its pages have.

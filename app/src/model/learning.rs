@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a person says a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Class {
     Spam,
     /// Not spam.
@@ -38,6 +39,7 @@ impl Class {
 
 /// What learning a batch of messages did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Learned {
     /// Learned for the first time.
     pub new: usize,
@@ -104,6 +106,7 @@ impl Learned {
 
 /// How much the spam filter has learned, told on the quarantine and learning screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LearnedCounts {
     pub spam: u32,
     pub ham: u32,
@@ -142,6 +145,7 @@ pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
 
 /// The learning screen's numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LearningStatus {
     pub learned: LearnedCounts,
     /// The reader's hourly allowance of reports, and what is left of it.

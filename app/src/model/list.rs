@@ -9,6 +9,7 @@ pub const PAGE_SIZE: i64 = 25;
 /// What an action on ticked rows did: how many, and anything more to tell (what the spam
 /// filter learned from them, a sender put on the reader's list).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Done {
     pub count: usize,
     /// Whole sentences, or empty.
@@ -29,6 +30,7 @@ impl Done {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Page<T> {
     pub rows: Vec<T>,
     /// Rows matching the search, on all pages.

@@ -24,6 +24,7 @@ pub fn parse_recipient(input: &str, domain: &DomainName) -> Result<EmailAddress,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LocalRecipientRow {
     pub id: i64,
     pub address: String,
@@ -32,6 +33,7 @@ pub struct LocalRecipientRow {
 
 /// A domain's local recipients, one page of those matching the search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LocalRecipients {
     pub domain: String,
     pub kind: DomainKind,

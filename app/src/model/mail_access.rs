@@ -7,6 +7,7 @@ use std::fmt;
 
 /// A mail protocol a login may be for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Protocol {
     Imap,
     Pop3,
@@ -85,6 +86,7 @@ pub fn parse_name(typed: &str) -> Result<String, String> {
 
 /// A device password as listed (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DevicePasswordRow {
     pub id: i64,
     pub name: String,
@@ -101,6 +103,7 @@ pub struct DevicePasswordRow {
 
 /// The new device password, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct NewDevicePassword {
     pub name: String,
     /// The password in groups of four, as the person types it.
@@ -110,6 +113,7 @@ pub struct NewDevicePassword {
 /// A mailbox's mail access (the caller's own, or one a domain admin looks after): device
 /// passwords and the non-webmail switch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MailAccess {
     /// The mailbox's address.
     pub email: String,

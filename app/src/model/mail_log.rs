@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What became of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Verdict {
     /// Into the local mailboxes.
     Delivered,
@@ -81,6 +82,7 @@ impl Verdict {
 
 /// One stage's finding, in words an admin reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Evidence {
     pub stage: String,
     pub detail: String,
@@ -97,6 +99,7 @@ impl Evidence {
 
 /// One message in the incoming log, as the log screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LogRow {
     pub id: i64,
     pub at: UnixTime,
@@ -125,6 +128,7 @@ pub struct LogRow {
 
 /// The log's filters as the form sends them (and the address keeps them); empty means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LogFilter {
     /// The first day, `YYYY-MM-DD` (UTC).
     pub since: String,
@@ -185,6 +189,7 @@ impl LogFilter {
 
 /// One page of the incoming log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MailLog {
     pub page: Page<LogRow>,
 }

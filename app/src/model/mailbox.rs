@@ -6,6 +6,7 @@ use std::fmt;
 
 /// How much a mailbox may hold; `Quota(0)` is no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Quota(u64);
 
 const MIB: u64 = 1024 * 1024;
@@ -127,6 +128,7 @@ pub fn check_local_part(local: &str) -> Result<(), String> {
 
 /// A mailbox in a domain's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MailboxRow {
     pub id: i64,
     pub email: String,
@@ -140,6 +142,7 @@ pub struct MailboxRow {
 
 /// A domain's mailboxes, one page of those matching the search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Mailboxes {
     pub domain: String,
     pub page: Page<MailboxRow>,
@@ -149,6 +152,7 @@ pub struct Mailboxes {
 /// The domain's storage: what all its mailboxes use, what their quotas allot, and the
 /// mailboxes closest to their quota.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct QuotaUsage {
     pub mailboxes: i64,
     pub used_bytes: u64,

@@ -1,8 +1,10 @@
 //! Types shared by the pages (compiled to WASM) and the server: forms, rows, validation.
 
+pub mod admin;
 pub mod admin_ips;
 pub mod alias;
 pub mod antispam;
+pub mod api_token;
 pub mod audit;
 pub mod cidr;
 pub mod description;
@@ -11,6 +13,7 @@ pub mod domain;
 pub mod domain_settings;
 pub mod email;
 pub mod filter_settings;
+pub mod grant;
 pub mod learning;
 pub mod list;
 pub mod local_recipient;

@@ -24,6 +24,7 @@ pub fn parse_name(typed: &str) -> Result<String, String> {
 /// A ceremony the browser is to run: the id to answer with, and the options for
 /// `navigator.credentials`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Ceremony<T> {
     pub id: String,
     pub options: T,
@@ -31,6 +32,7 @@ pub struct Ceremony<T> {
 
 /// One of the caller's passkeys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PasskeyRow {
     pub id: i64,
     pub name: String,
@@ -40,6 +42,7 @@ pub struct PasskeyRow {
 
 /// The caller's passkeys and sign-in choices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PasskeyOverview {
     pub passkeys: Vec<PasskeyRow>,
     /// False when the account signs in with passkeys only.

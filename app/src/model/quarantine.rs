@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One kept message in the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct QuarantineRow {
     pub id: i64,
     pub at: i64,
@@ -30,6 +31,7 @@ pub struct QuarantineRow {
 
 /// The quarantine screen: one page, and whether the reader keeps it for whole domains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Quarantine {
     pub page: Page<QuarantineRow>,
     /// The domains the reader administers (id, name); empty for a mail user, who sees the
@@ -41,6 +43,7 @@ pub struct Quarantine {
 
 /// One kept message opened: what it says, read without running any of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct QuarantinedMessage {
     pub row: QuarantineRow,
     /// Header fields in order, unfolded.
@@ -61,6 +64,7 @@ pub const RAW_LIMIT: usize = 256 * 1024;
 
 /// Which side of a score "remove by score" takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum ScoreSide {
     Below,
     Above,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One recipient's copy waiting for delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct QueueRow {
     pub id: i64,
     /// The message's id, shared by its copies (and named in the server's log).
@@ -28,6 +29,7 @@ pub struct QueueRow {
 
 /// One page of the queue the reader may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DeliveryQueue {
     pub page: Page<QueueRow>,
     /// The server's time when the page was read (waits are told from it).

@@ -13,12 +13,14 @@ pub const SMTP_PORT: u16 = 25;
 
 /// A mail server to hand mail to: a host name or an IP address, and a port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Destination {
     pub host: Host,
     pub port: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Host {
     /// A domain name (lower case, punycode), or `localhost`.
     Name(String),
@@ -136,6 +138,7 @@ impl fmt::Display for Destination {
 
 /// What a domain is here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "lowercase"))]
 pub enum DomainKind {
@@ -181,6 +184,7 @@ impl DomainKind {
 
 /// A relay domain's route, as the Routes page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RouteRow {
     pub id: i64,
     pub destination: String,
@@ -188,6 +192,7 @@ pub struct RouteRow {
 
 /// A relay domain's routes, as the Routes page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Routes {
     pub domain: String,
     pub rows: Vec<RouteRow>,
@@ -197,6 +202,7 @@ pub struct Routes {
 
 /// A hosted domain's split domain routing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Sdr {
     pub domain: String,
     pub enabled: bool,
@@ -205,6 +211,7 @@ pub struct Sdr {
 
 /// What the "Test" button found: the server's answers, line by line, or why it failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RouteTest {
     pub ok: bool,
     /// `S:` lines the server sent and `C:` lines the portal sent.

@@ -5,13 +5,17 @@ use serde::{Deserialize, Serialize};
 
 /// The signed-in person, as the shell shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Me {
     pub email: String,
     pub role: Role,
+    /// What the menus offer: an admin's areas (a sub-admin's part of them).
+    pub rights: super::grant::Grant,
 }
 
 /// One of the caller's own signed-in sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SessionRow {
     pub id: i64,
     /// The session this list was requested from.
@@ -25,6 +29,7 @@ pub struct SessionRow {
 
 /// The caller's account settings shown on the overview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AccountSummary {
     pub email: String,
     pub role: Role,
@@ -38,6 +43,7 @@ pub struct AccountSummary {
 
 /// A domain as the admin screens list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DomainRow {
     pub id: i64,
@@ -67,6 +73,7 @@ impl DomainRow {
 
 /// An account that administers a domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainAdminRow {
     pub account_id: i64,
     pub email: String,
@@ -74,6 +81,7 @@ pub struct DomainAdminRow {
 
 /// A hosted domain's aliases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainAliases {
     pub domain: String,
     pub rows: Vec<DomainRow>,
@@ -82,6 +90,7 @@ pub struct DomainAliases {
 /// One page of the Domains list, and the caller's domains whose DNS record went missing
 /// (on any page: they are warned about at the top).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainList {
     pub page: Page<DomainRow>,
     pub missing: Vec<(String, UnixTime)>,
@@ -89,6 +98,7 @@ pub struct DomainList {
 
 /// A domain's admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DomainAdmins {
     pub domain: String,
     pub kind: DomainKind,
@@ -97,6 +107,7 @@ pub struct DomainAdmins {
 
 /// Whether the signed-in person may open a screen that needs a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PageAccess {
     pub me: Me,
     pub allowed: bool,

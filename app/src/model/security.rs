@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 /// What a login proved itself with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Credential {
     /// The account password (portal, or a mail app without a device password).
     Password,
@@ -87,6 +88,7 @@ pub fn result_label(stored: &str) -> &'static str {
 
 /// One login, newest first in every list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LoginRow {
     pub id: i64,
     pub at: UnixTime,
@@ -106,6 +108,7 @@ pub struct LoginRow {
 /// A security-relevant change to the account (password, recovery address, 2FA, passkeys,
 /// device passwords), as the person's Security page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SecurityEvent {
     pub at: UnixTime,
     pub what: String,
@@ -115,6 +118,7 @@ pub struct SecurityEvent {
 
 /// The signed-in person's Security page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MySecurity {
     pub logins: Vec<LoginRow>,
     pub events: Vec<SecurityEvent>,
@@ -122,6 +126,7 @@ pub struct MySecurity {
 
 /// An admin's view of one user's logins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct UserLogins {
     pub email: String,
     pub logins: Vec<LoginRow>,
@@ -130,6 +135,7 @@ pub struct UserLogins {
 
 /// A user whose successful logins came from more than one country within the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Incident {
     pub email: String,
     pub domain: Option<String>,
@@ -144,6 +150,7 @@ pub struct Incident {
 
 /// An IP range marked safe for one user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct TrustedIpRow {
     pub id: i64,
@@ -156,6 +163,7 @@ pub struct TrustedIpRow {
 
 /// The trusted login IPs screen: the caller's domains, the one chosen, and its ranges.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct TrustedIps {
     pub domains: Vec<(i64, String)>,
     pub domain: Option<i64>,
@@ -165,6 +173,7 @@ pub struct TrustedIps {
 /// What the portal knows of one IP: whether logins from it are refused now, and for which
 /// of the caller's users it is marked safe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct IpStatus {
     /// As searched, normalised.
     pub ip: String,
@@ -213,6 +222,7 @@ pub fn range_label(ip: IpAddr, prefix: u8) -> String {
 
 /// The "Mark as safe" form as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MarkSafe {
     pub ip: String,
     pub prefix: String,

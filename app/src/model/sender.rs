@@ -22,6 +22,7 @@ pub fn parse_users(input: &str) -> Result<Vec<EmailAddress>, String> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SenderRow {
     pub id: i64,
     pub address: String,
@@ -32,6 +33,7 @@ pub struct SenderRow {
 
 /// A domain's sender addresses, one page of those matching the search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Senders {
     pub domain: String,
     pub page: Page<SenderRow>,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where the message was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum FixSource {
     /// A row of the incoming mail log.
     Log,
@@ -34,6 +35,7 @@ impl FixSource {
 
 /// Whose list the sender goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum FixScope {
     /// The reader's own list: mail to them only.
     Me,
@@ -91,6 +93,7 @@ pub fn fixed(sender: &str, list: List, scope: FixScope, domain: &str, was: Optio
 
 /// One sender on a person's own lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PersonalEntry {
     pub id: i64,
     pub list: List,

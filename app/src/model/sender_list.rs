@@ -14,6 +14,7 @@ use std::fmt;
 
 /// Which list an entry is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum List {
     /// Let through without scoring (the size and attachment checks still apply).
     Whitelist,
@@ -50,6 +51,7 @@ impl List {
 
 /// Who an entry matches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Sender {
     /// The MIME From address.
     Address(EmailAddress),
@@ -61,6 +63,7 @@ pub enum Sender {
 
 /// The parts of `Sender` the store keeps apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum SenderKind {
     Address,
     Domain,
@@ -186,6 +189,7 @@ pub const DOMAIN_WHITELIST_WARNING: &str = "Whitelisting a domain lets in every 
 
 /// One entry as the screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct EntryRow {
     pub id: i64,
     pub list: List,
@@ -210,6 +214,7 @@ impl EntryRow {
 
 /// A domain's lists (or the global ones), one page of the entries matching the search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SenderLists {
     /// `None` for the global lists.
     pub domain: Option<String>,

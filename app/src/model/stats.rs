@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The span one bar of the charts stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Period {
     /// The last 24 hours, hour by hour.
     Hours,
@@ -98,6 +99,7 @@ impl Period {
 
 /// What became of messages, as the statistics count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Class {
     /// Delivered or queued, not spam.
     Clean,
@@ -167,6 +169,7 @@ impl Class {
 
 /// One bar: the messages and bytes of each class (in `Class::ALL` order).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Bucket {
     pub start: UnixTime,
     pub messages: [i64; 7],
@@ -221,6 +224,7 @@ pub fn format_ratio(ratio: Option<f64>) -> String {
 
 /// The figures a reader asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Stats {
     pub period: Period,
     /// The domain shown; `None`: all the reader's domains.

@@ -12,6 +12,7 @@ pub const MAX_SEND_LIMIT: u32 = 100_000;
 
 /// A person blocked from sending, on Statistics → Blocked senders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct BlockedSender {
     pub account_id: i64,
     pub email: String,

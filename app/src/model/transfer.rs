@@ -10,6 +10,7 @@ pub const MAX_IMPORT_ROWS: usize = 1000;
 
 /// A list that can be exported and imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub enum Dataset {
     Mailboxes,
     Aliases,
@@ -169,6 +170,7 @@ impl Dataset {
 
 /// One row an import refused, numbered as a spreadsheet numbers it (the header is row 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RowProblem {
     pub row: u64,
     pub reason: String,
@@ -176,6 +178,7 @@ pub struct RowProblem {
 
 /// What an import did: nothing at all when a row had a problem.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ImportReport {
     /// One line per row added (its address and what it got).
     pub added: Vec<String>,

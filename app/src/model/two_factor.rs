@@ -74,6 +74,7 @@ pub fn group_by_four(compact: &str, separator: &str) -> String {
 
 /// A new TOTP secret, shown once: while setting up, and never again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct TotpOffer {
     /// The base32 key in groups of four, for typing into an app.
     pub key_groups: String,
@@ -85,6 +86,7 @@ pub struct TotpOffer {
 
 /// The state of the caller's second factors, without any secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct TwoFactorStatus {
     pub totp_enabled_at: Option<UnixTime>,
     pub recovery_codes_left: i64,
@@ -98,6 +100,7 @@ pub struct TwoFactorStatus {
 
 /// The portal-wide second-factor policy, as the master admin screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct TwoFactorPolicy {
     pub require_for_admins: bool,
     /// Admins (of any kind) who have no second factor yet.

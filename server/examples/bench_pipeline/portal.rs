@@ -8,7 +8,7 @@ use app::{
         auth::ctx::{DomainAdminCtx, DomainScope, UserCtx},
         Backend, Clock,
     },
-    model::Role,
+    model::{grant::Grant, Role},
 };
 use server::config::Config;
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
@@ -175,6 +175,8 @@ async fn set_up(backend: &Backend, mailboxes: usize) -> Result<(), String> {
             role: Role::MasterAdmin,
             authenticated_at: now,
             ip: "127.0.0.1".into(),
+            grant: Grant::full(),
+            token_id: None,
         },
         scope: DomainScope::All,
     };

@@ -177,3 +177,156 @@ fn serve_prints_the_setup_link_and_stops_cleanly_on_sigterm() {
         "{out}"
     );
 }
+
+/// `mailportal --url … --token …` with `args` and `stdin`, as an admin on another machine
+/// runs it: its data directory is an empty one, which a remote command must leave alone.
+/// The portal runs in the test's runtime, so the process is waited for off it.
+async fn remote(p: &crate::harness::Portal, token: &str, args: &[&str], stdin: &str) -> Output {
+    let mut line = vec!["--url", p.base.as_str(), "--token", token];
+    line.extend_from_slice(args);
+    let line: Vec<String> = line.into_iter().map(str::to_string).collect();
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let args: Vec<&str> = line.iter().map(String::as_str).collect();
+        let o = mailportal_with(elsewhere.path(), &[], &args, &stdin);
+        let left = std::fs::read_dir(elsewhere.path()).unwrap().count();
+        assert_eq!(left, 0, "{args:?} wrote into the local data directory");
+        o
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn admin_commands_work_against_a_running_portal_with_a_token() {
+    use app::{backend::store::db, model::Role};
+    let p = crate::harness::Portal::start().await;
+    p.add_domain("example.test").await;
+    p.add_user("boss@example.test", Role::MasterAdmin).await;
+    let boss = p.sign_in("boss@example.test").await;
+    let token = p
+        .api_token(&boss, &[("name", "cli"), ("write", "true")])
+        .await;
+
+    let o = remote(&p, &token, &["domain", "add", "new.test"], "").await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Added the domain new.test."),
+        "{}",
+        text(&o)
+    );
+    let domains: i64 = db::query_scalar("SELECT COUNT(*) FROM domains WHERE name = 'new.test'")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(domains, 1);
+
+    let o = remote(
+        &p,
+        &token,
+        &["user", "add", "carol@example.test"],
+        "violet tram quietly sings\n",
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Added carol@example.test as Mail user."),
+        "{}",
+        text(&o)
+    );
+    let hash = "SELECT password_hash FROM accounts WHERE email = 'carol@example.test'";
+    let before: String = db::query_scalar(hash)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+
+    let o = remote(
+        &p,
+        &token,
+        &["user", "passwd", "carol@example.test"],
+        "amber kite softly hums\n",
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("Password set"), "{}", text(&o));
+    let after: String = db::query_scalar(hash)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_ne!(before, after, "the password did not change");
+
+    // An admin: every area of their own domain.
+    let o = remote(
+        &p,
+        &token,
+        &["user", "add", "dana@example.test", "--role", "domainadmin"],
+        "violet tram quietly sings\n",
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    let dana: (String, i64) = db::query_as(
+        "SELECT a.role, COUNT(d.domain_id) FROM accounts a JOIN domain_admins d ON d.account_id = a.id \
+         WHERE a.email = 'dana@example.test' GROUP BY a.role",
+    )
+    .fetch_one(&p.backend.pool)
+    .await
+    .unwrap();
+    assert_eq!(dana, ("domainadmin".to_string(), 1));
+
+    let o = remote(&p, &token, &["api", "list"], "").await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .any(|l| l.starts_with("aliases/list")),
+        "{}",
+        text(&o)
+    );
+    let o = remote(&p, &token, &["api", "call", "admin/domains"], "").await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("new.test"), "{}", text(&o));
+    let o = remote(
+        &p,
+        &token,
+        &["api", "call", "aliases/list", "domain=abc"],
+        "",
+    )
+    .await;
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("400"),
+        "{}",
+        text(&o)
+    );
+    let o = remote(&p, &token, &["api", "call", "aliases/list", "domain"], "").await;
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("name=value"), "{}", text(&o));
+
+    // The token's rights hold: a read-only one reads but does not change.
+    let read_only = p.api_token(&boss, &[("name", "ro")]).await;
+    let o = remote(&p, &read_only, &["domain", "add", "other.test"], "").await;
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("403"),
+        "{}",
+        text(&o)
+    );
+
+    let o = remote(&p, &token, &["backup", "/tmp/x"], "").await;
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("data directory"), "{}", text(&o));
+
+    let o = remote(&p, "mpt_not_a_token", &["domain", "add", "other.test"], "").await;
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("401"),
+        "{}",
+        text(&o)
+    );
+    let others: i64 = db::query_scalar("SELECT COUNT(*) FROM domains WHERE name = 'other.test'")
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap();
+    assert_eq!(others, 0);
+}

@@ -55,6 +55,15 @@ pub struct Portal {
     _dns: Option<Dns>,
 }
 
+/// Who calls a server function.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A session's cookie.
+    Session(String),
+    /// An API token's secret.
+    Token(String),
+}
+
 /// An HTTP answer, reduced to what the tests look at.
 #[derive(Debug)]
 pub struct Answer {
@@ -287,6 +296,38 @@ impl Portal {
             req = req.header("cookie", c);
         }
         answer(req.send().await.expect("GET")).await
+    }
+
+    /// Calls a server function as `caller`: a session (with the portal's Origin, as its
+    /// pages call) or an API token (as a script calls: no Origin, no cookie).
+    pub async fn call_as(&self, endpoint: &str, caller: &Caller, form: &[(&str, &str)]) -> Answer {
+        match caller {
+            Caller::Session(cookie) => self.call(endpoint, Some(cookie), form).await,
+            Caller::Token(secret) => {
+                let bearer = format!("Bearer {secret}");
+                self.call_from(endpoint, None, form, &[("authorization", &bearer)])
+                    .await
+            }
+        }
+    }
+
+    /// A GET as `caller`.
+    pub async fn get_as(&self, path: &str, caller: &Caller) -> Answer {
+        match caller {
+            Caller::Session(cookie) => self.get(path, Some(cookie)).await,
+            Caller::Token(secret) => {
+                let bearer = format!("Bearer {secret}");
+                self.get_with(path, &[("authorization", &bearer)]).await
+            }
+        }
+    }
+
+    /// Makes an API token as the signed-in `cookie` with `form` (`name` and the scope);
+    /// its secret.
+    pub async fn api_token(&self, cookie: &str, form: &[(&str, &str)]) -> String {
+        let a = self.call("api-tokens/create", Some(cookie), form).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        ok_json(&a)["secret"].as_str().unwrap().to_string()
     }
 
     /// A GET with the given headers (as nginx's mail module asks `/auth/mail`).

@@ -3,7 +3,9 @@
 
 mod access;
 mod admin_ips;
+mod admins;
 mod aliases;
+mod api_tokens;
 mod audit;
 mod cli;
 mod cluster;
@@ -29,6 +31,7 @@ mod quarantine;
 mod reports;
 mod reset;
 mod routing;
+mod schemathesis;
 mod scope;
 mod secrecy;
 mod security;

@@ -2,7 +2,7 @@
 //! another domain's identifiers is refused (403, or 404 for what a domain admin may not even
 //! learn exists), the refusal is audited, and nothing in the other domain changes.
 
-use crate::harness::{Portal, PASSWORD};
+use crate::harness::{Caller, Portal, PASSWORD};
 use app::backend::store::db;
 use app::model::Role;
 
@@ -435,61 +435,88 @@ async fn a_domain_admin_reaches_nothing_of_another_domain() {
             vec![("dataset", "domains"), ("csv", "domain\nevil.test\n")],
         ),
     ];
-    let mut refused = 0;
-    for (endpoint, form) in &calls {
-        let a = p.call(endpoint, Some(&dora), form).await;
-        assert_eq!(a.status, 403, "{endpoint}: {}", a.body);
-        refused += 1;
-    }
-    for path in [
-        format!("/export/mailboxes?domain={two}"),
-        "/export/domains".to_string(),
-        format!("/export/sender-lists?domain={two}"),
-        "/export/global-sender-lists".to_string(),
-        format!("/export/local-recipients?domain={two}"),
-    ] {
-        assert_eq!(p.get(&path, Some(&dora)).await.status, 403, "{path}");
-        refused += 1;
-    }
-    // Mailboxes named by address (mail access, 2FA unlock) answer like unknown ones.
-    for (endpoint, form) in [
-        ("mail_access/overview", vec![("mailbox", "bob@two.test")]),
-        (
-            "mail_access/set_switch",
-            vec![("open", "false"), ("mailbox", "bob@two.test")],
-        ),
-        ("two_factor/unlock", vec![("email", "bob@two.test")]),
-        ("security/user-logins", vec![("email", "bob@two.test")]),
-        (
-            "security/mark-safe",
-            vec![
-                ("email", "bob@two.test"),
-                ("ip", "198.51.100.1"),
-                ("prefix", "24"),
-                ("description", "Mine now"),
-            ],
-        ),
-    ] {
-        let a = p.call(endpoint, Some(&dora), &form).await;
-        assert!(
-            a.status == 400 && a.body.contains("in your domains"),
-            "{endpoint}: {} {}",
-            a.status,
-            a.body
+    // The same calls by dora's session, by a token of hers, and by a token a master admin
+    // made for one.test only: each reaches exactly as far.
+    let dora_token = p
+        .api_token(&dora, &[("name", "dora's"), ("write", "true")])
+        .await;
+    let one_only = [
+        ("name", "one.test"),
+        ("write", "true"),
+        ("domains", "one.test"),
+    ];
+    let boss_token = p.api_token(&boss, &one_only).await;
+    let callers = [
+        ("dora@one.test", Caller::Session(dora.clone())),
+        ("dora@one.test", Caller::Token(dora_token)),
+        ("boss@one.test", Caller::Token(boss_token)),
+    ];
+    for (actor, caller) in &callers {
+        let denied_before = denied(&p, actor).await;
+        let mut refused = 0;
+        for (endpoint, form) in &calls {
+            let a = p.call_as(endpoint, caller, form).await;
+            assert_eq!(a.status, 403, "{caller:?} {endpoint}: {}", a.body);
+            refused += 1;
+        }
+        for path in [
+            format!("/export/mailboxes?domain={two}"),
+            "/export/domains".to_string(),
+            format!("/export/sender-lists?domain={two}"),
+            "/export/global-sender-lists".to_string(),
+            format!("/export/local-recipients?domain={two}"),
+        ] {
+            let a = p.get_as(&path, caller).await;
+            assert_eq!(a.status, 403, "{caller:?} {path}");
+            refused += 1;
+        }
+        // Mailboxes named by address (mail access, 2FA unlock) answer like unknown ones.
+        for (endpoint, form) in [
+            ("mail_access/overview", vec![("mailbox", "bob@two.test")]),
+            (
+                "mail_access/set_switch",
+                vec![("open", "false"), ("mailbox", "bob@two.test")],
+            ),
+            ("two_factor/unlock", vec![("email", "bob@two.test")]),
+            ("security/user-logins", vec![("email", "bob@two.test")]),
+            (
+                "security/mark-safe",
+                vec![
+                    ("email", "bob@two.test"),
+                    ("ip", "198.51.100.1"),
+                    ("prefix", "24"),
+                    ("description", "Mine now"),
+                ],
+            ),
+        ] {
+            let a = p.call_as(endpoint, caller, &form).await;
+            assert!(
+                a.status == 400 && a.body.contains("in your domains"),
+                "{caller:?} {endpoint}: {} {}",
+                a.status,
+                a.body
+            );
+        }
+        // The audit log says who tried what.
+        assert_eq!(
+            denied(&p, actor).await - denied_before,
+            refused,
+            "every refusal of {caller:?} is audited"
         );
     }
-    // The audit log says who tried what; the other domain's admin reads none of it as theirs.
-    let denied: i64 = db::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test'",
-    )
-    .fetch_one(&p.backend.pool)
-    .await
-    .unwrap();
-    assert_eq!(denied, refused, "every refusal is audited");
     assert_eq!(
         snapshot(&p, two).await,
         before,
         "nothing of two.test changed"
     );
     p.stop().await;
+}
+
+/// Refusals on record for `actor`.
+async fn denied(p: &Portal, actor: &str) -> i64 {
+    db::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = $1")
+        .bind(actor)
+        .fetch_one(&p.backend.pool)
+        .await
+        .unwrap()
 }

@@ -1,6 +1,13 @@
 //! The caller's identity and rights. A backend function that needs admin rights takes the
 //! proof (`DomainAdminCtx`, `MasterAdminCtx`) as an argument, so a forgotten check does not
 //! compile. Refusals are written to the audit log.
+//!
+//! The caller is a session (the portal's cookie) or an API token (`Authorization: Bearer`).
+//! Either carries a `Grant`: what its admin may do (a sub-admin's areas), within that what
+//! the token may. Every admin server function declares the area it belongs to (see
+//! `api::admin_fn!`): `domain_admin` and `master_admin` refuse a grant that does not reach
+//! it, and `authenticate` refuses a token on any other server function, or outside its
+//! grant even where its admin would act as a mail user.
 
 use super::session;
 use crate::{
@@ -10,8 +17,30 @@ use crate::{
         Backend,
     },
     error::AppError,
-    model::{rows::DomainRow, time::UnixTime, Role},
+    model::{
+        cidr::Cidr,
+        grant::{Access, Domains, Grant, Need},
+        rows::DomainRow,
+        time::UnixTime,
+        Role,
+    },
 };
+use std::future::Future;
+
+tokio::task_local! {
+    /// What the admin server function being served needs; set by `api::admin_fn!`.
+    static NEED: Need;
+}
+
+/// Runs `work` as an admin server function needing `need`.
+pub async fn needing<F: Future>(need: Need, work: F) -> F::Output {
+    NEED.scope(need, work).await
+}
+
+/// What the server function being served needs, when it is an admin one.
+pub fn current_need() -> Option<Need> {
+    NEED.try_with(|need| *need).ok()
+}
 
 /// A signed-in person with a live session.
 #[derive(Debug, Clone)]
@@ -20,9 +49,13 @@ pub struct UserCtx {
     pub session_id: i64,
     pub email: String,
     pub role: Role,
-    /// When this session last proved the password.
+    /// When this session last proved the password (never, for a token).
     pub authenticated_at: UnixTime,
     pub ip: String,
+    /// What the caller may do as an admin: their own rights, within them a token's.
+    pub grant: Grant,
+    /// The API token the request came with, if it did not come with a session.
+    pub token_id: Option<i64>,
 }
 
 /// Proof that the caller administers `domains` (every domain for a master admin).
@@ -138,14 +171,43 @@ pub struct MasterAdminCtx {
 /// Re-authentication is asked for when the password was last proved longer ago than this.
 pub const REAUTH_WINDOW_SECS: i64 = 10 * 60;
 
-/// The signed-in caller, or `Unauthorized` (no cookie, unknown, expired, disabled account).
+/// The caller, by session or by API token, or `Unauthorized` (none, unknown, expired,
+/// disabled account). A token whose grant does not reach the admin server function being
+/// served is refused (403, audited), and so is a token on any other server function.
 pub async fn authenticate(
+    backend: &Backend,
+    meta: &RequestMeta,
+    now: UnixTime,
+) -> Result<UserCtx, AppError> {
+    let user = match &meta.bearer {
+        Some(secret) => token_user(backend, meta, secret, now).await?,
+        None => session_user(backend, meta, now).await?,
+    };
+    // A token is for admin functions only, and only those its grant reaches; a session's
+    // grant is checked where admin rights are used (`domain_admin`, `master_admin`), so a
+    // sub-admin still manages their own account on the screens admins share.
+    if user.token_id.is_some() {
+        match current_need() {
+            Some(need) => user.check_need(backend, need, now).await?,
+            None => {
+                return Err(AppError::NotAllowed(
+                    "API tokens work for the admin functions of the API only; sign in to the portal for this."
+                        .into(),
+                ))
+            }
+        }
+    }
+    Ok(user)
+}
+
+async fn session_user(
     backend: &Backend,
     meta: &RequestMeta,
     now: UnixTime,
 ) -> Result<UserCtx, AppError> {
     let s = live_session(backend, meta, now).await?;
     store::sessions::touch(&backend.pool, s.id, now).await?;
+    let grant = store::admin_rights::of(&backend.pool, s.account_id, s.role).await?;
     Ok(UserCtx {
         account_id: s.account_id,
         session_id: s.id,
@@ -153,7 +215,60 @@ pub async fn authenticate(
         role: s.role,
         authenticated_at: s.authenticated_at,
         ip: meta.ip.clone(),
+        grant,
+        token_id: None,
     })
+}
+
+/// The owner of a live API token, with the token's grant within the owner's rights. A
+/// token used from an address outside its networks is refused and audited.
+async fn token_user(
+    backend: &Backend,
+    meta: &RequestMeta,
+    secret: &str,
+    now: UnixTime,
+) -> Result<UserCtx, AppError> {
+    let hash = super::token::hash(secret);
+    let found = store::api_tokens::find(&backend.pool, &hash)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let role: Role = found.role.parse().map_err(|_| AppError::Unauthorized)?;
+    let expired = found.expires_at.is_some_and(|at| now > at);
+    if !found.enabled || expired || role == Role::MailUser {
+        return Err(AppError::Unauthorized);
+    }
+    let mut user = UserCtx {
+        account_id: found.account_id,
+        session_id: 0,
+        email: found.email.clone(),
+        role,
+        authenticated_at: 0,
+        ip: meta.ip.clone(),
+        grant: Grant::full(),
+        token_id: Some(found.id),
+    };
+    let networks = Cidr::parse_stored(found.allowed_ips.lines());
+    if !networks.is_empty() && Cidr::holding(&networks, &meta.ip).is_none() {
+        let what = format!(
+            "use API token {} from {}, outside its networks",
+            found.id, meta.ip
+        );
+        return Err(user.deny(backend, &what, now).await);
+    }
+    store::api_tokens::mark_used(&backend.pool, &found, &meta.ip, now).await?;
+    let domains = if found.all_domains {
+        Domains::All
+    } else {
+        Domains::Only(store::api_tokens::domain_ids(&backend.pool, found.id).await?)
+    };
+    let token = Grant {
+        areas: crate::model::grant::Areas::from_bits(found.areas),
+        write: found.may_write,
+        domains,
+    };
+    let owner = store::admin_rights::of(&backend.pool, found.account_id, role).await?;
+    user.grant = token.and(&owner);
+    Ok(user)
 }
 
 /// Whether the request's session still holds, without counting this as activity: for a
@@ -235,22 +350,20 @@ impl UserCtx {
     ) -> Result<DomainAdminCtx, AppError> {
         if self.role.includes(Role::DomainAdmin) {
             self.require_admin_rights(backend, now).await?;
+            self.check_current_need(backend, now).await?;
         }
-        match self.role {
-            Role::MasterAdmin => Ok(DomainAdminCtx {
-                user: self,
-                scope: DomainScope::All,
-            }),
-            Role::DomainAdmin => {
-                let domains =
-                    store::accounts::administered_domains(&backend.pool, self.account_id).await?;
-                Ok(DomainAdminCtx {
-                    user: self,
-                    scope: DomainScope::Only(domains),
-                })
-            }
-            Role::MailUser => Err(self.deny(backend, what, now).await),
-        }
+        let reach = match self.role {
+            Role::MasterAdmin => Domains::All,
+            Role::DomainAdmin => Domains::Only(
+                store::accounts::administered_domains(&backend.pool, self.account_id).await?,
+            ),
+            Role::MailUser => return Err(self.deny(backend, what, now).await),
+        };
+        let scope = match reach.and(&self.grant.domains) {
+            Domains::All => DomainScope::All,
+            Domains::Only(ids) => DomainScope::Only(ids),
+        };
+        Ok(DomainAdminCtx { user: self, scope })
     }
 
     pub async fn master_admin(
@@ -259,8 +372,11 @@ impl UserCtx {
         what: &str,
         now: UnixTime,
     ) -> Result<MasterAdminCtx, AppError> {
-        if self.role == Role::MasterAdmin {
+        // What a master admin does here reaches every domain: a grant limited to some
+        // domains does not reach it.
+        if self.role == Role::MasterAdmin && self.grant.domains == Domains::All {
             self.require_admin_rights(backend, now).await?;
+            self.check_current_need(backend, now).await?;
             Ok(MasterAdminCtx { user: self })
         } else {
             Err(self.deny(backend, what, now).await)
@@ -283,6 +399,36 @@ impl UserCtx {
         } else {
             Err(self.deny(backend, what, now).await)
         }
+    }
+
+    /// `Forbidden` (audited) unless the caller's grant reaches the admin function being
+    /// served. Admin rights used outside one (no need declared) are refused to a grant
+    /// that is not full: a path nobody labelled stays closed to sub-admins and tokens.
+    async fn check_current_need(&self, backend: &Backend, now: UnixTime) -> Result<(), AppError> {
+        match current_need() {
+            Some(need) => self.check_need(backend, need, now).await,
+            None if self.grant.is_full() => Ok(()),
+            None => Err(self
+                .deny(backend, "use admin rights outside the admin functions", now)
+                .await),
+        }
+    }
+
+    async fn check_need(
+        &self,
+        backend: &Backend,
+        need: Need,
+        now: UnixTime,
+    ) -> Result<(), AppError> {
+        if self.grant.allows(need) {
+            return Ok(());
+        }
+        let access = match need.access {
+            Access::Read => "read",
+            Access::Write => "change",
+        };
+        let what = format!("{access} in {}, outside their rights", need.area.label());
+        Err(self.deny(backend, &what, now).await)
     }
 
     /// What admin rights need besides the role: the request comes from an address in the

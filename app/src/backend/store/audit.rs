@@ -90,6 +90,11 @@ pub enum AuditAction {
     AdminIpRemoved,
     AdminIpsRestricted,
     AdminIpsUnrestricted,
+    /// An admin made an API token, or revoked one.
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    /// A master admin set which areas an admin may use, and whether to change things.
+    AdminRightsChanged,
 }
 
 impl AuditAction {
@@ -167,6 +172,9 @@ impl AuditAction {
             AuditAction::AdminIpRemoved => "admin_ip_removed",
             AuditAction::AdminIpsRestricted => "admin_ips_restricted",
             AuditAction::AdminIpsUnrestricted => "admin_ips_unrestricted",
+            AuditAction::ApiTokenCreated => "api_token_created",
+            AuditAction::ApiTokenRevoked => "api_token_revoked",
+            AuditAction::AdminRightsChanged => "admin_rights_changed",
         }
     }
 }

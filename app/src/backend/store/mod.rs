@@ -6,8 +6,10 @@
 
 pub mod accounts;
 pub mod admin_ips;
+pub mod admin_rights;
 pub mod aliases;
 pub mod antispam;
+pub mod api_tokens;
 pub mod audit;
 pub mod backups;
 pub mod bayes;

@@ -1,5 +1,7 @@
 //! The signed-in person's own account screens.
 
+pub mod api;
+pub mod api_tokens;
 pub mod mail_apps;
 pub mod overview;
 pub mod passkeys;

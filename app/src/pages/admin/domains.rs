@@ -127,11 +127,11 @@ fn Domains(list: DomainList, search: String, changed: RwSignal<u32>) -> impl Int
             };
             // Domains → Actions: the domain's own pages.
             let links = pages(d.kind)
-                .iter()
+                .into_iter()
                 .map(|(label, page)| {
                     let href = format!("/admin/domains/{}/{page}", d.id);
                     let of = format!(" of {}", d.name);
-                    view! { <A href=href>{*label}<span class="visually-hidden">{of.clone()}</span></A> }
+                    view! { <A href=href>{label}<span class="visually-hidden">{of.clone()}</span></A> }
                 })
                 .collect_view();
             view! {

@@ -2,6 +2,7 @@
 
 pub mod admin_ip_access;
 pub mod admin_two_factor;
+pub mod admins;
 pub mod aliases;
 pub mod attachments;
 pub mod audit;
