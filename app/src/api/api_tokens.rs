@@ -72,21 +72,15 @@ pub async fn api_operations() -> Result<Vec<Operation>, AppError> {
                 .deny(&call.backend, "read the API description", call.now)
                 .await);
         }
-        let document = openapi::document("/");
         Ok(openapi::endpoints()
             .into_iter()
-            .map(|e| {
-                let path = format!("/api/{}", e.path);
-                let form = &document["paths"][&path]["post"]["requestBody"]["content"]
-                    ["application/x-www-form-urlencoded"]["schema"];
-                Operation {
-                    summary: e.summary(),
-                    description: e.description(),
-                    area: e.need.area,
-                    write: e.need.access == Access::Write,
-                    fields: openapi::fields(form),
-                    path,
-                }
+            .map(|e| Operation {
+                path: format!("/api/{}", e.path),
+                summary: e.summary(),
+                description: e.description(),
+                area: e.need.area,
+                write: e.need.access == Access::Write,
+                fields: openapi::fields(e),
             })
             .collect())
     })

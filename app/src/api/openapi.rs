@@ -83,18 +83,11 @@ pub fn document(server: &str) -> Value {
         })
         .for_serialize()
         .into_generator();
-    let mut forms = SchemaSettings::draft2020_12()
-        .with(|s| {
-            s.inline_subschemas = true;
-            s.meta_schema = None;
-        })
-        .for_deserialize()
-        .into_generator();
+    let mut forms = form_generator();
     let error = results.subschema_for::<AppError>();
     let mut paths = Map::new();
     for e in endpoints() {
-        let mut form = (e.args)(&mut forms).to_value();
-        form_fields(&mut form);
+        let form = form_of(e, &mut forms);
         let output = (e.output)(&mut results);
         let mut responses = Map::new();
         responses.insert(
@@ -170,25 +163,38 @@ pub fn document(server: &str) -> Value {
     })
 }
 
-/// A form cannot carry null: an optional field is left out instead. Its schema says only
-/// what a present value is.
-fn form_fields(form: &mut Value) {
-    let Some(properties) = form.get_mut("properties").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for field in properties.values_mut() {
-        if let Some(types) = field.get_mut("type").and_then(Value::as_array_mut) {
-            types.retain(|t| t != "null");
-            if let [only] = types.as_slice() {
-                let only = only.clone();
-                field["type"] = only;
+/// Arguments as a form carries them, each one inline.
+fn form_generator() -> SchemaGenerator {
+    SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .for_deserialize()
+        .into_generator()
+}
+
+/// An endpoint's form. A form cannot carry null: an optional field is left out instead, so
+/// its schema says only what a present value is.
+fn form_of(e: &Endpoint, generator: &mut SchemaGenerator) -> Value {
+    let mut form = (e.args)(generator).to_value();
+    if let Some(properties) = form.get_mut("properties").and_then(Value::as_object_mut) {
+        for field in properties.values_mut() {
+            if let Some(types) = field.get_mut("type").and_then(Value::as_array_mut) {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    let only = only.clone();
+                    field["type"] = only;
+                }
             }
         }
     }
+    form
 }
 
-/// A form's fields as (name, type, required), for the API page.
-pub fn fields(form: &Value) -> Vec<(String, String, bool)> {
+/// An endpoint's form fields as (name, type, required), for the API page.
+pub fn fields(e: &Endpoint) -> Vec<(String, String, bool)> {
+    let form = form_of(e, &mut form_generator());
     let required: Vec<&str> = form["required"]
         .as_array()
         .map(|r| r.iter().filter_map(Value::as_str).collect())
@@ -201,12 +207,7 @@ pub fn fields(form: &Value) -> Vec<(String, String, bool)> {
         .map(|(name, field)| {
             let kind = match (&field["type"], &field["enum"]) {
                 (Value::String(t), _) => t.clone(),
-                (_, Value::Array(values)) => values
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-                (Value::Array(types), _) => types
+                (_, Value::Array(values)) | (Value::Array(values), _) => values
                     .iter()
                     .filter_map(Value::as_str)
                     .collect::<Vec<_>>()

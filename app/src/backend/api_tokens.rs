@@ -17,7 +17,7 @@ use crate::{
     model::{
         api_token::{ApiTokenRow, ApiTokens, CreatedApiToken, NewApiToken, SECRET_PREFIX},
         cidr::Cidr,
-        grant::{Areas, Domains},
+        grant::Areas,
         time::UnixTime,
         Role,
     },
@@ -66,14 +66,9 @@ pub async fn create(
     let user = admin(backend, user, "make an API token", now).await?;
     require_recent(&user, now)?;
     let today = now - now.rem_euclid(86_400);
-    let mine = form.areas.trim().is_empty();
-    let mut checked = form
-        .check(today)
+    let checked = form
+        .check(today, user.grant.areas)
         .map_err(|(field, reason)| AppError::invalid(field, reason))?;
-    // No area named: all of the admin's own.
-    if mine {
-        checked.areas = user.grant.areas;
-    }
     user.grant
         .hands_on(checked.areas, checked.write)
         .map_err(|(field, reason)| AppError::invalid(field, reason))?;
@@ -159,21 +154,11 @@ async fn admin(
 
 /// The main domains the caller administers (id, name); empty for one who reaches all.
 async fn own_domains(backend: &Backend, user: &UserCtx) -> Result<Vec<(i64, String)>, AppError> {
-    let scope = scope_of(backend, user).await?;
+    let scope = user.reach(backend).await?;
     match scope {
         DomainScope::All => Ok(Vec::new()),
         only => domains_of(backend, &only).await,
     }
-}
-
-async fn scope_of(backend: &Backend, user: &UserCtx) -> Result<DomainScope, AppError> {
-    Ok(match (user.role, &user.grant.domains) {
-        (Role::MasterAdmin, Domains::All) => DomainScope::All,
-        (Role::MasterAdmin, Domains::Only(ids)) => DomainScope::Only(ids.clone()),
-        _ => DomainScope::Only(
-            store::accounts::administered_domains(&backend.pool, user.account_id).await?,
-        ),
-    })
 }
 
 /// The named domains (id, name) when they are all the caller's, or `None` for "all of
@@ -186,7 +171,7 @@ async fn chosen_domains(
     if names.is_empty() {
         return Ok(None);
     }
-    let scope = scope_of(backend, user).await?;
+    let scope = user.reach(backend).await?;
     let reachable = match &scope {
         DomainScope::All => store::domains::list_all(&backend.pool)
             .await?

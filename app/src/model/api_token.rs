@@ -59,7 +59,7 @@ pub struct CreatedApiToken {
 }
 
 /// The new-token form as typed: areas and domains as comma- or line-separated keys and
-/// names (empty: all), networks likewise, the last day as `2027-01-31` (empty: never).
+/// names (empty: all of one's own), networks likewise, the last day as `2027-01-31` (empty: never).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NewApiToken {
     pub name: String,
@@ -91,8 +91,13 @@ pub fn items(text: &str) -> impl Iterator<Item = &str> {
 
 impl NewApiToken {
     /// The checked form, or the field that is wrong and why. `today` is the start of the
-    /// current day: the last day may be today or later.
-    pub fn check(&self, today: UnixTime) -> Result<CheckedApiToken, (&'static str, String)> {
+    /// current day: the last day may be today or later. No area named means `own`, all of
+    /// the admin's own.
+    pub fn check(
+        &self,
+        today: UnixTime,
+        own: Areas,
+    ) -> Result<CheckedApiToken, (&'static str, String)> {
         let name = self.name.trim();
         if name.is_empty() {
             return Err((
@@ -107,7 +112,7 @@ impl NewApiToken {
             ));
         }
         let areas = if self.areas.trim().is_empty() {
-            Areas::ALL
+            own
         } else {
             Areas::parse(items(&self.areas)).map_err(|e| ("areas", e))?
         };
@@ -159,9 +164,10 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_form_means_every_area_every_domain_any_address_no_end() {
-        let t = form().check(0).unwrap();
-        assert_eq!(t.areas, Areas::ALL);
+    fn an_empty_form_means_all_of_ones_areas_and_domains_any_address_no_end() {
+        let own = Areas::NONE.with(Area::Quarantine);
+        let t = form().check(0, own).unwrap();
+        assert_eq!(t.areas, own);
         assert!(!t.write);
         assert!(t.domains.is_empty() && t.allowed_ips.is_empty());
         assert_eq!(t.expires_at, None);
@@ -176,7 +182,7 @@ mod tests {
             expires: "2027-01-31".into(),
             ..form()
         }
-        .check(0)
+        .check(0, Areas::ALL)
         .unwrap();
         assert_eq!(
             t.areas,
@@ -189,7 +195,7 @@ mod tests {
         let day = parse_date("2027-01-31").unwrap();
         assert_eq!(t.expires_at, Some(day + 86_399));
 
-        let field = |f: NewApiToken| f.check(day).unwrap_err().0;
+        let field = |f: NewApiToken| f.check(day, Areas::ALL).unwrap_err().0;
         assert_eq!(
             field(NewApiToken {
                 name: " ".into(),
@@ -216,6 +222,6 @@ mod tests {
             expires: "2027-01-31".into(),
             ..form()
         };
-        assert!(today.check(day).is_ok());
+        assert!(today.check(day, Areas::ALL).is_ok());
     }
 }

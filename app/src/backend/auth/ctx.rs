@@ -352,18 +352,27 @@ impl UserCtx {
             self.require_admin_rights(backend, now).await?;
             self.check_current_need(backend, now).await?;
         }
-        let reach = match self.role {
+        if self.role == Role::MailUser {
+            return Err(self.deny(backend, what, now).await);
+        }
+        let scope = self.reach(backend).await?;
+        Ok(DomainAdminCtx { user: self, scope })
+    }
+
+    /// The domains an admin's role and grant reach together (none for a mail user),
+    /// without the checks of `domain_admin`: for what an admin hands on.
+    pub async fn reach(&self, backend: &Backend) -> Result<DomainScope, AppError> {
+        let role = match self.role {
             Role::MasterAdmin => Domains::All,
             Role::DomainAdmin => Domains::Only(
                 store::accounts::administered_domains(&backend.pool, self.account_id).await?,
             ),
-            Role::MailUser => return Err(self.deny(backend, what, now).await),
+            Role::MailUser => Domains::Only(Vec::new()),
         };
-        let scope = match reach.and(&self.grant.domains) {
+        Ok(match role.and(&self.grant.domains) {
             Domains::All => DomainScope::All,
             Domains::Only(ids) => DomainScope::Only(ids),
-        };
-        Ok(DomainAdminCtx { user: self, scope })
+        })
     }
 
     pub async fn master_admin(

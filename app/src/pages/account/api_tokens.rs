@@ -178,7 +178,7 @@ fn CreateForm(
         <ActionForm action=create attr:class="card">
             <Field label="Name" name="name" hint="What uses it, such as “Nightly export”."
                 error=field_error(outcome, "name")
-                check=|v| NewApiToken { name: v.to_string(), ..NewApiToken::default() }.check(0).map(drop).map_err(|(_, e)| e)/>
+                check=|v| NewApiToken { name: v.to_string(), ..NewApiToken::default() }.check(0, Areas::ALL).map(drop).map_err(|(_, e)| e)/>
             <AreaChoice offered=areas hint="Tick none for all of your areas." error=field_error(outcome, "areas")/>
             {write}
             <p class="field-error" id="write-error">{field_error(outcome, "write")}</p>
