@@ -49,6 +49,14 @@ pub enum AppError {
     LinkUnusable(String),
     #[error("That was not found. It may have been removed already.")]
     NotFound,
+    /// The thing is not in a state that allows this now (a copy under way already); the
+    /// reason says what it is in.
+    #[error("{0}")]
+    Conflict(String),
+    /// Another server this request needs could not be asked; the reason says which and
+    /// what to do.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on our side. Nothing was changed; please try again.")]
     Internal,
     /// The request did not reach the server or its answer could not be read.
@@ -88,8 +96,8 @@ impl AppError {
             | AppError::SecondFactorRequired
             | AppError::AdminIpRefused(_) => 403,
             AppError::Invalid { .. } | AppError::PasskeyRefused(_) => 400,
-            AppError::NotVerified(_) => 409,
-            AppError::PasskeysUnavailable => 503,
+            AppError::NotVerified(_) | AppError::Conflict(_) => 409,
+            AppError::PasskeysUnavailable | AppError::Unavailable(_) => 503,
             AppError::NotFound => 404,
             AppError::LinkExpired | AppError::LinkUnusable(_) => 410,
             AppError::Throttled { .. } => 429,

@@ -21,7 +21,7 @@ use leptos_router::{
 use model::Role;
 use pages::{
     account, admin, mail, not_found::NotFound, reset, setup::SetupPage, sign_in::SignInPage,
-    sign_in_code::SignInCodePage,
+    sign_in_code::SignInCodePage, sign_up::SignUpPage,
 };
 
 /// A screen only `role` (and roles above it) may open; see `RequireRole`.
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in/code") view=SignInCodePage ssr=SsrMode::Async/>
+                <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup/:token") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password") view=reset::request::ResetRequestPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=reset::complete::ResetPasswordPage ssr=SsrMode::Async/>
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/sessions") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::sessions::SessionsPage)/>
                 <Route path=path!("/account/security") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::security::SecurityPage)/>
                 <Route path=path!("/account/mail-apps") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::mail_apps::MailAppsPage)/>
+                <Route path=path!("/account/migration") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::migration::MigrationPage)/>
                 <Route path=path!("/account/passkeys") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::passkeys::PasskeysPage)/>
                 <Route path=path!("/account/two-factor") ssr=SsrMode::Async view=|| guarded(Role::MailUser, account::two_factor::TwoFactorPage)/>
                 <Route path=path!("/admin/admins") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::admins::AdminsPage)/>
@@ -97,6 +99,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/domains/:id/filters") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::filter_settings::FilterSettingsPage)/>
                 <Route path=path!("/admin/domains/:id/attachments") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::attachments::AttachmentsPage)/>
                 <Route path=path!("/admin/domains/:id/recipients") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::local_recipients::LocalRecipientsPage)/>
+                <Route path=path!("/admin/domains/:id/migration") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::migration::DomainMigrationPage)/>
                 <Route path=path!("/admin/antispam/sender-lists") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::sender_lists::GlobalSenderListsPage)/>
                 <Route path=path!("/admin/antispam/thresholds") ssr=SsrMode::Async view=|| guarded(Role::MasterAdmin, admin::global_thresholds::GlobalThresholdsPage)/>
                 <Route path=path!("/admin/domains/:id/settings") ssr=SsrMode::Async view=|| guarded(Role::DomainAdmin, admin::domain_settings::DomainSettingsPage)/>

@@ -56,7 +56,7 @@ test('a domain admin sets the filter settings by keyboard, and bad values are ex
   await test.step('every hosted domain has the new tabs', async () => {
     await expect(page.getByRole('navigation', { name: 'Pages of example.test' }).getByRole('link')).toHaveText([
       'Mailboxes', 'Aliases', 'Domain aliases', 'SDR', 'Sender addresses', 'Antispam thresholds',
-      'Sender lists', 'Filter settings', 'Blocked attachments', 'Local recipients', 'Settings', 'Admins',
+      'Sender lists', 'Filter settings', 'Blocked attachments', 'Local recipients', 'Auto migration', 'Settings', 'Admins',
     ]);
   });
 

@@ -44,6 +44,53 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub delivery: DeliveryConfig,
     pub metrics: MetricsConfig,
+    pub migration: MigrationConfig,
+}
+
+/// Auto migration's pace: users copying their mail from a domain's old IMAP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigrationConfig {
+    /// Copies from one old server at a time (one IMAP connection each).
+    pub connections_per_server: u32,
+    /// Copies at a time, from every old server together.
+    pub max_running: u32,
+    /// Messages fetched and written per step.
+    pub batch_messages: u32,
+    /// A rest between steps, in milliseconds (0: none).
+    pub pause_ms: u64,
+    /// The wait before the first retry after a failure; it doubles with each failure.
+    pub retry_seconds: u32,
+    /// How long an instance holds a copy without renewing its hold (every step renews it);
+    /// a copy of an instance that died is taken up by another after it.
+    pub lease_seconds: u32,
+}
+
+impl Default for MigrationConfig {
+    fn default() -> Self {
+        let limits = app::backend::migration::Limits::default();
+        MigrationConfig {
+            connections_per_server: limits.per_server as u32,
+            max_running: limits.running as u32,
+            batch_messages: limits.batch as u32,
+            pause_ms: limits.pause.as_millis() as u64,
+            retry_seconds: limits.retry_secs as u32,
+            lease_seconds: limits.lease_secs as u32,
+        }
+    }
+}
+
+impl MigrationConfig {
+    pub fn limits(&self) -> app::backend::migration::Limits {
+        app::backend::migration::Limits {
+            per_server: self.connections_per_server.max(1) as usize,
+            running: self.max_running.max(1) as usize,
+            batch: self.batch_messages.max(1) as usize,
+            pause: std::time::Duration::from_millis(self.pause_ms),
+            retry_secs: i64::from(self.retry_seconds.max(1)),
+            lease_secs: i64::from(self.lease_seconds.max(10)),
+        }
+    }
 }
 
 /// `GET /metrics`, Prometheus' scrape.
@@ -271,6 +318,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             delivery: DeliveryConfig::default(),
             metrics: MetricsConfig::default(),
+            migration: MigrationConfig::default(),
         }
     }
 }
@@ -335,6 +383,24 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "delivery.lease_seconds",
     ),
     ("MAILPORTAL_METRICS_ALLOWED_IPS", "metrics.allowed_ips"),
+    (
+        "MAILPORTAL_MIGRATION_CONNECTIONS_PER_SERVER",
+        "migration.connections_per_server",
+    ),
+    ("MAILPORTAL_MIGRATION_MAX_RUNNING", "migration.max_running"),
+    (
+        "MAILPORTAL_MIGRATION_BATCH_MESSAGES",
+        "migration.batch_messages",
+    ),
+    ("MAILPORTAL_MIGRATION_PAUSE_MS", "migration.pause_ms"),
+    (
+        "MAILPORTAL_MIGRATION_RETRY_SECONDS",
+        "migration.retry_seconds",
+    ),
+    (
+        "MAILPORTAL_MIGRATION_LEASE_SECONDS",
+        "migration.lease_seconds",
+    ),
 ];
 
 /// Variables the command line reads itself (not settings).
@@ -455,6 +521,31 @@ impl Config {
                     .parse()
                     .map_err(|_| bad("a whole number of seconds"))?
             }
+            "MAILPORTAL_MIGRATION_CONNECTIONS_PER_SERVER" => {
+                self.migration.connections_per_server =
+                    value.parse().map_err(|_| bad("a whole number"))?
+            }
+            "MAILPORTAL_MIGRATION_MAX_RUNNING" => {
+                self.migration.max_running = value.parse().map_err(|_| bad("a whole number"))?
+            }
+            "MAILPORTAL_MIGRATION_BATCH_MESSAGES" => {
+                self.migration.batch_messages = value.parse().map_err(|_| bad("a whole number"))?
+            }
+            "MAILPORTAL_MIGRATION_PAUSE_MS" => {
+                self.migration.pause_ms = value
+                    .parse()
+                    .map_err(|_| bad("a whole number of milliseconds"))?
+            }
+            "MAILPORTAL_MIGRATION_RETRY_SECONDS" => {
+                self.migration.retry_seconds = value
+                    .parse()
+                    .map_err(|_| bad("a whole number of seconds"))?
+            }
+            "MAILPORTAL_MIGRATION_LEASE_SECONDS" => {
+                self.migration.lease_seconds = value
+                    .parse()
+                    .map_err(|_| bad("a whole number of seconds"))?
+            }
             other if ENV_OTHER.contains(&other) => {}
             other => {
                 let known: Vec<&str> = ENV_VARS
@@ -541,6 +632,23 @@ impl Config {
                 "delivery.lease_seconds is {}: it must be at least 5, and longer than one \
                  delivery attempt takes (the default is 600)",
                 self.delivery.lease_seconds
+            )));
+        }
+        if self.migration.connections_per_server == 0
+            || self.migration.max_running == 0
+            || self.migration.batch_messages == 0
+        {
+            return Err(ConfigError(
+                "migration.connections_per_server, migration.max_running and \
+                 migration.batch_messages must each be at least 1"
+                    .into(),
+            ));
+        }
+        if self.migration.lease_seconds < 10 {
+            return Err(ConfigError(format!(
+                "migration.lease_seconds is {}: it must be at least 10, and longer than one \
+                 step of a copy takes (the default is 120)",
+                self.migration.lease_seconds
             )));
         }
         self.lmtp()?;

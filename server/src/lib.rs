@@ -64,6 +64,7 @@ pub async fn backend(config: &Config, clock: Clock) -> Result<Backend, Failure> 
         ],
         max_message_bytes: config.smtp.max_message_bytes,
         delivery_lease_secs: i64::from(config.delivery.lease_seconds),
+        migration: config.migration.limits(),
     };
     let key = keys::ServerKey::load_or_create(&config.data_dir).map_err(|e| {
         Failure(format!(
@@ -190,6 +191,12 @@ pub async fn serve(
         until_stopped(),
     ));
     let queue = tokio::spawn(mail::queue::run(smtp.clone(), until_stopped()));
+    let copies = tokio::spawn(app::backend::migration::copier::run(
+        backend.clone(),
+        backend.settings.migration.clone(),
+        smtp.lmtp.is_none(),
+        until_stopped(),
+    ));
     let listener = instances::listen(&backend).await;
     tokio::spawn(instances::follow(
         backend.clone(),
@@ -208,6 +215,7 @@ pub async fn serve(
     mail.await.ok();
     submission.await.ok();
     queue.await.ok();
+    copies.await.ok();
     smtp.writer.flush().await;
     tracing::info!("SMTP listener and delivery queue stopped");
     web

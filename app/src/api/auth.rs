@@ -10,6 +10,7 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     let call = Call::new()?;
     reply(match call.user().await {
         Ok(u) => Ok(Some(Me {
+            migrated: migrated(&call, u.account_id).await?,
             email: u.email,
             role: u.role,
             rights: u.grant,
@@ -41,6 +42,12 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
         reply(sign_in::sign_in_second_factor(&call.backend, &call.meta, &code, call.now).await)?;
     ssr::go_on(&call, signed_in);
     Ok(())
+}
+
+/// Whether the account came by auto migration (its menu offers Mail migration).
+#[cfg(feature = "ssr")]
+async fn migrated(call: &crate::api::ssr::Call, account_id: i64) -> Result<bool, AppError> {
+    Ok(crate::backend::store::migrations::exists(&call.backend.pool, account_id).await?)
 }
 
 #[cfg(feature = "ssr")]
@@ -92,6 +99,7 @@ pub async fn page_access(
         Err(e) => return reply(Err(e)),
     };
     let me = Me {
+        migrated: reply(migrated(&call, user.account_id).await)?,
         email: user.email.clone(),
         role: user.role,
         rights: user.grant.clone(),

@@ -85,6 +85,7 @@ pub mod local_recipients;
 pub mod mail_access;
 pub mod mail_log;
 pub mod mailboxes;
+pub mod migration;
 pub mod passkeys;
 pub mod quarantine;
 pub mod reset;

@@ -67,7 +67,7 @@ const FAILURES: [(&str, &str); 7] = [
     ("401", "No valid session or API token: unknown, expired, or its account is disabled."),
     ("403", "The caller's rights do not reach this: another area or domain, a read-only token, an address outside the token's networks, or the admin IP access list."),
     ("404", "Not found (or gone already)."),
-    ("409", "A domain's ownership is not verified yet."),
+    ("409", "A domain's ownership is not verified yet, or the thing is not in a state that allows this now (a copy under way already)."),
     ("410", "A link has expired or was used."),
     ("429", "Too many failed attempts; wait as the error says."),
 ];

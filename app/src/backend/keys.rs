@@ -34,6 +34,8 @@ pub enum Purpose {
     DevicePassword,
     MailLoginCache,
     DigestLink,
+    /// A user's password on the old IMAP server, kept while their mail is copied.
+    MigrationPassword,
 }
 
 impl Purpose {
@@ -43,6 +45,7 @@ impl Purpose {
             Purpose::DevicePassword => b"mailportal/device-password/v1",
             Purpose::MailLoginCache => b"mailportal/mail-login-cache/v1",
             Purpose::DigestLink => b"mailportal/digest-link/v1",
+            Purpose::MigrationPassword => b"mailportal/migration-password/v1",
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod mail_log;
 pub mod mail_scope;
 pub mod mailboxes;
 pub mod metrics;
+pub mod migration;
 pub mod notify;
 pub mod passkeys;
 pub mod quarantine;
@@ -117,6 +118,8 @@ pub struct Settings {
     pub max_message_bytes: usize,
     /// How long the delivery queue holds a copy it is sending (see `mail::queue`).
     pub delivery_lease_secs: i64,
+    /// How auto migration paces its copies.
+    pub migration: migration::Limits,
 }
 
 impl Settings {

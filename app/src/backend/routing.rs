@@ -212,7 +212,11 @@ pub(super) async fn checked(
 }
 
 /// Why mail may not go to `dest`, if it may not.
-fn refusal(backend: &Backend, dest: &Destination, allow_local: bool) -> Result<(), String> {
+pub(super) fn refusal(
+    backend: &Backend,
+    dest: &Destination,
+    allow_local: bool,
+) -> Result<(), String> {
     if let Host::Ip(ip) = dest.host {
         if is_own(&backend.settings, SocketAddr::new(ip, dest.port)) {
             return Err(format!("{dest} is this portal itself."));

@@ -30,6 +30,7 @@ fn all_pages(kind: DomainKind) -> &'static [(&'static str, &'static str, Area)] 
             ("Filter settings", "filters", Area::Antispam),
             ("Blocked attachments", "attachments", Area::Antispam),
             ("Local recipients", "recipients", Area::Mailboxes),
+            ("Auto migration", "migration", Area::Mailboxes),
             ("Settings", "settings", Area::Domains),
             ("Admins", "admins", Area::Security),
         ],

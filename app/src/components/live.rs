@@ -1,6 +1,7 @@
 //! A screen that follows server-sent events (read with gloo-net's EventSource in the
 //! browser): each event of a name bumps a counter the screen reloads on, at most once a
-//! second however fast the events come.
+//! second however fast the events come. For work the server sends no events about (a
+//! mail migration), `poll_while` bumps the counter on a timer instead.
 
 use leptos::prelude::*;
 
@@ -95,4 +96,22 @@ pub fn follow(
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (url, event, wanted, arrived, state);
+}
+
+/// Bumps `tick` every `every` while `wanted` holds (something the screen shows is still
+/// under way), so the screen reloads on it. The timer stops when `wanted` turns false and
+/// when the screen goes: an effect's cleanup runs before its next run and on unmount.
+pub fn poll_while(wanted: Signal<bool>, every: std::time::Duration, tick: RwSignal<u32>) {
+    // Effects run only in the browser, so the server never touches `window`.
+    Effect::new(move |_| {
+        if !wanted.get() {
+            return;
+        }
+        let bump = move || {
+            tick.try_update(|n| *n += 1);
+        };
+        if let Ok(timer) = set_interval_with_handle(bump, every) {
+            on_cleanup(move || timer.clear());
+        }
+    });
 }

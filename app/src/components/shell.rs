@@ -59,6 +59,9 @@ struct NavItem {
     area: Option<Area>,
 }
 
+/// Auto migration's screen: in the menu of migrated accounts only.
+const MIGRATION: &str = "/account/migration";
+
 const NAV: &[NavItem] = &[
     NavItem {
         href: "/account",
@@ -105,6 +108,12 @@ const NAV: &[NavItem] = &[
     NavItem {
         href: "/account/mail-apps",
         label: "Mail apps",
+        role: Role::MailUser,
+        area: None,
+    },
+    NavItem {
+        href: MIGRATION,
+        label: "Mail migration",
         role: Role::MailUser,
         area: None,
     },
@@ -233,6 +242,8 @@ fn Frame(me: Me, children: Children) -> impl IntoView {
         .iter()
         .filter(|item| me.role.includes(item.role))
         .filter(|item| item.area.is_none_or(|area| me.rights.reads(area)))
+        // Only an account that came from an old server has a copy to follow.
+        .filter(|item| item.href != MIGRATION || me.migrated)
         .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
         .collect_view();
     view! {

@@ -20,6 +20,7 @@ pub mod local_recipient;
 pub mod mail_access;
 pub mod mail_log;
 pub mod mailbox;
+pub mod migration;
 pub mod passkey;
 pub mod password;
 pub mod quarantine;

@@ -11,6 +11,8 @@ pub struct Me {
     pub role: Role,
     /// What the menus offer: an admin's areas (a sub-admin's part of them).
     pub rights: super::grant::Grant,
+    /// The account came by auto migration: the menu offers its Mail migration screen.
+    pub migrated: bool,
 }
 
 /// One of the caller's own signed-in sessions.

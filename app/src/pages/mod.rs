@@ -9,6 +9,7 @@ pub mod reset;
 pub mod setup;
 pub mod sign_in;
 pub mod sign_in_code;
+pub mod sign_up;
 
 /// Sets the HTTP status of the server-rendered page (no effect in the browser).
 pub fn set_http_status(code: u16) {

@@ -9,6 +9,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -31,6 +32,7 @@ pub fn SignInPage() -> impl IntoView {
             </ActionForm>
             <PasskeySignIn/>
             <p><a href="/reset-password">"Forgot your password?"</a></p>
+            <p>"Moving your mailbox here? " <A href="/sign-up">"Sign up with your current address and password"</A></p>
         </main>
     }
 }

@@ -144,7 +144,9 @@ impl Portal {
         Portal::launch(data.into(), Clock::System, configure).await
     }
 
-    async fn launch(
+    /// Starts a portal on `data` with `clock`: the same portal again after a restart, or a
+    /// crash of a `mailportal` process working on that directory.
+    pub(crate) async fn launch(
         data: std::sync::Arc<tempfile::TempDir>,
         clock: Clock,
         configure: impl FnOnce(&mut Config),

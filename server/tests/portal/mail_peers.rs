@@ -8,6 +8,7 @@ use app::backend::store::db;
 use app::{backend::store, model::Role};
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -17,11 +18,18 @@ const ALICE: &str = "alice@example.test";
 /// A second loopback address stands in for the webmail host.
 const WEBMAIL: &str = "127.0.0.2";
 
-/// A server process that is stopped when the test ends, however it ends.
+/// A server process that is stopped when the test ends, however it ends. Dovecot's
+/// peers lead a process group of their own, killed whole: a killed master alone leaves
+/// its children serving the connections they have.
 pub(crate) struct Peer(Child);
 
 impl Drop for Peer {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -55,8 +63,19 @@ pub(crate) fn wait_for_port(port: u16, what: &str, log: &Path) {
 
 /// Debian's Dovecot with its state under `dir`: mailboxes in `<dir>/home/<address>/Maildir`,
 /// `userdb` naming who exists, and `services` (the `protocols` line and service blocks). Its
-/// log is `<dir>/dovecot.log`; the caller waits for the listener it needs.
+/// log is `<dir>/dovecot.log`; the caller waits for the listener it needs. Any password
+/// passes.
 pub(crate) fn dovecot_with(dir: &Path, userdb: &str, services: &str) -> Peer {
+    dovecot_checking(
+        dir,
+        "driver = static\n  args = nopassword=y",
+        userdb,
+        services,
+    )
+}
+
+/// `dovecot_with`, with `passdb` (the block's body) deciding which passwords pass.
+pub(crate) fn dovecot_checking(dir: &Path, passdb: &str, userdb: &str, services: &str) -> Peer {
     for sub in ["run", "state", "home"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
@@ -70,7 +89,7 @@ pub(crate) fn dovecot_with(dir: &Path, userdb: &str, services: &str) -> Peer {
         "{services}\nfirst_valid_uid = 100\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
          log_path = {d}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
          mail_location = maildir:~/Maildir\ndefault_internal_user = dovecot\ndefault_login_user = dovenull\n\
-         passdb {{\n  driver = static\n  args = nopassword=y\n}}\n\
+         passdb {{\n  {passdb}\n}}\n\
          userdb {{\n  {userdb}\n  default_fields = uid=dovecot gid=dovecot home={d}/home/%u\n}}\n\
          service anvil {{\n  chroot =\n}}\n"
     );
@@ -78,6 +97,7 @@ pub(crate) fn dovecot_with(dir: &Path, userdb: &str, services: &str) -> Peer {
     std::fs::write(&path, conf).unwrap();
     let child = Command::new("dovecot")
         .args(["-F", "-c", path.to_str().unwrap()])
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -24,6 +24,7 @@ mod mail_auth;
 mod mail_log;
 mod mail_peers;
 mod mailboxes;
+mod migration;
 mod notify;
 mod operations;
 mod passkeys;

@@ -100,6 +100,7 @@ mod tests {
             listen_addrs: vec![],
             max_message_bytes: 1024 * 1024,
             delivery_lease_secs: 600,
+            migration: Default::default(),
         }
     }
 

@@ -121,7 +121,7 @@ pub(super) fn outcome(server: impl std::fmt::Display, sent: Result<Reply, Failur
 }
 
 /// The socket addresses of `host` that may be contacted.
-async fn addresses(
+pub(crate) async fn addresses(
     settings: &Settings,
     host: &Destination,
     allow_local: bool,

@@ -95,6 +95,13 @@ pub enum AuditAction {
     ApiTokenRevoked,
     /// A master admin set which areas an admin may use, and whether to change things.
     AdminRightsChanged,
+    /// A domain's old IMAP server for auto migration was set or removed.
+    MigrationSourceChanged,
+    /// A user signed up with their old server's password; their copy started.
+    MigrationStarted,
+    /// A copy was queued again, or stopped.
+    MigrationRetried,
+    MigrationCancelled,
 }
 
 impl AuditAction {
@@ -175,6 +182,10 @@ impl AuditAction {
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::ApiTokenRevoked => "api_token_revoked",
             AuditAction::AdminRightsChanged => "admin_rights_changed",
+            AuditAction::MigrationSourceChanged => "migration_source_changed",
+            AuditAction::MigrationStarted => "migration_started",
+            AuditAction::MigrationRetried => "migration_retried",
+            AuditAction::MigrationCancelled => "migration_cancelled",
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod local_recipients;
 pub mod login_events;
 pub mod mail_log;
 pub mod mailboxes;
+pub mod migrations;
 pub mod passkeys;
 pub mod pending_sign_ins;
 pub mod personal_lists;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod api_tokens;
 pub mod mail_apps;
+pub mod migration;
 pub mod overview;
 pub mod passkeys;
 pub mod password;

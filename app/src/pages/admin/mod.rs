@@ -16,6 +16,7 @@ pub mod local_recipients;
 pub mod login_history;
 pub mod mailbox_access;
 pub mod mailboxes;
+pub mod migration;
 pub mod routes;
 pub mod sdr;
 pub mod security_incidents;
