@@ -334,10 +334,7 @@ async fn check_fully(
     cache_key: crate::backend::mail_cache::Key,
     now: UnixTime,
 ) -> Result<Decision, AppError> {
-    let keys = [
-        (throttle::account_key(login.user), throttle::ACCOUNT),
-        (throttle::ip_key(&ip), throttle::IP),
-    ];
+    let keys = throttle::keys(login.user, &ip);
     let account = match EmailAddress::parse(login.user) {
         Ok(address) => store::accounts::find_by_email(&backend.pool, &address).await?,
         Err(_) => None,

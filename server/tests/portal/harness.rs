@@ -251,6 +251,14 @@ impl Portal {
         }
     }
 
+    /// The number a `SELECT COUNT(*) …` finds in this portal's store.
+    pub async fn count(&self, sql: &str) -> i64 {
+        db::query_scalar(sql)
+            .fetch_one(&self.backend.pool)
+            .await
+            .unwrap()
+    }
+
     /// Runs the `mailportal` command on this portal's data (and database).
     pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
         let env: Vec<(&str, &str)> = match &self.database_url {

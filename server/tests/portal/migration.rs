@@ -9,10 +9,7 @@ use crate::{
     harness::{error_of, ok_json, Portal},
     mail_peers::{dovecot_checking, dovecot_with, free_port, wait_for_port, Peer},
 };
-use app::{
-    backend::{store::db, Clock},
-    model::Role,
-};
+use app::{backend::Clock, model::Role};
 use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
 use serde_json::Value;
@@ -294,13 +291,6 @@ async fn sign_up(p: &Portal, email: &str, password: &str) -> crate::harness::Ans
     p.call("auth/sign_up", None, &form).await
 }
 
-async fn count(p: &Portal, sql: &str) -> i64 {
-    db::query_scalar(sql)
-        .fetch_one(&p.backend.pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn users_move_with_their_old_password_and_every_message_arrives_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -348,14 +338,11 @@ async fn users_move_with_their_old_password_and_every_message_arrives_once() {
         assert!(a.session_cookie().is_none());
     }
     assert_eq!(
-        count(
-            &p,
-            "SELECT COUNT(*) FROM accounts WHERE email LIKE 'ann@%' OR email LIKE 'nobody@%'"
-        )
-        .await,
+        p.count("SELECT COUNT(*) FROM accounts WHERE email LIKE 'ann@%' OR email LIKE 'nobody@%'")
+            .await,
         0
     );
-    assert_eq!(count(&p, "SELECT COUNT(*) FROM migrations").await, 0);
+    assert_eq!(p.count("SELECT COUNT(*) FROM migrations").await, 0);
     // Sign-up is a password check like sign-in, under the same throttle: after a few
     // failures for an address, further tries wait (and never reach the old server).
     let mut statuses = Vec::new();
@@ -508,11 +495,8 @@ async fn users_move_with_their_old_password_and_every_message_arrives_once() {
         "{folders:?}"
     );
     assert_eq!(
-        count(
-            &p,
-            "SELECT COUNT(*) FROM migrations WHERE secret IS NOT NULL"
-        )
-        .await,
+        p.count("SELECT COUNT(*) FROM migrations WHERE secret IS NOT NULL")
+            .await,
         0,
         "the old password is forgotten once the copy is done"
     );

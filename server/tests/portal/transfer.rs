@@ -25,13 +25,6 @@ fn report(a: &Answer) -> Value {
     serde_json::from_str(&a.body).unwrap()
 }
 
-async fn count(p: &Portal, sql: &str) -> i64 {
-    db::query_scalar(sql)
-        .fetch_one(&p.backend.pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn mailboxes_go_out_and_come_back_with_edits() {
     let p = Portal::start().await;
@@ -95,13 +88,10 @@ async fn mailboxes_go_out_and_come_back_with_edits() {
 
     // Every change is audited in the domain's log.
     assert_eq!(
-        count(
-            &p,
-            &format!(
-                "SELECT COUNT(*) FROM audit_log WHERE domain_id = {one} AND actor = 'dora@one.test' \
+        p.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE domain_id = {one} AND actor = 'dora@one.test' \
                  AND action IN ('account_created', 'mailbox_changed', 'csv_imported')"
-            )
-        )
+        ))
         .await,
         4,
         "bob, alice, and two imports"
@@ -150,11 +140,8 @@ async fn an_import_with_bad_rows_applies_nothing_and_numbers_each_problem() {
     assert!(reason(8).contains("at least 8 characters"), "{}", reason(8));
     assert_eq!(r["added"], serde_json::json!([]));
     assert_eq!(
-        count(
-            &p,
-            "SELECT COUNT(*) FROM accounts WHERE email = 'good@one.test'"
-        )
-        .await,
+        p.count("SELECT COUNT(*) FROM accounts WHERE email = 'good@one.test'")
+            .await,
         0,
         "the good row was not applied either"
     );
@@ -249,7 +236,7 @@ async fn master_admins_move_domains_and_domain_admins_only_their_own_lists() {
         403
     );
     assert_eq!(
-        count(&p, "SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test'").await,
+        p.count("SELECT COUNT(*) FROM audit_log WHERE action = 'access_denied' AND actor = 'dora@one.test'").await,
         4
     );
     assert_eq!(p.get("/export/domains", None).await.status, 401);

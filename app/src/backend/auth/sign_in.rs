@@ -214,10 +214,7 @@ async fn confirm(
     pw: &str,
     now: UnixTime,
 ) -> Result<Account, AppError> {
-    let keys = [
-        (throttle::account_key(email), throttle::ACCOUNT),
-        (throttle::ip_key(&meta.ip), throttle::IP),
-    ];
+    let keys = throttle::keys(email, &meta.ip);
     if let Err(e) = throttle::check(&backend.pool, &keys, now).await {
         record(
             backend,

@@ -51,6 +51,12 @@ pub fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
+/// The two counters a password or code check goes under: the account's (by the address
+/// typed) and the client IP's.
+pub fn keys(typed_email: &str, ip: &str) -> [(String, Policy); 2] {
+    [(account_key(typed_email), ACCOUNT), (ip_key(ip), IP)]
+}
+
 /// Seconds to wait before the next attempt may be checked, or `None` when it may be now.
 pub fn wait(policy: Policy, counter: Option<store::Counter>, now: UnixTime) -> Option<u64> {
     let c = counter?;

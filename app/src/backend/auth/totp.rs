@@ -133,10 +133,7 @@ pub async fn check(
     stage: Stage,
     now: UnixTime,
 ) -> Result<Proof, AppError> {
-    let keys = [
-        (throttle::account_key(&account.email), throttle::ACCOUNT),
-        (throttle::ip_key(&meta.ip), throttle::IP),
-    ];
+    let keys = throttle::keys(&account.email, &meta.ip);
     throttle::check(&backend.pool, &keys, now).await?;
     let code = SecondFactorCode::parse(typed).map_err(|r| AppError::invalid(CODE_FIELD, r))?;
     let result = match (&code, stage) {

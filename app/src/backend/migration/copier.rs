@@ -17,7 +17,7 @@ use crate::{
         store::{
             self,
             db::Kind,
-            migrations::{Ending, Folder, Job},
+            migrations::{Batch, Ending, Folder, Job},
         },
         Backend,
     },
@@ -356,21 +356,15 @@ async fn copy_folder(
         }
         let last = batch.last().map_or(after, |(uid, _)| i64::from(*uid));
         let now = copier.backend.clock.now();
-        store::migrations::copied(
-            pool,
-            job.id,
-            folder.id,
-            last,
-            written as i64,
-            bytes as i64,
-            now,
-        )
-        .await?;
-        if bytes > 0 {
-            let mut conn = pool.acquire().await?;
-            store::recipients::add_used_bytes(&mut conn.conn(), &[job.account_id], bytes as i64)
-                .await?;
-        }
+        let copied = Batch {
+            migration_id: job.id,
+            account_id: job.account_id,
+            folder_id: folder.id,
+            last_uid: last,
+            count: written as i64,
+            bytes: bytes as i64,
+        };
+        store::migrations::copied(pool, &copied, now).await?;
         if !copier.limits.pause.is_zero() {
             tokio::time::sleep(copier.limits.pause).await;
         }
@@ -383,15 +377,7 @@ async fn copy_folder(
 /// The UIDs after `after` with their sizes, in UID order.
 async fn list_left(session: &mut ImapSession, after: i64) -> Result<Vec<(u32, u32)>, Stop> {
     let range = format!("{}:*", after + 1);
-    let fetched: Result<Vec<_>, _> = within(async {
-        match session.uid_fetch(&range, "(UID RFC822.SIZE)").await {
-            Ok(stream) => stream.try_collect::<Vec<_>>().await,
-            Err(e) => Err(e),
-        }
-    })
-    .await?;
-    imap::drain(session);
-    let fetched = fetched.map_err(|e| Stop::Transient(format!("listing messages failed: {e}")))?;
+    let fetched = uid_fetch(session, &range, "(UID RFC822.SIZE)", "listing messages").await?;
     // `n:*` names the last message even when its UID is below n.
     let mut left: Vec<(u32, u32)> = fetched
         .iter()
@@ -401,6 +387,25 @@ async fn list_left(session: &mut ImapSession, after: i64) -> Result<Vec<(u32, u3
     left.sort_unstable();
     left.dedup_by_key(|(uid, _)| *uid);
     Ok(left)
+}
+
+/// `UID FETCH uids query`, whole, within the command time limit; `doing` names it in the
+/// error.
+async fn uid_fetch(
+    session: &mut ImapSession,
+    uids: &str,
+    query: &str,
+    doing: &str,
+) -> Result<Vec<async_imap::types::Fetch>, Stop> {
+    let fetched = within(async {
+        match session.uid_fetch(uids, query).await {
+            Ok(stream) => stream.try_collect::<Vec<_>>().await,
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    imap::drain(session);
+    fetched.map_err(|e| Stop::Transient(format!("{doing} failed: {e}")))
 }
 
 /// Consecutive runs of `left` of at most `count` messages and about `BATCH_BYTES`.
@@ -438,18 +443,8 @@ async fn fetch(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<Fetched>, 
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let fetched: Result<Vec<_>, _> = within(async {
-        match session
-            .uid_fetch(&set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
-            .await
-        {
-            Ok(stream) => stream.try_collect::<Vec<_>>().await,
-            Err(e) => Err(e),
-        }
-    })
-    .await?;
-    imap::drain(session);
-    let fetched = fetched.map_err(|e| Stop::Transient(format!("fetching messages failed: {e}")))?;
+    let query = "(UID FLAGS INTERNALDATE BODY.PEEK[])";
+    let fetched = uid_fetch(session, &set, query, "fetching messages").await?;
     // A message expunged since it was listed comes back without a body, or not at all.
     Ok(fetched
         .iter()

@@ -366,10 +366,7 @@ pub async fn sign_up(
         return Err(AppError::invalid("password", "Enter your password."));
     }
     let email = EmailAddress::parse(typed_email).map_err(|r| AppError::invalid("email", r))?;
-    let keys = [
-        (throttle::account_key(email.as_str()), throttle::ACCOUNT),
-        (throttle::ip_key(&meta.ip), throttle::IP),
-    ];
+    let keys = throttle::keys(email.as_str(), &meta.ip);
     throttle::check(&backend.pool, &keys, now).await?;
     let source = match open_source(backend, &email).await? {
         Some(s) if local_delivery && pw.chars().count() <= MAX_CHARS => s,
@@ -481,16 +478,11 @@ pub async fn mine(backend: &Backend, user: &UserCtx) -> Result<Option<MyMigratio
             ..row
         })
         .collect();
-    // Until the password is changed here.
-    let changed_since = store::accounts::find_by_id(&backend.pool, user.account_id)
-        .await?
-        .is_some_and(|a| a.password_changed_at > own.row.created_at);
-    let weak_password = own.weak_password && !changed_since;
     Ok(Some(MyMigration {
         server: own.server.clone(),
+        weak_password: own.weak_password,
         row: own.row,
         folders,
-        weak_password,
     }))
 }
 
@@ -524,10 +516,7 @@ pub async fn restart(
             "Enter your password on the old server.",
         ));
     }
-    let keys = [
-        (throttle::account_key(&user.email), throttle::ACCOUNT),
-        (throttle::ip_key(&meta.ip), throttle::IP),
-    ];
+    let keys = throttle::keys(&user.email, &meta.ip);
     throttle::check(&backend.pool, &keys, now).await?;
     let destination = Destination::parse(&server).map_err(|_| AppError::Internal)?;
     if let Err(e) = check_on_old_server(backend, &destination, security, &login, pw).await {

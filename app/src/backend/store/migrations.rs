@@ -314,13 +314,17 @@ struct Line {
     finished_at: Option<i64>,
     has_secret: bool,
     server: String,
-    account_id: i64,
+    security: String,
+    login: String,
+    /// Flagged at sign-up and not changed here since.
+    weak_password: bool,
 }
 
 const LINE: &str = "SELECT m.id, a.email, m.domain_id, m.state, m.folders_total, m.folders_done, \
          m.messages_total, m.messages_done, m.errors, m.last_error, m.next_try_at, \
          m.created_at, m.finished_at, (m.secret IS NOT NULL) AS has_secret, m.server, \
-         m.account_id \
+         m.security, m.login, \
+         (m.weak_password AND a.password_changed_at <= m.created_at) AS weak_password \
      FROM migrations m JOIN accounts a ON a.id = m.account_id";
 
 impl Line {
@@ -373,6 +377,7 @@ pub struct Own {
     pub server: String,
     pub security: Security,
     pub login: String,
+    /// The password brought over breaks the rules for new ones and was not changed since.
     pub weak_password: bool,
 }
 
@@ -381,20 +386,11 @@ pub async fn of_account(pool: &Db, account_id: i64) -> Result<Option<Own>, sqlx:
         .bind(account_id)
         .fetch_optional(pool)
         .await?;
-    let Some(line) = line else {
-        return Ok(None);
-    };
-    let (security, login, weak_password): (String, String, bool) =
-        db::query_as("SELECT security, login, weak_password FROM migrations WHERE id = $1")
-            .bind(line.id)
-            .fetch_one(pool)
-            .await?;
-    debug_assert_eq!(line.account_id, account_id);
-    Ok(Some(Own {
+    Ok(line.map(|line| Own {
         server: line.server.clone(),
-        security: Security::parse(&security).unwrap_or(Security::Tls),
-        login,
-        weak_password,
+        security: Security::parse(&line.security).unwrap_or(Security::Tls),
+        login: line.login.clone(),
+        weak_password: line.weak_password,
         row: line.row(),
     }))
 }
@@ -548,16 +544,28 @@ pub async fn open_folder(
     tx.commit().await
 }
 
-/// Records a batch as copied: every message up to `last_uid`, `count` of them, `bytes`.
-pub async fn copied(
-    pool: &Db,
-    migration_id: i64,
-    folder_id: i64,
-    last_uid: i64,
-    count: i64,
-    bytes: i64,
-    now: UnixTime,
-) -> Result<(), sqlx::Error> {
+/// A batch as copied: every message of a folder up to `last_uid`, `count` of them, `bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch {
+    pub migration_id: i64,
+    pub account_id: i64,
+    pub folder_id: i64,
+    pub last_uid: i64,
+    pub count: i64,
+    pub bytes: i64,
+}
+
+/// Records a batch: the folder's resume point, the copy's counts and the mailbox's used
+/// space, together.
+pub async fn copied(pool: &Db, batch: &Batch, now: UnixTime) -> Result<(), sqlx::Error> {
+    let Batch {
+        migration_id,
+        account_id,
+        folder_id,
+        last_uid,
+        count,
+        bytes,
+    } = *batch;
     let mut tx = pool.write().await?;
     db::query(
         "UPDATE migration_folders SET last_uid = $1, messages_done = messages_done + $2 \
@@ -573,6 +581,9 @@ pub async fn copied(
         .bind(migration_id)
         .execute(&mut tx)
         .await?;
+    if bytes > 0 {
+        super::recipients::add_used_bytes(&mut tx.conn(), &[account_id], bytes).await?;
+    }
     sum_into(&mut tx, migration_id, now).await?;
     tx.commit().await
 }
